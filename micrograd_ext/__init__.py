@@ -1,0 +1,20 @@
+"""micrograd_ext: a scalar autograd engine for learning and teaching how neural networks learn.
+
+>>> from micrograd_ext import Value
+>>> x1, x2 = Value(2.0, label='x1'), Value(3.0, label='x2')
+>>> w1, w2, b = Value(0.5, label='w1'), Value(-1.0, label='w2'), Value(0.2, label='b')
+>>> z = w1 * x1 + w2 * x2 + b
+>>> z.data
+-1.8
+>>> z.backward()
+>>> w1.grad, w2.grad, b.grad
+(2.0, 3.0, 1.0)
+"""
+from .autograd import grad
+from .engine import Value, topological_order
+from .finite_differences import GradcheckError, gradcheck, numerical_grad
+from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+
+__version__ = '0.1.0'
+__all__ = ['Value', 'topological_order', 'grad', 'gradcheck', 'numerical_grad', 'GradcheckError',
+           'no_grad', 'detect_anomaly', 'is_grad_enabled', 'AnomalyError']

@@ -1,0 +1,129 @@
+"""Thread-local switches that change what the engine records: ``no_grad`` and ``detect_anomaly``."""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import threading
+from collections.abc import Iterator
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class _Mode(threading.local):
+    """Per-thread engine state; class attributes are each new thread's defaults."""
+
+    grad_enabled: bool = True
+    anomaly: dict | None = None  # under detect_anomaly(): node -> where it was created
+    is_default: bool = True  # neither of the above switched: the engine's fast path
+
+    def update(self) -> None:
+        self.is_default = self.grad_enabled and self.anomaly is None
+
+
+mode = _Mode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``.
+
+    >>> is_grad_enabled()
+    True
+    """
+    return mode.grad_enabled
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Compute without recording a graph: every result is a leaf (thread-local).
+
+    >>> from micrograd_ext import Value
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3
+    >>> y._prev
+    ()
+    """
+    previous = mode.grad_enabled
+    mode.grad_enabled = False
+    mode.update()
+    try:
+        yield
+    finally:
+        mode.grad_enabled = previous
+        mode.update()
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise ``AnomalyError`` at the first op whose result or gradient is NaN or infinite.
+
+    >>> from micrograd_ext import Value
+    >>> with detect_anomaly():
+    ...     Value(float('inf')) - float('inf')
+    Traceback (most recent call last):
+    ...
+    micrograd_ext.modes.AnomalyError: '-' produced nan in the forward pass ...
+    """
+    previous = mode.anomaly
+    mode.anomaly = {} if previous is None else previous
+    mode.update()
+    try:
+        yield
+    finally:
+        mode.anomaly = previous
+        mode.update()
+
+
+class AnomalyError(ArithmeticError):
+    """A NaN or infinity appeared under ``detect_anomaly()``; the message names the op and its inputs."""
+
+
+def apply_mode(node) -> None:
+    """Called for each new op node while no_grad() or detect_anomaly() is active."""
+    if not mode.grad_enabled:  # a leaf: nothing recorded
+        node._prev, node._op, node._local_grads = (), '', ()
+    elif mode.anomaly is not None:
+        check_forward(node)
+
+
+def check_forward(node) -> None:
+    """Under detect_anomaly(): remember where ``node`` was made; raise if its value is not finite."""
+    where = _user_frame()
+    mode.anomaly[node] = where
+    if not math.isfinite(node.data):
+        raise AnomalyError(f"{node._op!r} produced {node.data} in the forward pass from inputs "
+                           f"{_inputs(node)}, at {where}")
+
+
+def chain_checked(order: list) -> None:
+    """``backward()``'s chain-rule loop, raising at the first non-finite gradient contribution."""
+    created = mode.anomaly
+    for node in reversed(order):
+        for child, local in zip(node._prev, node._local_grads):
+            contribution = local * node.grad
+            if not math.isfinite(contribution):
+                where = created.get(node, 'an unknown place (build the graph inside detect_anomaly() to record it)')
+                raise AnomalyError(
+                    f"the backward pass of {node._op!r} (output {node.data!r}, inputs {_inputs(node)}) "
+                    f"sent gradient {contribution} = {local!r} * {node.grad!r} to {_name(child)}; "
+                    f"the op was created at {where}")
+            child.grad += contribution
+
+
+def _name(node) -> str:
+    return f"{node.label} (= {node.data!r})" if node.label else repr(node.data)
+
+
+def _inputs(node) -> str:
+    return ', '.join(_name(child) for child in node._prev)
+
+
+def _user_frame() -> str:
+    """'file:line in function' of the innermost caller outside this package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return 'an unknown place'
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"

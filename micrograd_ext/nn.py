@@ -1,0 +1,226 @@
+"""Neurons, layers and networks built on ``Value``: micrograd's API plus activations, names and saving.
+
+>>> model = MLP(2, [4, 1], seed=0)
+>>> model
+MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(4)]]
+>>> len(model.parameters())
+17
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Callable, Sequence
+
+from .engine import Value
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    'relu': Value.relu, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
+    'gelu': Value.gelu, 'silu': Value.silu, 'linear': None,
+}
+FILE_FORMAT = 'micrograd_ext.model'
+
+
+class ModelFileError(ValueError):
+    """A saved model or state dict that cannot be loaded; the model is left unchanged."""
+
+
+class Module:
+    """Base class: parameters, gradients reset, and saving as JSON.
+
+    Subclasses define ``named_parameters()`` (or, micrograd style, just ``parameters()``).
+    """
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def parameters(self) -> list[Value]:
+        return [p for _, p in self.named_parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` pairs with stable dotted names such as ``layers.0.neurons.3.w.1``."""
+        return []
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values by name.
+
+        >>> Neuron(2, seed=0).state_dict()
+        {'w.0': 0.68884..., 'w.1': 0.51590..., 'b': 0.0}
+        """
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Set parameters from ``state``; checks everything first, so a bad state changes nothing."""
+        named = dict(self.named_parameters())
+        if not isinstance(state, dict):
+            raise ModelFileError(f"a state dict must be a dict of name -> number, got {type(state).__name__}")
+        missing, unexpected = sorted(named.keys() - state.keys()), sorted(state.keys() - named.keys())
+        if missing or unexpected:
+            raise ModelFileError(f"the state does not fit this {type(self).__name__}: missing {missing[:5]}"
+                                 f"{' ...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
+                                 f"{' ...' if len(unexpected) > 5 else ''} (was it saved from another architecture?)")
+        for name, number in state.items():
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+                raise ModelFileError(f"parameter {name!r} must be a finite number, got {number!r}")
+        for name, number in state.items():
+            named[name].data = float(number)
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this module's architecture."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
+
+    def save(self, path: str) -> None:
+        """Write architecture and parameters to ``path`` as JSON (never pickle)."""
+        document = {'format': FILE_FORMAT, 'version': 1, 'type': type(self).__name__,
+                    'config': self.config(), 'state': self.state_dict()}
+        with open(path, 'w', encoding='utf-8') as f:
+            json.dump(document, f, indent=1)
+
+    def load(self, path: str) -> None:
+        """Load parameters saved by ``save()``; raises ``ModelFileError`` and changes nothing if they don't fit."""
+        try:
+            with open(path, encoding='utf-8') as f:
+                document = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ModelFileError(f"{path} is not valid JSON ({e}); was it written by Module.save()?") from None
+        if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
+            raise ModelFileError(f"{path} is not a micrograd_ext model file (no 'format': {FILE_FORMAT!r})")
+        kind, config = document.get('type'), document.get('config')
+        if kind != type(self).__name__ or config != self.config():
+            raise ModelFileError(f"{path} holds a {kind} {config}, but this model is a "
+                                 f"{type(self).__name__} {self.config()}")
+        self.load_state_dict(document.get('state'))
+
+
+class Neuron(Module):
+    """``activation(w . x + b)`` with weights drawn from uniform(-1, 1) and bias 0, as in micrograd.
+
+    ``nonlin=False`` means linear; ``activation`` picks one of ``ACTIVATIONS``. ``seed`` (an int or a
+    ``random.Random``) makes initialisation reproducible; without it Python's global ``random`` is used.
+
+    >>> n = Neuron(2, activation='tanh', seed=1)
+    >>> n([1.0, -1.0])
+    Value(data=-0.8..., grad=0.0)
+    """
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None, seed=None):
+        rng = make_rng(seed)
+        self.activation = check_activation(activation or ('relu' if nonlin else 'linear'))
+        self.nonlin = self.activation != 'linear'
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self._activate = ACTIVATIONS[self.activation]
+
+    def __call__(self, x: Sequence) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
+        out = Value.linear(self.w, x, self.b)  # w1*x1 + w2*x2 + ... + b, one node
+        if self._activate is not None:
+            out = self._activate(out)
+        out._module = self
+        return out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'w.{i}', wi) for i, wi in enumerate(self.w)] + [('b', self.b)]
+
+    def config(self) -> dict:
+        return {'nin': len(self.w), 'activation': self.activation}
+
+    def __repr__(self) -> str:
+        return f"{self.activation.capitalize() if self.activation != 'relu' else 'ReLU'}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs; returns a list, or a single Value when ``nout == 1``."""
+
+    def __init__(self, nin: int, nout: int, seed=None, **kwargs):
+        rng = make_rng(seed)
+        self.neurons = [Neuron(nin, seed=rng, **kwargs) for _ in range(nout)]
+
+    @classmethod
+    def from_weights(cls, weights: Sequence[Sequence[float]], biases: Sequence[float],
+                     activation: str = 'linear') -> Layer:
+        """A layer with weights set by hand: one row of ``weights`` and one bias per neuron.
+
+        >>> Layer.from_weights([[1.0, 0.5], [-0.5, 2.0]], [0.1, -0.2])([1, 2])
+        [Value(data=2.1, grad=0.0), Value(data=3.3, grad=0.0)]
+        """
+        if len(weights) != len(biases) or not weights:
+            raise ValueError(f"need one bias per row of weights: got {len(weights)} rows and {len(biases)} biases")
+        nins = {len(row) for row in weights}
+        if len(nins) != 1:
+            raise ValueError(f"every row of weights needs the same length, got lengths {sorted(nins)}")
+        layer = cls(nins.pop(), len(weights), activation=activation)
+        for neuron, row, bias in zip(layer.neurons, weights, biases):
+            for w, number in zip(neuron.w, row):
+                w.data = float(number)
+            neuron.b.data = float(bias)
+        return layer
+
+    def __call__(self, x: Sequence) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'neurons.{i}.{name}', p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
+
+    def config(self) -> dict:
+        first = self.neurons[0].config()
+        return {'nin': first['nin'], 'nout': len(self.neurons), 'activation': first['activation']}
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """Layers of sizes ``nouts`` on ``nin`` inputs: ``activation`` between layers, linear at the end.
+
+    >>> MLP(3, [4, 4, 1], seed=0)([2.0, 3.0, -1.0])
+    Value(data=..., grad=0.0)
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = 'relu', seed=None):
+        rng = make_rng(seed)
+        sizes = [nin] + list(nouts)
+        self.layers = [Layer(sizes[i], sizes[i + 1], seed=rng,
+                             activation=activation if i != len(nouts) - 1 else 'linear')
+                       for i in range(len(nouts))]
+
+    def __call__(self, x: Sequence) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'layers.{i}.{name}', p) for i, layer in enumerate(self.layers)
+                for name, p in layer.named_parameters()]
+
+    def config(self) -> dict:
+        return {'nin': self.layers[0].config()['nin'], 'nouts': [len(l.neurons) for l in self.layers],
+                'activation': self.layers[0].config()['activation'] if len(self.layers) > 1 else 'relu'}
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+def check_activation(name: str) -> str:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(sorted(ACTIVATIONS))}")
+    return name
+
+
+def make_rng(seed) -> random.Random:
+    """``None`` -> Python's global ``random`` (micrograd's behaviour); an int -> a seeded generator.
+
+    Anything with a ``uniform(a, b)`` method (``random.Random``, the ``random`` module) is used as is.
+    """
+    if seed is None:
+        return random
+    if hasattr(seed, 'uniform'):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
