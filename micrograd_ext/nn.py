@@ -72,6 +72,31 @@ class Module:
         """The constructor arguments that rebuild this module's architecture."""
         raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
 
+    def torch_layers(self) -> list[Layer]:
+        """The layers, in order, that ``to_torch()`` turns into ``torch.nn.Linear`` modules."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be exported to PyTorch")
+
+    def to_torch(self):
+        """The same network as a ``torch.nn.Sequential`` in float64, with the same weights and outputs.
+
+        PyTorch is optional: ``pip install torch`` (the CPU build is enough).
+        """
+        try:
+            import torch
+        except ImportError:
+            raise ImportError("to_torch() needs PyTorch: pip install torch (the CPU build is enough)") from None
+        modules = []
+        for layer in self.torch_layers():
+            config = layer.config()
+            linear = torch.nn.Linear(config['nin'], config['nout'], dtype=torch.float64)
+            with torch.no_grad():
+                linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64))
+                linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+            modules.append(linear)
+            if config['activation'] != 'linear':
+                modules.append(TORCH_ACTIVATIONS[config['activation']](torch.nn))
+        return torch.nn.Sequential(*modules)
+
     def save(self, path: str) -> None:
         """Write architecture and parameters to ``path`` as JSON (never pickle)."""
         document = {'format': FILE_FORMAT, 'version': 1, 'type': type(self).__name__,
@@ -81,13 +106,7 @@ class Module:
 
     def load(self, path: str) -> None:
         """Load parameters saved by ``save()``; raises ``ModelFileError`` and changes nothing if they don't fit."""
-        try:
-            with open(path, encoding='utf-8') as f:
-                document = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ModelFileError(f"{path} is not valid JSON ({e}); was it written by Module.save()?") from None
-        if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
-            raise ModelFileError(f"{path} is not a micrograd_ext model file (no 'format': {FILE_FORMAT!r})")
+        document = read_model_file(path)
         kind, config = document.get('type'), document.get('config')
         if kind != type(self).__name__ or config != self.config():
             raise ModelFileError(f"{path} holds a {kind} {config}, but this model is a "
@@ -164,6 +183,9 @@ class Layer(Module):
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
+    def torch_layers(self) -> list[Layer]:
+        return [self]
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'neurons.{i}.{name}', p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
@@ -194,6 +216,9 @@ class MLP(Module):
             x = layer(x)
         return x
 
+    def torch_layers(self) -> list[Layer]:
+        return self.layers
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'layers.{i}.{name}', p) for i, layer in enumerate(self.layers)
                 for name, p in layer.named_parameters()]
@@ -204,6 +229,83 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+class FeedForward(Module):
+    """A transformer block's feed-forward network: up-projection, activation, down-projection.
+
+    ``d_model`` inputs -> ``d_hidden`` neurons with ``activation`` -> ``d_model`` linear neurons, each
+    neuron with its own weights and bias. Always returns a list of ``d_model`` Values.
+
+    >>> ffn = FeedForward(4, 8, seed=0)
+    >>> len(ffn([-0.5, 2.0, -1.0, 3.5])), len(ffn.parameters())
+    (4, 76)
+    """
+
+    def __init__(self, d_model: int, d_hidden: int, activation: str = 'relu', seed=None):
+        rng = make_rng(seed)
+        self.up = Layer(d_model, d_hidden, seed=rng, activation=activation)
+        self.down = Layer(d_hidden, d_model, seed=rng, activation='linear')
+
+    @classmethod
+    def from_weights(cls, w_up, b_up, w_down, b_down, activation: str = 'relu') -> FeedForward:
+        """Weights given as rows per neuron: ``w_up`` is d_hidden x d_model, ``w_down`` d_model x d_hidden."""
+        ffn = cls.__new__(cls)
+        ffn.up = Layer.from_weights(w_up, b_up, activation=activation)
+        ffn.down = Layer.from_weights(w_down, b_down, activation='linear')
+        if ffn.down.config()['nin'] != len(ffn.up.neurons) or len(ffn.down.neurons) != ffn.up.config()['nin']:
+            raise ValueError("w_down must be d_model x d_hidden when w_up is d_hidden x d_model")
+        return ffn
+
+    def __call__(self, x: Sequence) -> list[Value]:
+        hidden = [n(x) for n in self.up.neurons]
+        return [n(hidden) for n in self.down.neurons]
+
+    def torch_layers(self) -> list[Layer]:
+        return [self.up, self.down]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'{part}.{name}', p) for part, layer in (('up', self.up), ('down', self.down))
+                for name, p in layer.named_parameters()]
+
+    def config(self) -> dict:
+        up = self.up.config()
+        return {'d_model': up['nin'], 'd_hidden': up['nout'], 'activation': up['activation']}
+
+    def __repr__(self) -> str:
+        config = self.config()
+        return f"FeedForward({config['d_model']} -> {config['d_hidden']} ({config['activation']}) -> {config['d_model']})"
+
+
+MODULE_TYPES = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP, 'FeedForward': FeedForward}
+TORCH_ACTIVATIONS = {'relu': lambda nn: nn.ReLU(), 'tanh': lambda nn: nn.Tanh(), 'sigmoid': lambda nn: nn.Sigmoid(),
+                     'gelu': lambda nn: nn.GELU(approximate='tanh'), 'silu': lambda nn: nn.SiLU()}
+
+
+def load_model(path: str) -> Module:
+    """Rebuild a model saved by ``Module.save()``: its architecture from the file, then its parameters."""
+    document = read_model_file(path)
+    kind = document.get('type')
+    if kind not in MODULE_TYPES or not isinstance(document.get('config'), dict):
+        raise ModelFileError(f"{path} does not name a known model type ({', '.join(MODULE_TYPES)}) with a config")
+    try:
+        model = MODULE_TYPES[kind](**document['config'])
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(f"{path} has a config that does not build a {kind}: {e}") from None
+    model.load(path)
+    return model
+
+
+def read_model_file(path: str) -> dict:
+    """The JSON document of a model file, or ``ModelFileError`` saying why it is not one."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            document = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"{path} is not valid JSON ({e}); was it written by Module.save()?") from None
+    if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
+        raise ModelFileError(f"{path} is not a micrograd_ext model file (no 'format': {FILE_FORMAT!r})")
+    return document
 
 
 def check_activation(name: str) -> str:

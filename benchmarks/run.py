@@ -1,0 +1,273 @@
+"""Benchmark micrograd_ext against micrograd 0.1.0 (and PyTorch scalar autograd) in the same run.
+
+    python benchmarks/run.py                 # full sizes, 5 repeats, writes benchmarks/latest.json
+    python benchmarks/run.py --scale 0.01 --repeats 1 --json /tmp/smoke.json   # a quick smoke run
+
+Workloads:
+  W1  micrograd's demo training step: MLP(2, [16, 16, 1]) on 100 moons points, SVM loss + 1e-4 L2,
+      forward, zero_grad, backward and an SGD update
+  W2  a chain x -> x * 1.0001 + 0.0001 of 1,000,000 ops (depth 1,000,000)
+  W3  the sum of 1,000,000 products, accumulated one product at a time
+
+Every measurement runs in a fresh process; engines are interleaved and each result is the median of
+the repeats. Memory is tracemalloc's current size after building the graph, divided by the op count,
+measured in separate processes (tracemalloc slows everything down). micrograd walks its graph
+recursively, so its workers raise the recursion limit for W2 and W3.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+WORKLOADS = ('W1', 'W2', 'W3')
+ENGINES = ('micrograd_ext', 'micrograd', 'torch')
+FULL_SIZE = {'W1': 100, 'W2': 1_000_000, 'W3': 1_000_000}
+
+
+# ---- engines: a Value type, an MLP type, and how to zero grads / apply SGD ---------------------------
+
+def load_engine(name: str):
+    if name == 'micrograd_ext':
+        from micrograd_ext.engine import Value
+        from micrograd_ext.nn import MLP
+        return Value, MLP
+    if name == 'micrograd':
+        from micrograd.engine import Value
+        from micrograd.nn import MLP
+        return Value, MLP
+    return torch_engine()
+
+
+def torch_engine():
+    """PyTorch with 0-dim float64 tensors, shaped like micrograd's Value and MLP."""
+    import random
+
+    import torch
+
+    def Value(x):
+        return torch.tensor(float(x), dtype=torch.float64)
+
+    class Neuron:
+        def __init__(self, nin, nonlin=True):
+            self.w = [Value(random.uniform(-1, 1)).requires_grad_() for _ in range(nin)]
+            self.b = Value(0.0).requires_grad_()
+            self.nonlin = nonlin
+
+        def __call__(self, x):
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+            return act.relu() if self.nonlin else act
+
+        def parameters(self):
+            return self.w + [self.b]
+
+    class MLP:
+        def __init__(self, nin, nouts):
+            sizes = [nin] + nouts
+            self.layers = [[Neuron(sizes[i], nonlin=i != len(nouts) - 1) for _ in range(sizes[i + 1])]
+                           for i in range(len(nouts))]
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = [n(x) for n in layer]
+            return x[0] if len(x) == 1 else x
+
+        def parameters(self):
+            return [p for layer in self.layers for n in layer for p in n.parameters()]
+
+        def zero_grad(self):
+            for p in self.parameters():
+                p.grad = None
+
+    return Value, MLP
+
+
+# ---- workloads: build (returns the output and its op count) and finish (backward, update) -----------
+
+def build(workload: str, engine: str, size: int, state: dict):
+    Value, MLP = state['Value'], state['MLP']
+    if workload == 'W1':
+        inputs = [[Value(x) for x in row] for row in state['X']]
+        scores = [state['model'](x) for x in inputs]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(state['y'], scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg = 1e-4 * sum(p * p for p in state['model'].parameters())
+        return data_loss + reg, state['ops']
+    if workload == 'W2':
+        y = state['x']
+        for _ in range(size // 2):
+            y = y * 1.0001 + 0.0001
+        return y, size
+    total = Value(0.0)
+    for a, b in zip(state['a'], state['b']):
+        total = total + a * b
+    return total, 2 * size
+
+
+def prepare(workload: str, engine: str, size: int) -> dict:
+    import random
+
+    import numpy as np
+
+    from micrograd_ext.datasets import make_moons
+    Value, MLP = load_engine(engine)
+    if engine == 'torch':
+        grad_value = lambda x: Value(x).requires_grad_()  # noqa: E731
+    else:
+        grad_value = Value
+    state = {'Value': Value, 'MLP': MLP}
+    if workload == 'W1':
+        random.seed(1337)
+        X, y = make_moons(size, noise=0.1, seed=1337)
+        state.update(X=X.tolist(), y=(y * 2 - 1).tolist(), model=MLP(2, [16, 16, 1]))
+        state['ops'] = micrograd_op_count(size)
+    elif workload == 'W2':
+        state['x'] = grad_value(1.0)
+    else:
+        rng = np.random.default_rng(0)
+        state['a'] = [grad_value(v) for v in rng.uniform(-1, 1, size).tolist()]
+        state['b'] = [Value(v) for v in rng.uniform(-1, 1, size).tolist()]
+    if engine == 'micrograd' and workload != 'W1':
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * size + 1000))
+    return state
+
+
+def micrograd_op_count(n_points: int) -> int:
+    """Scalar ops of one W1 step as micrograd writes it (its graph's interior nodes): the unit for ops/s."""
+    per_point = 16 * (2 * 2 + 1) + 16 * (2 * 16 + 1) + 2 * 16 + 3  # mul+add per input, relu; last layer linear
+    params = 16 * 3 + 16 * 17 + 17
+    return n_points * per_point + (n_points - 1) + 1 + 2 * params + 2
+
+
+def step(workload: str, engine: str, size: int, state: dict) -> tuple[float, int]:
+    """One timed run: build the graph, zero grads, backward, and (W1) the SGD update."""
+    start = time.perf_counter()
+    out, ops = build(workload, engine, size, state)
+    if workload == 'W1':
+        state['model'].zero_grad()
+    out.backward()
+    if workload == 'W1':
+        params = state['model'].parameters()
+        if engine == 'torch':
+            import torch
+            with torch.no_grad():
+                for p in params:
+                    p -= 0.5 * p.grad
+        else:
+            for p in params:
+                p.data -= 0.5 * p.grad
+    return time.perf_counter() - start, ops
+
+
+def worker(engine: str, workload: str, size: int, measure: str) -> dict:
+    state = prepare(workload, engine, size)
+    if measure == 'memory':
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        out, ops = build(workload, engine, size, state)
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return {'bytes_per_op': (after - before) / ops, 'ops': ops}
+    if workload == 'W1':
+        step(workload, engine, size, state)  # warm-up: the first step also creates every grad
+    seconds, ops = step(workload, engine, size, state)
+    return {'seconds': seconds, 'ops': ops}
+
+
+# ---- the driver ---------------------------------------------------------------------------------------
+
+def run_worker(engine: str, workload: str, size: int, measure: str) -> dict:
+    command = [sys.executable, os.path.abspath(__file__), '--worker', engine, workload, str(size), measure]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{engine} {workload} ({measure}) failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def available_engines(requested: list[str]) -> list[str]:
+    found = []
+    for engine in requested:
+        probe = subprocess.run([sys.executable, '-c', f'import {engine}'], capture_output=True)
+        if probe.returncode == 0:
+            found.append(engine)
+        else:
+            print(f"note: {engine} is not installed, so it is left out (pip install '.[bench]')", file=sys.stderr)
+    return found
+
+
+def benchmark(engines: list[str], workloads: list[str], scale: float, repeats: int) -> dict:
+    sizes = {w: max(2, int(FULL_SIZE[w] * scale)) for w in workloads}
+    times = {(e, w): [] for e in engines for w in workloads}
+    memory = {}
+    for w in workloads:
+        for e in engines:
+            memory[e, w] = run_worker(e, w, sizes[w], 'memory')
+        for _ in range(repeats):  # interleaved: each repeat runs every engine once, in fresh processes
+            for e in engines:
+                times[e, w].append(run_worker(e, w, sizes[w], 'time'))
+    results = []
+    for w in workloads:
+        reference = statistics.median(r['seconds'] for r in times.get(('micrograd', w), [])) \
+            if 'micrograd' in engines else None
+        for e in engines:
+            seconds = statistics.median(r['seconds'] for r in times[e, w])
+            ops = times[e, w][0]['ops']
+            results.append({'workload': w, 'engine': e, 'size': sizes[w], 'ops': ops, 'seconds': seconds,
+                            'ops_per_second': ops / seconds, 'bytes_per_op': memory[e, w]['bytes_per_op'],
+                            'speedup_vs_micrograd': reference / seconds if reference else None,
+                            'runs': [r['seconds'] for r in times[e, w]]})
+    return {'python': platform.python_version(), 'machine': platform.machine(), 'repeats': repeats,
+            'scale': scale, 'date': time.strftime('%Y-%m-%d'), 'import_seconds': import_time(),
+            'results': results}
+
+
+def import_time() -> float:
+    """Seconds to import micrograd_ext in a fresh interpreter (median of 5)."""
+    code = 'import time; t = time.perf_counter(); import micrograd_ext; print(time.perf_counter() - t)'
+    runs = [float(subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(5)]
+    return statistics.median(runs)
+
+
+def table(report: dict) -> str:
+    lines = [f"{'workload':<9}{'engine':<15}{'ops':>10}{'time (s)':>11}{'ops/s':>12}{'bytes/op':>10}{'vs micrograd':>14}"]
+    for r in report['results']:
+        ratio = f"{r['speedup_vs_micrograd']:.1f}x" if r['speedup_vs_micrograd'] else '-'
+        lines.append(f"{r['workload']:<9}{r['engine']:<15}{r['ops']:>10}{r['seconds']:>11.4f}"
+                     f"{r['ops_per_second']:>12,.0f}{r['bytes_per_op']:>10.0f}{ratio:>14}")
+    lines.append(f"import micrograd_ext: {report['import_seconds']:.3f} s; median of {report['repeats']} "
+                 f"fresh-process runs; Python {report['python']}")
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--engines', nargs='+', default=list(ENGINES), choices=ENGINES)
+    parser.add_argument('--workloads', nargs='+', default=list(WORKLOADS), choices=WORKLOADS)
+    parser.add_argument('--scale', type=float, default=1.0, help='fraction of the full sizes (default 1)')
+    parser.add_argument('--repeats', type=int, default=5, help='fresh-process runs per measurement (default 5)')
+    parser.add_argument('--json', default=os.path.join(os.path.dirname(__file__), 'latest.json'))
+    parser.add_argument('--worker', nargs=4, metavar=('ENGINE', 'WORKLOAD', 'SIZE', 'MEASURE'), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        engine, workload, size, measure = args.worker
+        print(json.dumps(worker(engine, workload, int(size), measure)))
+        return 0
+    if not 0 < args.scale <= 1 or args.repeats < 1:
+        parser.error('--scale must be in (0, 1] and --repeats at least 1')
+    report = benchmark(available_engines(args.engines), args.workloads, args.scale, args.repeats)
+    print(table(report))
+    with open(args.json, 'w') as f:
+        json.dump(report, f, indent=1)
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Loss functions built from ``Value`` ops, so their gradients come from the engine.
+
+>>> from micrograd_ext import Value
+>>> mse_loss([Value(2.0), Value(0.0)], [1.0, 0.0])
+Value(data=0.5, grad=0.0)
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .engine import Value, values
+
+
+def mse_loss(predictions: Sequence, targets: Sequence) -> Value:
+    """Mean of ``(prediction - target) ** 2``."""
+    predictions, targets = _pair(predictions, targets)
+    return Value.sum([(p - t) ** 2 for p, t in zip(predictions, targets)]) * (1.0 / len(predictions))
+
+
+def hinge_loss(scores: Sequence, labels: Sequence) -> Value:
+    """micrograd demo's SVM max-margin loss: mean of ``relu(1 - label * score)``, labels -1 or +1."""
+    scores, labels = _pair(scores, labels)
+    for label in labels:
+        if label.data not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss needs labels -1 or +1, got {label.data}; for 0/1 labels use y * 2 - 1")
+    return Value.sum([(1 + -y * s).relu() for y, s in zip(labels, scores)]) * (1.0 / len(scores))
+
+
+def binary_cross_entropy(logits: Sequence, targets: Sequence) -> Value:
+    """Mean of ``-[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))]`` computed from logits ``z`` (targets 0..1).
+
+    Stable for large logits: for z >= 0 it is ``z - z t + log(1 + e^-z)``, for z < 0 ``-z t + log(1 + e^z)``.
+    """
+    logits, targets = _pair(logits, targets)
+    terms = []
+    for z, t in zip(logits, targets):
+        if not 0.0 <= t.data <= 1.0:
+            raise ValueError(f"binary_cross_entropy needs targets between 0 and 1, got {t.data}")
+        softplus = z + (1 + (-z).exp()).log() if z.data >= 0 else (1 + z.exp()).log()  # log(1 + e^z)
+        terms.append(softplus - z * t)
+    return Value.sum(terms) * (1.0 / len(terms))
+
+
+def cross_entropy(logits: Sequence, target: int) -> Value:
+    """``-log softmax(logits)[target]`` via log-sum-exp (stable at logits of +-1000) for one example."""
+    logits = values(logits)
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
+        raise ValueError(f"target must be a class index from 0 to {len(logits) - 1}, got {target!r}")
+    largest = max(z.data for z in logits)  # a constant shift: it cancels in the gradient
+    log_sum_exp = Value.sum([(z - largest).exp() for z in logits]).log() + largest
+    return log_sum_exp - logits[target]
+
+
+def l2_regularization(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
+    """``alpha * sum(p * p)``, micrograd demo's weight penalty."""
+    return alpha * Value.sum([p * p for p in parameters])
+
+
+def _pair(predictions: Sequence, targets: Sequence) -> tuple[list[Value], list[Value]]:
+    predictions, targets = values(_as_list(predictions)), values(_as_list(targets))
+    if len(predictions) != len(targets) or not predictions:
+        raise ValueError(f"need as many targets as predictions (and at least one): "
+                         f"got {len(predictions)} predictions and {len(targets)} targets")
+    return predictions, targets
+
+
+def _as_list(xs) -> list:
+    return [xs] if isinstance(xs, Value) else list(xs)

@@ -1,0 +1,182 @@
+"""Optimizers (SGD, Adam, AdamW), learning-rate schedules and gradient clipping, PyTorch-style.
+
+>>> from micrograd_ext import Value
+>>> w = Value(1.0); w.grad = 0.5
+>>> SGD([w], lr=0.1).step()
+>>> w.data
+0.95
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from .engine import Value
+
+Schedule = Callable[[int], float]  # step number (0, 1, ...) -> learning rate
+
+
+class Optimizer:
+    """Updates ``params`` from their ``.grad``; ``lr`` is a number or a schedule ``step -> lr``."""
+
+    def __init__(self, params: Iterable[Value], lr: float | Schedule):
+        self.params = list(params)
+        if not self.params or not all(isinstance(p, Value) for p in self.params):
+            raise TypeError("an optimizer needs a non-empty list of Values, e.g. model.parameters()")
+        if not callable(lr) and not (isinstance(lr, (int, float)) and lr > 0):
+            raise ValueError(f"lr must be a positive number or a schedule function, got {lr!r}")
+        self.lr = lr
+        self.steps = 0  # how many updates have been made
+
+    @property
+    def current_lr(self) -> float:
+        """The learning rate the next ``step()`` uses."""
+        return self.lr(self.steps) if callable(self.lr) else float(self.lr)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """One update of every parameter; nothing changes if any gradient is NaN or infinite."""
+        for i, p in enumerate(self.params):
+            if not math.isfinite(p.grad):
+                raise ValueError(f"parameter {i} has gradient {p.grad}; no parameter was updated "
+                                 "(lower the learning rate, clip gradients, or look for a log of 0)")
+        self._update(self.current_lr)
+        self.steps += 1
+
+    def _update(self, lr: float) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """The optimizer's state as plain numbers (JSON-friendly), to resume training exactly."""
+        return {'steps': self.steps, **{k: list(v) for k, v in self._buffers().items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        buffers = self._buffers()
+        for name, buffer in buffers.items():
+            if len(state.get(name, ())) != len(buffer):
+                raise ValueError(f"optimizer state {name!r} does not fit {len(buffer)} parameters")
+        for name, buffer in buffers.items():
+            buffer[:] = [float(x) for x in state[name]]
+        self.steps = int(state['steps'])
+
+    def _buffers(self) -> dict[str, list[float]]:
+        return {}
+
+
+class SGD(Optimizer):
+    """``p -= lr * (g + weight_decay * p)``, with optional momentum (PyTorch's formulation)."""
+
+    def __init__(self, params, lr: float | Schedule, momentum: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        self.momentum, self.weight_decay = momentum, weight_decay
+        self.velocity = [0.0] * len(self.params)
+
+    def _update(self, lr: float) -> None:
+        for i, p in enumerate(self.params):
+            g = p.grad + self.weight_decay * p.data
+            if self.momentum:
+                g = self.velocity[i] = self.momentum * self.velocity[i] + g
+            p.data -= lr * g
+
+    def _buffers(self):
+        return {'velocity': self.velocity}
+
+
+class Adam(Optimizer):
+    """Adam with bias correction; ``weight_decay`` adds ``weight_decay * p`` to the gradient (L2)."""
+
+    decoupled = False
+
+    def __init__(self, params, lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"betas must be in [0, 1), got {betas}")
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        self.m = [0.0] * len(self.params)  # running mean of gradients
+        self.v = [0.0] * len(self.params)  # running mean of squared gradients
+
+    def _update(self, lr: float) -> None:
+        beta1, beta2 = self.betas
+        t = self.steps + 1
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if self.decoupled:
+                p.data -= lr * self.weight_decay * p.data
+            else:
+                g += self.weight_decay * p.data
+            self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
+            self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
+            m_hat, v_hat = self.m[i] / (1 - beta1 ** t), self.v[i] / (1 - beta2 ** t)
+            p.data -= lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+    def _buffers(self):
+        return {'m': self.m, 'v': self.v}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``p -= lr * weight_decay * p`` apart from the Adam step."""
+
+    decoupled = True
+
+    def __init__(self, params, lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
+    """Scale all gradients so their global L2 norm is at most ``max_norm``; returns the norm before.
+
+    >>> a, b = Value(0.0), Value(0.0); a.grad, b.grad = 3.0, 4.0
+    >>> clip_grad_norm([a, b], 1.0), a.grad, b.grad
+    (5.0, 0.6, 0.8)
+    """
+    if max_norm <= 0:
+        raise ValueError(f"max_norm must be positive, got {max_norm}")
+    params = list(params)
+    norm = math.sqrt(sum(p.grad * p.grad for p in params))
+    if norm > max_norm:
+        for p in params:
+            p.grad = p.grad * max_norm / norm
+    return norm
+
+
+# ---- learning-rate schedules: functions step -> lr, usable with any optimizer ------------------------
+
+def constant(lr: float) -> Schedule:
+    """The same rate at every step."""
+    return lambda step: lr
+
+
+def linear_warmup(lr: float, warmup_steps: int) -> Schedule:
+    """From lr / warmup_steps up to ``lr`` over the first ``warmup_steps`` steps, then ``lr``."""
+    if warmup_steps < 0:
+        raise ValueError(f"warmup_steps cannot be negative, got {warmup_steps}")
+    return lambda step: lr * min(1.0, (step + 1) / max(warmup_steps, 1))
+
+
+def cosine_with_warmup(lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0) -> Schedule:
+    """Linear warmup, then cosine decay from ``lr`` to ``min_lr`` at ``total_steps``.
+
+    >>> schedule = cosine_with_warmup(1.0, warmup_steps=2, total_steps=10)
+    >>> [round(schedule(k), 3) for k in (0, 1, 2, 6, 10)]
+    [0.5, 1.0, 1.0, 0.5, 0.0]
+    """
+    if total_steps <= warmup_steps:
+        raise ValueError(f"total_steps ({total_steps}) must exceed warmup_steps ({warmup_steps})")
+    warmup = linear_warmup(lr, warmup_steps)
+
+    def schedule(step: int) -> float:
+        if step < warmup_steps:
+            return warmup(step)
+        progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
+        return min_lr + (lr - min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
+    return schedule
+
+
+def linear_decay(lr_start: float = 1.0, lr_end: float = 0.1, total_steps: int = 100) -> Schedule:
+    """micrograd demo's schedule ``1.0 - 0.9 * k / 100``: a straight line from ``lr_start`` to ``lr_end``."""
+    return lambda step: lr_start - (lr_start - lr_end) * step / total_steps
