@@ -29,6 +29,13 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad() needs Values as inputs, got {type(x).__name__}")
+    grads = gradients(output, create_graph)
+    zero = Value(0.0) if create_graph else 0.0
+    return [grads.get(x, zero) for x in inputs]
+
+
+def gradients(output: Value, create_graph: bool = False) -> dict[Value, float | Value]:
+    """d output / d node for every node of ``output``'s graph, keyed by node; ``.grad`` is not touched."""
     grads = {output: Value(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(output)):
         upstream = grads.get(node)
@@ -38,8 +45,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         for child, local in zip(node._prev, locals_):
             contribution = local * upstream
             grads[child] = grads[child] + contribution if child in grads else contribution
-    zero = Value(0.0) if create_graph else 0.0
-    return [grads.get(x, zero) for x in inputs]
+    return grads
 
 
 def local_derivatives(node: Value) -> tuple:

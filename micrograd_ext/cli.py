@@ -1,4 +1,4 @@
-"""The ``micrograd-ext`` command: ``demo`` and ``train`` (and, from their modules, ``graph`` and ``explain``)."""
+"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph`` and ``explain``."""
 from __future__ import annotations
 
 import argparse
@@ -122,15 +122,62 @@ def progress_reporter(total: int):
     return report
 
 
+def add_graph_parser(commands) -> None:
+    graph = commands.add_parser('graph', help='draw the computation graph of an expression',
+                                description='Draw an expression\'s computation graph, e.g. '
+                                            'micrograd-ext graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward')
+    graph.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
+    graph.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER', help='values of the names')
+    graph.add_argument('--backward', action='store_true', help='run backward() first, so grads are filled in')
+    graph.add_argument('-o', '--output', default='graph.svg', help='output file; .svg, .png or .pdf (default graph.svg)')
+    graph.add_argument('--rankdir', choices=('LR', 'TB'), default='LR')
+    graph.add_argument('--no-legend', action='store_true')
+    graph.add_argument('--backend', choices=('auto', 'system', 'embedded'), default='auto',
+                       help="Graphviz to use: the system 'dot' or the embedded one (default: system if installed)")
+
+
+def build_expression(args, parser):
+    """The Value graph of ``args.expression`` with ``args.set``; argparse errors for bad input."""
+    from .expressions import ExpressionError, build_graph, parse_assignments
+    try:
+        return build_graph(args.expression, parse_assignments(args.set))
+    except ExpressionError as error:
+        parser.error(str(error))
+
+
+def run_graph(args, parser) -> int:
+    from .viz import GraphTooLargeError, RenderError, draw_dot, render, system_dot
+    root = build_expression(args, parser)
+    if args.backward:
+        root.backward()
+    try:
+        path = render(draw_dot(root, rankdir=args.rankdir, legend=not args.no_legend), args.output, args.backend)
+    except (RenderError, GraphTooLargeError, ValueError) as error:
+        print(f"micrograd-ext graph: error: {error}", file=sys.stderr)
+        return 1
+    used = 'system dot' if args.backend != 'embedded' and system_dot() else 'embedded Graphviz'
+    print(f"{args.expression} = {root.data:.6g}")
+    if args.backward:
+        from .engine import topological_order
+        leaves = [n for n in topological_order(root) if not n._prev and n.label]
+        print('gradients: ' + ', '.join(f"d/d{n.label} = {n.grad:.6g}" for n in leaves))
+    print(f"wrote {path} (rendered with {used})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='micrograd-ext', description='A scalar autograd engine for learning backprop.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    commands.add_parser('demo', help="the seed article's neuron: forward, backward, gradcheck")
+    demo = commands.add_parser('demo', help="the seed article's neuron: forward, backward, gradcheck, a picture")
+    demo.add_argument('-o', '--output', default='seed_neuron.svg', help='where to draw the graph (default seed_neuron.svg)')
     add_train_parser(commands)
+    add_graph_parser(commands)
     args = parser.parse_args(argv)
     if args.command == 'demo':
         from .demo import run_demo
-        return 0 if run_demo() else 1
+        return 0 if run_demo(args.output) else 1
+    if args.command == 'graph':
+        return run_graph(args, commands.choices['graph'])
     if args.command == 'train':
         return run_train(args, commands.choices['train'])
     return 2

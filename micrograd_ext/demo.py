@@ -1,6 +1,8 @@
 """The demo: the seed article's neuron computed by hand, then by the engine, with its gradients checked."""
 from __future__ import annotations
 
+import os
+
 from .engine import Value
 from .finite_differences import GradcheckError, gradcheck
 from .table import fmt, graph_table
@@ -17,8 +19,9 @@ def seed_neuron() -> tuple[dict[str, Value], Value]:
     return {'x1': x1, 'x2': x2, 'w1': w1, 'w2': w2, 'b': b, 'z': z}, y
 
 
-def run_demo(out=print) -> bool:
-    """Print the neuron forward, its activations, every node's data and grad, and a gradcheck verdict."""
+def run_demo(picture: str | None = 'seed_neuron.svg', out=print) -> bool:
+    """Print the neuron forward, its activations, every node's data and grad, a gradcheck verdict;
+    draw the graph to ``picture`` (SVG needs no system Graphviz)."""
     nodes, y = seed_neuron()
     z = nodes['z']
     out("The neuron from the seed article: z = w1*x1 + w2*x2 + b with x = [2, 3], w = [0.5, -1.0], b = 0.2")
@@ -36,4 +39,10 @@ def run_demo(out=print) -> bool:
         out(f"\ngradcheck: FAILED\n{error}")
         return False
     out("\ngradcheck: OK, backprop matches NumPy central finite differences for all 5 inputs")
+    if picture:
+        from .viz import RenderError, draw_dot, render
+        try:
+            out(f"\nThe graph with every data and grad is drawn in {os.path.abspath(render(draw_dot(y), picture))}")
+        except (RenderError, ValueError) as error:
+            out(f"\n(no picture: {error})")
     return True

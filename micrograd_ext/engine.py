@@ -247,6 +247,11 @@ class Value:
         """A new leaf with the same data, cut off from this graph."""
         return Value(self.data, label=self.label)
 
+    def draw_dot(self, **options):
+        """Shortcut for ``micrograd_ext.viz.draw_dot(self, **options)``: a picture of this graph."""
+        from .viz import draw_dot
+        return draw_dot(self, **options)
+
 
 def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Value]:
     """Every node reachable from ``root``, each after all of its children (iterative, no recursion).

@@ -13,7 +13,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from .engine import Value
+from .engine import Value, values
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     'relu': Value.relu, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
@@ -129,8 +129,8 @@ class Neuron(Module):
         rng = make_rng(seed)
         self.activation = check_activation(activation or ('relu' if nonlin else 'linear'))
         self.nonlin = self.activation != 'linear'
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.w = [Value(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
+        self.b = Value(0.0, label='b')
         self._activate = ACTIVATIONS[self.activation]
 
     def __call__(self, x: Sequence) -> Value:
@@ -180,6 +180,7 @@ class Layer(Module):
         return layer
 
     def __call__(self, x: Sequence) -> Value | list[Value]:
+        x = values(x)  # wrap plain numbers once, so every neuron reads the same input nodes
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -258,6 +259,7 @@ class FeedForward(Module):
         return ffn
 
     def __call__(self, x: Sequence) -> list[Value]:
+        x = values(x)
         hidden = [n(x) for n in self.up.neurons]
         return [n(hidden) for n in self.down.neurons]
 

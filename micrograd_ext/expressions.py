@@ -1,0 +1,176 @@
+"""Build a ``Value`` graph from an expression a user typed, safely: parsed with ``ast``, never ``eval``.
+
+Allowed: numbers, names (given values with ``variables``), ``+ - * / **``, unary ``-``/``+``, and calls
+of the Value methods below with one argument. Anything else is refused with an ``ExpressionError``
+that points at the offending part. Each computed node is labelled with its piece of the expression.
+
+>>> y = build_graph('tanh(x*w + b)', {'x': 2, 'w': -3, 'b': 6.88})
+>>> round(y.data, 4), y.label
+(0.7064, 'tanh(x*w + b)')
+"""
+from __future__ import annotations
+
+import ast
+import math
+
+from .engine import Value
+
+FUNCTIONS = ('tanh', 'relu', 'exp', 'log', 'sigmoid', 'sqrt', 'gelu', 'silu', 'abs')
+MAX_LENGTH = 500
+MAX_EXPONENT = 100  # |n| in x ** n
+MAX_LABEL = 24
+BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+          ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+
+
+class ExpressionError(ValueError):
+    """The expression cannot be used; the message says which part and why."""
+
+
+def build_graph(text: str, variables: dict[str, float]) -> Value:
+    """The graph of ``text`` with each name a labelled leaf Value (a name used twice is one node)."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"the expression must be text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if '\n' in text or '\r' in text:
+        raise ExpressionError("the expression must be a single line")
+    tree = _parse(text)
+    leaves = {}
+    for name, number in variables.items():
+        if not name.isidentifier() or name in FUNCTIONS:
+            raise ExpressionError(f"{name!r} cannot be a variable name (it must be an identifier, not a function)")
+        leaves[name] = Value(number, label=name)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    for node in ast.walk(tree):
+        if id(node) not in called:  # a call's function name is checked with the call
+            _check(node, text, leaves)
+    return _evaluate(tree.body, text, leaves)
+
+
+def parse_assignments(items: list[str]) -> dict[str, float]:
+    """``['x=2', 'w=-3']`` -> ``{'x': 2.0, 'w': -3.0}``, or ``ExpressionError`` naming the bad item.
+
+    >>> parse_assignments(['x=2', 'w=-3.5'])
+    {'x': 2.0, 'w': -3.5}
+    """
+    result = {}
+    for item in items:
+        name, sep, number = item.partition('=')
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ExpressionError(f"expected NAME=NUMBER, got {item!r} (e.g. x=2.0)")
+        try:
+            value = float(number)
+        except ValueError:
+            raise ExpressionError(f"{name} must be set to a number, got {number.strip()!r}") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"{name} must be a finite number, got {number.strip()!r}")
+        result[name] = value
+    return result
+
+
+def _parse(text: str) -> ast.Expression:
+    try:
+        return ast.parse(text.strip() or '', mode='eval')
+    except SyntaxError as error:
+        column = (error.offset or 1) - 1
+        raise ExpressionError(f"not a valid expression: {error.msg}\n{_pointer(text, column, column + 1)}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("the expression is nested too deeply or contains invalid characters") from None
+
+
+def _check(node: ast.AST, text: str, leaves: dict[str, Value]) -> None:
+    """Refuse anything outside the whitelist, pointing at it."""
+    if isinstance(node, (ast.Expression, ast.Load, ast.operator, ast.unaryop)):
+        if isinstance(node, ast.BitXor):
+            raise ExpressionError("^ is not allowed: write powers as x ** 2")
+        if isinstance(node, ast.operator) and type(node) not in BINARY:
+            raise ExpressionError(f"the operator {type(node).__name__} is not allowed; use + - * / **")
+        if isinstance(node, ast.unaryop) and not isinstance(node, (ast.USub, ast.UAdd)):
+            raise ExpressionError(f"the operator {type(node).__name__} is not allowed; use + - * / **")
+        return
+    where = _pointer(text, getattr(node, 'col_offset', 0), getattr(node, 'end_col_offset', None))
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ExpressionError(f"only numbers can appear as constants, not {node.value!r}\n{where}")
+    elif isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)\n{where}")
+        if node.id not in leaves:
+            defined = ', '.join(sorted(leaves)) or 'none'
+            raise ExpressionError(f"name {node.id!r} is not defined; set it with --set {node.id}=NUMBER "
+                                  f"(defined: {defined})\n{where}")
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            raise ExpressionError(f"only these functions can be called: {', '.join(FUNCTIONS)}\n{where}")
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+            raise ExpressionError(f"{node.func.id}() takes exactly one argument\n{where}")
+    elif not isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        raise ExpressionError(f"{type(node).__name__} is not allowed here: use numbers, names, + - * / ** "
+                              f"and {', '.join(FUNCTIONS)}\n{where}")
+
+
+def _evaluate(root: ast.AST, text: str, leaves: dict[str, Value]) -> Value:
+    """Post-order evaluation with an explicit stack (no recursion, however long the expression)."""
+    results: dict[ast.AST, Value] = {}
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = _operands(node)
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        try:
+            results[node] = value = _apply(node, [results[c] for c in children], leaves)
+        except (ArithmeticError, ValueError) as error:
+            where = _pointer(text, node.col_offset, node.end_col_offset)
+            raise ExpressionError(f"{error}\n{where}") from None
+        if value._prev and not value.label:
+            segment = ast.get_source_segment(text, node) or ''
+            value.label = segment if len(segment) <= MAX_LABEL else segment[:MAX_LABEL - 1] + '…'
+    return results[root]
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _apply(node: ast.AST, operands: list[Value], leaves: dict[str, Value]) -> Value:
+    if isinstance(node, ast.Constant):
+        return Value(node.value)
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.BinOp):
+        left, right = operands
+        if isinstance(node.op, ast.Pow) and _is_constant(right):
+            n = right.data
+            if abs(n) > MAX_EXPONENT:
+                raise ValueError(f"the exponent {n:g} is too large (the limit is {MAX_EXPONENT})")
+            return left ** (int(n) if n.is_integer() else n)  # x ** 2 is the op '**2', as in micrograd
+        return BINARY[type(node.op)](left, right)
+    if isinstance(node, ast.UnaryOp):
+        (operand,) = operands
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        return Value(-operand.data) if _is_constant(operand) else -operand  # -3 is a number, not an op
+    (argument,) = operands
+    return abs(argument) if node.func.id == 'abs' else getattr(Value, node.func.id)(argument)
+
+
+def _is_constant(value: Value) -> bool:
+    """A number written in the expression: an unlabelled leaf."""
+    return not value._prev and not value.label
+
+
+def _pointer(text: str, start: int, end: int | None) -> str:
+    """The expression with ``^^^`` under columns ``start``..``end``."""
+    end = max(start + 1, end or start + 1)
+    return f"  {text}\n  {' ' * start}{'^' * (end - start)}"

@@ -1,0 +1,245 @@
+"""Draw a computation graph with Graphviz: one box per Value (label | data | grad), one oval per op.
+
+>>> from micrograd_ext import Value
+>>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
+>>> L = a * b; L.label = 'L'
+>>> dot = draw_dot(L, legend=False)              # before backward(): grads are marked stale
+>>> 'data -6.0000' in dot.source and '(stale)' in dot.source
+True
+>>> L.backward()
+>>> '(stale)' in draw_dot(L).source
+False
+>>> svg = dot.pipe('svg')                          # system dot if installed, else embedded Graphviz
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Collection
+
+import graphviz
+
+from ..autograd import gradients
+from ..engine import Value, topological_order
+from ..table import fmt
+from .rendering import render_source
+
+ROLE_COLORS = {
+    'input': '#cfe2ff', 'parameter': '#ffd8a8', 'constant': '#e9ecef',
+    'value': '#ffffff', 'output': '#b2f2bb', 'operation': '#fff3bf',
+}
+HIGHLIGHT = '#e03131'
+STALE = '#868e96'
+DEFAULT_MAX_NODES = 300
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more nodes than ``max_nodes``; the message lists the ways out."""
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders without the system Graphviz (SVG) and shows itself in Jupyter."""
+
+    def pipe(self, format: str | None = None, encoding: str | None = None):
+        data = render_source(self.source, format or self.format or 'svg')
+        return data.decode(encoding) if encoding else data
+
+    def render(self, filename: str | None = None, directory: str | None = None, format: str | None = None,
+               outfile: str | None = None) -> str:
+        """Write the picture to ``outfile`` (its extension names the format) or ``filename.format``; returns the path."""
+        if outfile:
+            format = format or os.path.splitext(outfile)[1].lstrip('.').lower()
+        format = format or self.format or 'svg'
+        path = outfile or f"{filename or self.filename or 'graph'}.{format}"
+        path = os.path.join(directory, path) if directory else path
+        with open(path, 'wb') as f:
+            f.write(render_source(self.source, format))
+        return path
+
+
+def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
+    """All nodes of ``root``'s graph (children first) and its edges ``(child, parent)``, in a fixed order.
+
+    >>> x = Value(1.0); nodes, edges = trace(x * x)
+    >>> len(nodes), len(edges)
+    (2, 2)
+    """
+    nodes = topological_order(root)
+    return nodes, [(child, node) for node in nodes for child in node._prev]
+
+
+def roles(nodes: list[Value], root: Value, parameters: Collection[Value] = ()) -> dict[Value, str]:
+    """Each node's role: output, parameter, input, constant (an unlabeled leaf), or value (computed)."""
+    role = {}
+    params, inputs = set(parameters), set()
+    for node in nodes:
+        if node._op == 'linear':  # a neuron's w·x + b: children are weights..., inputs..., bias
+            n = (len(node._prev) - 1) // 2
+            params.update(node._prev[:n])
+            params.add(node._prev[-1])
+            inputs.update(node._prev[n:2 * n])
+    for node in nodes:
+        if node is root:
+            role[node] = 'output'
+        elif node._prev:
+            role[node] = 'value'
+        elif node in params:
+            role[node] = 'parameter'
+        else:
+            role[node] = 'input' if node.label or node in inputs else 'constant'
+    return role
+
+
+def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], list[Value]]]:
+    """(neuron, output, member nodes, input nodes) for every neuron output in the graph.
+
+    Members are the output, the nodes between it and the neuron's ``linear`` node, and the neuron's
+    weights and bias; inputs are the ``linear`` node's other children.
+    """
+    groups = []
+    for node in nodes:
+        if node._module is None:
+            continue
+        members, current = [node], node
+        while current._op != 'linear' and len(current._prev) == 1:
+            current = current._prev[0]
+            members.append(current)
+        if current._op != 'linear':
+            continue
+        n = (len(current._prev) - 1) // 2
+        members += [*current._prev[:n], current._prev[-1]]
+        groups.append((node._module, node, members, list(current._prev[n:2 * n])))
+    return groups
+
+
+def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data: bool = True,
+             show_grad: bool = True, highlight: Collection[Value] = (), highlight_edges: Collection = (),
+             pending: Collection[Value] = (), parameters: Collection[Value] = (), cluster: bool = False,
+             collapse: str | None = None, legend: bool = True, max_nodes: int = DEFAULT_MAX_NODES) -> Drawing:
+    """The graph of ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
+
+    Record boxes show ``label | data | grad`` coloured by role (see the legend); grads that are not the
+    current d root / d node (``backward()`` has not run since the graph was built or changed) are greyed
+    and marked stale, and ``pending`` nodes show no grad yet. ``highlight`` nodes and
+    ``highlight_edges`` ((child, parent) pairs) are drawn in red. ``cluster=True`` boxes the nodes each
+    Neuron produced; ``collapse='neuron'`` draws each neuron as one box.
+    """
+    if rankdir not in ('LR', 'TB', 'RL', 'BT'):
+        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
+    if collapse not in (None, 'neuron'):
+        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
+    nodes, _ = trace(root)
+    groups = neuron_groups(nodes)
+    in_a_neuron = {m: output for _, output, members, _ in groups for m in members}  # member -> neuron output
+    collapsed_count = len(nodes) - len(in_a_neuron) + len(groups)
+    hidden = in_a_neuron if collapse else {}
+    groups = groups if (cluster or collapse) else []
+    shown = collapsed_count if collapse else len(nodes)
+    if shown > max_nodes:
+        raise GraphTooLargeError(_too_large_message(shown, max_nodes, None if collapse or not in_a_neuron
+                                                    else collapsed_count))
+
+    order = {node: i for i, node in enumerate(nodes)}
+    role = roles(nodes, root, parameters)
+    fresh = gradients(root) if show_grad else {}
+    stale = {n for n in nodes if n not in pending and not math.isclose(n.grad, fresh.get(n, 0.0),
+                                                                       rel_tol=1e-9, abs_tol=1e-12)}
+    highlighted, red_edges = set(highlight), {(id(c), id(p)) for c, p in highlight_edges}
+
+    dot = Drawing(format=format, graph_attr={'rankdir': rankdir, 'fontname': 'Helvetica'},
+                  node_attr={'fontname': 'Helvetica', 'fontsize': '11'}, edge_attr={'color': '#495057'})
+
+    def node_id(node: Value) -> str:
+        return f'n{order[hidden.get(node, node)]}'
+
+    def add_value(graph, node: Value) -> None:
+        fields = [record_escape(node.label)] if node.label else []
+        if show_data:
+            fields.append(f'data {fmt(node.data)}')
+        if show_grad:
+            fields.append(_grad_field(node, node in pending, node in stale))
+        graph.node(node_id(node), label=_record(fields, rankdir), shape='record', style='filled',
+                   fillcolor=ROLE_COLORS[role[node]], **_emphasis(node in highlighted, node in stale and show_grad))
+        if node._prev:
+            graph.node(f'{node_id(node)}_op', label=node._op, shape='ellipse', style='filled',
+                       fillcolor=ROLE_COLORS['operation'], fontsize='10', height='0.3')
+
+    drawn_in_cluster = set()
+    for k, (module, output, members, inputs) in enumerate(groups):
+        if collapse:
+            fields = [record_escape(repr(module)), f'out {fmt(output.data)}']
+            if show_grad:
+                fields.append(_grad_field(output, output in pending, output in stale))
+            fields.append(f'b {fmt(members[-1].data)}')
+            dot.node(node_id(output), label=_record(fields, rankdir), shape='record', style='filled,bold',
+                     fillcolor=ROLE_COLORS[role[output]],
+                     **_emphasis(output in highlighted, output in stale and show_grad))
+            for x in dict.fromkeys(inputs):
+                dot.edge(node_id(x), node_id(output))
+        else:
+            with dot.subgraph(name=f'cluster_{k}') as box:
+                box.attr(label=f'{module!r} #{k}', style='rounded,dashed', color='#868e96', fontsize='10')
+                for member in members:
+                    if member not in drawn_in_cluster:
+                        add_value(box, member)
+                        drawn_in_cluster.add(member)
+    for node in nodes:
+        if node in hidden or node in drawn_in_cluster:
+            continue
+        add_value(dot, node)
+    for node in nodes:
+        if node in hidden:
+            continue
+        for child in node._prev:
+            red = (id(child), id(node)) in red_edges
+            dot.edge(node_id(child), f'{node_id(node)}_op', **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
+        if node._prev:
+            dot.edge(f'{node_id(node)}_op', node_id(node))
+    if legend:
+        _add_legend(dot, sorted(set(role.values()), key=list(ROLE_COLORS).index), bool(stale and show_grad))
+    return dot
+
+
+def record_escape(text: str) -> str:
+    """``text`` made safe inside a Graphviz record label (braces, bars, angle brackets, quotes, backslashes)."""
+    return ''.join('\\' + ch if ch in '{}|<>"\\' else ch for ch in text)
+
+
+def _record(fields: list[str], rankdir: str) -> str:
+    """Fields side by side: records flip with rankdir, so LR needs braces to stay horizontal."""
+    row = ' | '.join(fields) or ' '
+    return f'{{ {row} }}' if rankdir in ('LR', 'RL') else row
+
+
+def _grad_field(node: Value, pending: bool, stale: bool) -> str:
+    if pending:
+        return 'grad pending'
+    return f"grad {fmt(node.grad)}{' (stale)' if stale else ''}"
+
+
+def _emphasis(highlighted: bool, stale: bool) -> dict[str, str]:
+    attributes = {'color': HIGHLIGHT, 'penwidth': '3'} if highlighted else {}
+    if stale:
+        attributes['fontcolor'] = STALE
+    return attributes
+
+
+def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool) -> None:
+    with dot.subgraph(name='cluster_legend') as legend:
+        legend.attr(label='legend', fontsize='10', style='rounded', color='#ced4da')
+        for name in present:
+            legend.node(f'legend_{name}', label=name, shape='box', style='filled', fillcolor=ROLE_COLORS[name],
+                        fontsize='9', height='0.2')
+        legend.node('legend_operation', label='operation', shape='ellipse', style='filled',
+                    fillcolor=ROLE_COLORS['operation'], fontsize='9', height='0.2')
+        if any_stale:
+            legend.node('legend_stale', label='grey grad: stale, run backward() on this output',
+                        shape='plaintext', fontcolor=STALE, fontsize='9')
+
+
+def _too_large_message(shown: int, max_nodes: int, collapsed_count: int | None) -> str:
+    ways = ['draw one example instead of the whole batch (e.g. the loss of X[0] alone)']
+    if collapsed_count is not None:
+        ways.append(f"collapse='neuron' draws each neuron as one box ({collapsed_count} nodes)")
+    ways.append(f'or raise max_nodes (draw_dot(..., max_nodes={shown}))')
+    return f"this graph has {shown} nodes, more than max_nodes={max_nodes} can draw readably; " + '; '.join(ways)
