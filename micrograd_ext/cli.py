@@ -165,6 +165,53 @@ def run_graph(args, parser) -> int:
     return 0
 
 
+def add_explain_parser(commands) -> None:
+    explain = commands.add_parser('explain', help='backprop through an expression one step at a time',
+                                  description='Print the forward values, every backward step, the final gradients and '
+                                              'a finite-difference check, e.g. micrograd-ext explain '
+                                              '"tanh(w1*x1 + w2*x2 + b)" --set x1=2 x2=0 w1=-3 w2=1 b=6.8814')
+    explain.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
+    explain.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER', help='values of the names')
+    explain.add_argument('--wrt', metavar='NAME', help='also explain this input\'s gradient path by path')
+    explain.add_argument('--html', metavar='STEPS.html', help='write a step-through player (one HTML file)')
+
+
+def run_explain(args, parser) -> int:
+    from .engine import topological_order
+    from .expressions import build_graph, parse_assignments
+    from .finite_differences import numerical_grad
+    from .table import fmt, graph_table
+
+    root = build_expression(args, parser)
+    leaves = {n.label: n for n in topological_order(root) if not n._prev and n.label}
+    if args.wrt is not None and args.wrt not in leaves:
+        parser.error(f"--wrt {args.wrt}: the expression has no input named {args.wrt!r} "
+                     f"(inputs: {', '.join(leaves) or 'none'})")
+    print(f"forward: {args.expression} = {root.data:.6g}\n{graph_table(root)}\n\nbackward, one chain-rule step at a time:")
+    for step in root.backward_steps():
+        print(step)
+    names = list(leaves)
+    assignments = parse_assignments(args.set)
+    numeric = numerical_grad(lambda *xs: build_graph(args.expression, {**assignments, **{n: x.data for n, x in zip(names, xs)}}),
+                             [leaves[n].data for n in names])
+    print('\ngradients (backprop vs central finite differences):')
+    for name, estimate in zip(names, numeric):
+        agrees = abs(leaves[name].grad - estimate) <= 1e-5 + 1e-3 * abs(estimate)
+        print(f"  d/d{name} = {fmt(leaves[name].grad)}   finite differences {fmt(estimate)}   "
+              f"{'ok' if agrees else 'MISMATCH'}")
+    if args.wrt:
+        print(f"\n{root.explain(leaves[args.wrt])}")
+    if args.html:
+        from .player import save_backward_html
+        from .viz import GraphTooLargeError, RenderError
+        try:
+            print(f"\nwrote {save_backward_html(build_graph(args.expression, assignments), args.html, args.expression)}")
+        except (RenderError, GraphTooLargeError, OSError) as error:
+            print(f"micrograd-ext explain: error: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='micrograd-ext', description='A scalar autograd engine for learning backprop.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
@@ -172,12 +219,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument('-o', '--output', default='seed_neuron.svg', help='where to draw the graph (default seed_neuron.svg)')
     add_train_parser(commands)
     add_graph_parser(commands)
+    add_explain_parser(commands)
     args = parser.parse_args(argv)
     if args.command == 'demo':
         from .demo import run_demo
         return 0 if run_demo(args.output) else 1
     if args.command == 'graph':
         return run_graph(args, commands.choices['graph'])
+    if args.command == 'explain':
+        return run_explain(args, commands.choices['explain'])
     if args.command == 'train':
         return run_train(args, commands.choices['train'])
     return 2

@@ -247,10 +247,22 @@ class Value:
         """A new leaf with the same data, cut off from this graph."""
         return Value(self.data, label=self.label)
 
+    # ---- shortcuts to the teaching tools (imported on use, to keep the engine light) ---------------
+
     def draw_dot(self, **options):
-        """Shortcut for ``micrograd_ext.viz.draw_dot(self, **options)``: a picture of this graph."""
+        """``micrograd_ext.viz.draw_dot(self, **options)``: a picture of this graph."""
         from .viz import draw_dot
         return draw_dot(self, **options)
+
+    def backward_steps(self):
+        """``micrograd_ext.steps.backward_steps(self)``: backward() one chain-rule step at a time."""
+        from .steps import backward_steps
+        return backward_steps(self)
+
+    def explain(self, target: Value):
+        """``micrograd_ext.explain.explain(self, target)``: why ``target.grad`` has its value."""
+        from .explain import explain
+        return explain(self, target)
 
 
 def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Value]:

@@ -18,8 +18,22 @@ from .engine import Value, topological_order
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
-    """Each node's label, or a stable short name ``v<position in order>`` when it has none."""
-    return {node: node.label or f'v{i}' for i, node in enumerate(order)}
+    """Each node's label; else its number for a leaf (a constant), or ``v<position in order>``."""
+    return {node: node.label or (f'v{i}' if node._prev else f'{node.data:g}') for i, node in enumerate(order)}
+
+
+def grouped(name: str) -> str:
+    """``name`` in parentheses when it is an expression (``(x*w).grad``), as is otherwise."""
+    return name if name.isidentifier() or is_number(name) else f'({name})'
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a number written out (a constant's name, or a constant formula)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def fmt(number: float) -> str:

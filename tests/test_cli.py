@@ -63,3 +63,21 @@ def test_demo_draws_the_seed_neuron(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0 and f"drawn in {tmp_path / 'n.svg'}" in result.stdout
     assert (tmp_path / 'n.svg').read_text().count('class="node"') >= 16
+
+
+def test_explain_command_prints_steps_gradients_checks_and_writes_the_player(tmp_path):
+    html = tmp_path / 'steps.html'
+    result = run('explain', 'tanh(w1*x1 + w2*x2 + b)', '--set', 'x1=2', 'x2=0', 'w1=-3', 'w2=1', 'b=6.8814',
+                 '--wrt', 'x1', '--html', str(html))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert 'forward: tanh(w1*x1 + w2*x2 + b) = 0.70712' in out
+    assert out.count('\nstep ') == 5 and 'step 5/5  w1*x1  [*]' in out
+    assert 'd/dx1 = -1.4999   finite differences -1.4999   ok' in out and 'MISMATCH' not in out
+    assert 'path 1: x1 -> w1*x1' in out and 'they match' in out
+    assert f'wrote {html}' in out and html.read_text().count('<svg') == 6
+
+
+def test_explain_command_bad_wrt_is_an_argparse_error():
+    result = run('explain', 'x*y', '--set', 'x=1', 'y=2', '--wrt', 'z')
+    assert result.returncode == 2 and "no input named 'z'" in result.stderr and 'Traceback' not in result.stderr

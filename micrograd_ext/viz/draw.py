@@ -115,14 +115,16 @@ def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], 
 def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data: bool = True,
              show_grad: bool = True, highlight: Collection[Value] = (), highlight_edges: Collection = (),
              pending: Collection[Value] = (), parameters: Collection[Value] = (), cluster: bool = False,
-             collapse: str | None = None, legend: bool = True, max_nodes: int = DEFAULT_MAX_NODES) -> Drawing:
+             collapse: str | None = None, legend: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
+             mark_stale: bool = True) -> Drawing:
     """The graph of ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
 
     Record boxes show ``label | data | grad`` coloured by role (see the legend); grads that are not the
     current d root / d node (``backward()`` has not run since the graph was built or changed) are greyed
     and marked stale, and ``pending`` nodes show no grad yet. ``highlight`` nodes and
     ``highlight_edges`` ((child, parent) pairs) are drawn in red. ``cluster=True`` boxes the nodes each
-    Neuron produced; ``collapse='neuron'`` draws each neuron as one box.
+    Neuron produced; ``collapse='neuron'`` draws each neuron as one box. ``mark_stale=False`` shows grads
+    as they are (the step-through frames show partial sums on purpose).
     """
     if rankdir not in ('LR', 'TB', 'RL', 'BT'):
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
@@ -141,9 +143,9 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
 
     order = {node: i for i, node in enumerate(nodes)}
     role = roles(nodes, root, parameters)
-    fresh = gradients(root) if show_grad else {}
+    fresh = gradients(root) if show_grad and mark_stale else {}
     stale = {n for n in nodes if n not in pending and not math.isclose(n.grad, fresh.get(n, 0.0),
-                                                                       rel_tol=1e-9, abs_tol=1e-12)}
+                                                                       rel_tol=1e-9, abs_tol=1e-12)} if fresh else set()
     highlighted, red_edges = set(highlight), {(id(c), id(p)) for c, p in highlight_edges}
 
     dot = Drawing(format=format, graph_attr={'rankdir': rankdir, 'fontname': 'Helvetica'},

@@ -1,0 +1,113 @@
+"""Pictures of backpropagation: one frame per step, and a self-contained HTML player to step through them.
+
+>>> from micrograd_ext import Value
+>>> x = Value(2.0, label='x'); y = (x * x).tanh(); y.label = 'y'
+>>> frames = backward_frames(y)
+>>> len(frames), frames[0].text
+(3, 'start: dy/dy = 1; every other grad is pending')
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+from .engine import Value
+from .explain import derivative
+from .steps import BackwardSteps
+from .viz import Drawing, draw_dot, render_source
+
+
+@dataclass
+class Frame:
+    """One picture of the backward pass: what the step did, and the graph right after it."""
+    index: int
+    text: str
+    drawing: Drawing
+
+    def svg(self) -> str:
+        svg = render_source(self.drawing.source, 'svg').decode('utf-8')
+        return svg[svg.index('<svg'):]  # drop the XML prolog so the SVG can sit inside HTML
+
+
+def backward_frames(root: Value, **draw_options) -> list[Frame]:
+    """Frame 0 is the seed; then one frame per step with the current node and the edges it used in red,
+    and the grads no step has reached yet shown as pending. Runs the steps, so afterwards every ``.grad``
+    is what ``backward()`` gives."""
+    steps = BackwardSteps(root)
+    steps.start()
+    reached = {root}
+    root_name = steps.names[root]
+
+    def picture(**highlights) -> Drawing:
+        pending = [node for node in steps.order if node not in reached]
+        return draw_dot(root, pending=pending, mark_stale=False, **highlights, **draw_options)
+
+    frames = [Frame(0, f'start: {derivative(root_name, root_name)} = 1; every other grad is pending',
+                    picture(highlight=[root]))]
+    for step in steps:
+        reached.update(step.node._prev)
+        frames.append(Frame(step.index, str(step), picture(
+            highlight=[step.node], highlight_edges=[(child, step.node) for child in step.node._prev])))
+    return frames
+
+
+def save_backward_html(root: Value, path: str, title: str | None = None, **draw_options) -> str:
+    """Write a single HTML file (no network, no external scripts) that plays the backward pass of ``root``
+    with Prev / Next / Play buttons, a slider and each step's text beside the graph. Returns ``path``."""
+    frames = backward_frames(root, **draw_options)
+    title = title or f'Backpropagation through {root.label or "the graph"}'
+    pictures = '\n'.join(f'<div class="frame" id="frame-{f.index}" hidden>{f.svg()}</div>' for f in frames)
+    page = PAGE.format(title=html.escape(title), last=len(frames) - 1, pictures=pictures,
+                       texts=json.dumps([f.text for f in frames]).replace('</', '<\\/'))
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(page)
+    return path
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+ body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
+ .controls {{ display: flex; gap: .6em; align-items: center; margin-bottom: 1em; }}
+ .graph {{ overflow: auto; }} .graph svg {{ width: 100%; height: auto; max-height: 75vh; }}
+ #text {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 15px;
+          background: #f8f9fa; padding: .8em 1em; border-radius: 6px; margin-bottom: 1em; }}
+ button {{ font-size: 15px; padding: .3em .9em; }}
+</style></head>
+<body>
+<h2>{title}</h2>
+<div class="controls">
+ <button id="prev">&#9664; Prev</button><button id="play">Play</button><button id="next">Next &#9654;</button>
+ <input id="slider" type="range" min="0" max="{last}" value="0" step="1">
+ <span id="counter"></span>
+</div>
+<div id="text"></div>
+<div class="graph">
+{pictures}
+</div>
+<script>
+const texts = {texts};
+let current = 0, timer = null;
+function show(k) {{
+  current = Math.max(0, Math.min(texts.length - 1, k));
+  document.querySelectorAll('.frame').forEach(f => f.hidden = f.id !== 'frame-' + current);
+  document.getElementById('text').textContent = texts[current];
+  document.getElementById('slider').value = current;
+  document.getElementById('counter').textContent = 'frame ' + current + ' of ' + (texts.length - 1);
+}}
+function play() {{
+  if (timer) {{ clearInterval(timer); timer = null; document.getElementById('play').textContent = 'Play'; return; }}
+  if (current === texts.length - 1) show(0);
+  document.getElementById('play').textContent = 'Pause';
+  timer = setInterval(() => {{ if (current >= texts.length - 1) play(); else show(current + 1); }}, 1200);
+}}
+document.getElementById('prev').onclick = () => show(current - 1);
+document.getElementById('next').onclick = () => show(current + 1);
+document.getElementById('play').onclick = play;
+document.getElementById('slider').oninput = e => show(Number(e.target.value));
+document.addEventListener('keydown', e => {{ if (e.key === 'ArrowRight') show(current + 1); if (e.key === 'ArrowLeft') show(current - 1); }});
+show(0);
+</script>
+</body></html>
+"""

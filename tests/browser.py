@@ -1,0 +1,84 @@
+"""Drive a real headless Chromium through the DevTools protocol (for the HTML player's test)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+REQUIRE_BROWSER = os.environ.get('MICROGRAD_EXT_REQUIRE_BROWSER') == '1'
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync',
+         '--remote-debugging-port=0', '--remote-allow-origins=*']
+
+
+def chromium_or_skip() -> str:
+    path = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
+    if path is None:
+        if REQUIRE_BROWSER:
+            pytest.fail('MICROGRAD_EXT_REQUIRE_BROWSER=1 but no Chromium is installed')
+        pytest.skip('Chromium is not installed (CI installs Debian chromium with apt-get)')
+    return path
+
+
+class Browser:
+    """A headless Chromium showing one page; ``evaluate(js)`` runs JavaScript in it and returns the value."""
+
+    def __init__(self, url: str):
+        import websocket
+        self.profile = tempfile.mkdtemp()
+        self.process = subprocess.Popen([chromium_or_skip(), *FLAGS, f'--user-data-dir={self.profile}', url],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port = self._wait_for_port()
+        pages = []
+        for _ in range(100):
+            pages = [t for t in json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list'))
+                     if t['type'] == 'page']
+            if pages:
+                break
+            time.sleep(0.1)
+        self.socket = websocket.create_connection(pages[0]['webSocketDebuggerUrl'], timeout=30)
+        self.next_id = 0
+
+    def _wait_for_port(self) -> int:
+        marker = os.path.join(self.profile, 'DevToolsActivePort')
+        for _ in range(300):
+            if os.path.exists(marker):
+                with open(marker) as f:
+                    first = f.readline().strip()
+                if first:
+                    return int(first)
+            time.sleep(0.1)
+        raise RuntimeError('Chromium did not start its DevTools endpoint')
+
+    def evaluate(self, expression: str):
+        self.next_id += 1
+        self.socket.send(json.dumps({'id': self.next_id, 'method': 'Runtime.evaluate',
+                                     'params': {'expression': expression, 'returnByValue': True}}))
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get('id') == self.next_id:
+                result = message['result']
+                if 'exceptionDetails' in result:
+                    raise RuntimeError(result['exceptionDetails'])
+                return result['result'].get('value')
+
+    def wait_for(self, expression: str, timeout: float = 20.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.1)
+        raise TimeoutError(expression)
+
+    def close(self):
+        self.socket.close()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.profile, ignore_errors=True)

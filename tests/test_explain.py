@@ -1,0 +1,63 @@
+import pytest
+from hypothesis import given, settings
+
+from micrograd_ext import Value, grad
+from micrograd_ext.explain import explain
+
+from .graphs import programs, run
+
+
+def test_one_path_written_out_with_numbers():
+    x, w, b = Value(2.0, label='x'), Value(-3.0, label='w'), Value(6.88, label='b')
+    n = x * w + b
+    n.label = 'n'
+    y = n.tanh()
+    y.label = 'y'
+    text = str(y.explain(x))
+    assert text.startswith('dy/dx = -1.5')
+    assert 'along 1 path' in text
+    assert 'path 1: x -> v2 -> n -> y' in text
+    assert 'dv2/dx = w = -3.0000 ; dn/dv2 = 1 ; dy/dn = 1 - y**2 = 0.5010' in text
+    assert 'they match' in text
+
+
+def test_a_reused_node_gets_every_path_named():
+    a = Value(2.0, label='a')
+    b = a * 3
+    b.label = 'b'
+    c = a + b
+    c.label = 'c'
+    e = explain(c, a)
+    assert e.n_paths == 2 and e.total == 4.0 == e.backward_value
+    text = str(e)
+    assert 'a is used 2 times (by b, c), so its gradient collects a contribution from each use' in text
+    assert 'path 1: a -> c' in text and 'path 2: a -> b -> c' in text
+
+
+def test_no_path_and_too_many_paths_have_clear_messages():
+    x, other = Value(1.0, label='x'), Value(2.0, label='z')
+    assert 'does not depend on z' in str(explain(x * 2, other))
+    y = x
+    for _ in range(12):  # each level doubles the paths: 4096
+        y = y * y
+    y.label = 'y'
+    e = explain(y, x)
+    assert e.n_paths == 4096 and e.paths is None
+    assert 'too many paths to list (4096' in str(e) and 'backward_steps()' in str(e)
+    with pytest.raises(TypeError, match='two Values'):
+        explain(y, 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs(max_ops=8))
+def test_explain_totals_equal_backward_on_random_graphs(program):
+    leaves, steps = program
+    xs = [Value(v, label=f'x{i}') for i, v in enumerate(leaves)]
+    out = run(steps, *xs)
+    for x, expected in zip(xs, grad(out, xs)):
+        e = explain(out, x, max_paths=10_000)
+        if e.paths is not None:
+            assert e.total == pytest.approx(expected, rel=1e-9, abs=1e-12)
+            assert 'they match' in str(e)
+        else:
+            assert e.n_paths == 0 and expected == 0.0

@@ -1,0 +1,62 @@
+"""Frames and the HTML player, checked in a real headless browser."""
+import xml.etree.ElementTree as ET
+
+from micrograd_ext.expressions import build_graph
+from micrograd_ext.player import backward_frames, save_backward_html
+
+from .browser import Browser, chromium_or_skip
+
+
+def neuron():
+    return build_graph('tanh(w1*x1 + w2*x2 + b)', dict(x1=2, x2=0, w1=-3, w2=1, b=6.8814))
+
+
+def test_frames_highlight_the_current_node_and_show_pending_grads():
+    y = neuron()
+    frames = backward_frames(y)
+    assert len(frames) == 1 + 5  # the seed, then one frame per op node
+    assert frames[0].drawing.source.count('grad pending') == 9  # all but the output
+    assert frames[1].text.startswith('step 1/5') and '[tanh]' in frames[1].text
+    assert 'penwidth=2.5' in frames[1].drawing.source  # the edge just used
+    assert frames[-1].drawing.source.count('grad pending') == 0
+    assert '(stale)' not in ''.join(f.drawing.source for f in frames)
+    svg = ET.fromstring(frames[2].svg())
+    assert sum(1 for g in svg.iter('{http://www.w3.org/2000/svg}g') if g.get('class') == 'node') >= 15
+    grads_after = {n.label: n.grad for n in [y] + list(y._prev)}
+    y2 = neuron()
+    y2.backward()
+    assert grads_after == {n.label: n.grad for n in [y2] + list(y2._prev)}
+
+
+def test_the_html_file_is_self_contained():
+    import tempfile
+    path = save_backward_html(neuron(), tempfile.mktemp(suffix='.html'))
+    page = open(path, encoding='utf-8').read()
+    assert 'http://' not in page.replace('http://www.w3.org', '') and 'https://' not in page
+    assert '<script src' not in page and page.count('<svg') == 6
+
+
+def test_the_player_works_in_a_real_browser(tmp_path):
+    chromium_or_skip()
+    path = save_backward_html(neuron(), str(tmp_path / 'steps.html'))
+    browser = Browser(f'file://{path}')
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.getElementById('text').textContent")
+        assert browser.evaluate("document.getElementById('text').textContent").startswith('start:')
+        assert browser.evaluate("document.getElementById('frame-0').hidden") is False
+        browser.evaluate("document.getElementById('next').click()")
+        text = browser.evaluate("document.getElementById('text').textContent")
+        assert text.startswith('step 1/5') and '[tanh]' in text
+        assert browser.evaluate("document.getElementById('frame-1').hidden") is False
+        assert browser.evaluate("document.getElementById('frame-0').hidden") is True
+        browser.evaluate("document.getElementById('next').click(); document.getElementById('next').click()")
+        assert browser.evaluate("document.getElementById('text').textContent").startswith('step 3/5')
+        browser.evaluate("document.getElementById('prev').click()")
+        assert browser.evaluate("document.getElementById('slider').value") == '2'
+        browser.evaluate("const s = document.getElementById('slider'); s.value = 5; s.dispatchEvent(new Event('input'))")
+        assert browser.evaluate("document.getElementById('text').textContent").startswith('step 5/5')
+        browser.evaluate("document.getElementById('play').click()")
+        assert browser.wait_for("document.getElementById('text').textContent.startsWith('step 1/5')", timeout=10)
+        assert browser.evaluate("document.getElementById('frame-1').querySelector('svg') !== null")
+    finally:
+        browser.close()
