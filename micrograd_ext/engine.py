@@ -114,14 +114,15 @@ class Value:
         return Value(total, terms, '+', (1.0,) * len(terms))  # d/d(each term) = 1
 
     @staticmethod
-    def linear(weights: list[Value], inputs: Iterable, bias: Value) -> Value:
+    def linear(weights: Iterable, inputs: Iterable, bias) -> Value:
         """A neuron's pre-activation ``w1*x1 + ... + wn*xn + b`` as one node (children: w..., x..., b).
 
         >>> w = [Value(0.5), Value(-1.0)]
         >>> Value.linear(w, [2, 3], Value(0.2))
         Value(data=-1.8, grad=0.0)
         """
-        inputs = values(inputs)
+        weights, inputs = values(weights), values(inputs)
+        bias = bias if isinstance(bias, Value) else Value(bias)
         if len(inputs) != len(weights):
             raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
         total = bias.data

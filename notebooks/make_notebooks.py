@@ -1,0 +1,500 @@
+"""Write the course notebooks and run them top to bottom so they are committed with their outputs.
+
+    python notebooks/make_notebooks.py          # needs: pip install '.[notebooks]'
+
+The text and code of every notebook live here, so a change to the library and to its notebooks can be
+made (and reviewed) in one place. The exercise notebook is written with empty exercise cells; the
+reference solutions are in notebooks/solutions/exercises_solutions.py.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def md(text: str):
+    return nbformat.v4.new_markdown_cell(text.strip())
+
+
+def code(text: str, tags: tuple[str, ...] = ()):
+    cell = nbformat.v4.new_code_cell(text.strip())
+    if tags:
+        cell.metadata['tags'] = list(tags)
+    return cell
+
+
+NEURON = [
+    md("""
+# 1. The neuron
+
+An artificial neuron weighs its inputs, adds a bias, and passes the sum through an activation function.
+Here we compute the seed articles' examples with `Value`, so that every number is computed (not typed)
+and can then be differentiated.
+"""),
+    code("""
+import math
+from IPython.display import SVG
+from micrograd_ext import Value, gradcheck
+from micrograd_ext.nn import Layer
+from micrograd_ext.viz import draw_dot, render
+"""),
+    md("""
+## Should I go for a run?
+
+Three yes/no inputs (sunny? slept well? have time?), weighted 0.7, 0.5 and 0.2. The neuron says *go*
+when the weighted sum reaches a threshold, here 1.0.
+"""),
+    code("""
+weights = [Value(0.7, label='w_sunny'), Value(0.5, label='w_slept'), Value(0.2, label='w_time')]
+threshold = 1.0
+for sunny, slept, time in [(1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1)]:
+    score = sum(w * x for w, x in zip(weights, [sunny, slept, time]))
+    print(f"sunny={sunny} slept={slept} time={time}: score {score.data:.1f} -> "
+          f"{'go for a run!' if score.data >= threshold else 'stay in'}")
+"""),
+    md("""
+The sunny day counts most: sun plus sleep (0.7 + 0.5 = 1.2) is enough even without time, but sleep plus
+time (0.5 + 0.2 = 0.7) is not.
+
+## The neuron computed by hand
+
+With $x = [2, 3]$, $w = [0.5, -1.0]$ and $b = 0.2$: $z = 0.5 \\cdot 2 + (-1.0) \\cdot 3 + 0.2 = -1.8$.
+"""),
+    code("""
+x1, x2 = Value(2.0, label='x1'), Value(3.0, label='x2')
+w1, w2, b = Value(0.5, label='w1'), Value(-1.0, label='w2'), Value(0.2, label='b')
+z = w1 * x1 + w2 * x2 + b
+z.label = 'z'
+print(f"z = {z.data:.4g}")
+assert abs(z.data - (-1.8)) < 1e-12
+"""),
+    md("z is the pre-activation. The activation function decides what is passed on:"),
+    code("""
+for name in ['relu', 'sigmoid', 'tanh']:
+    print(f"{name}(z = {z.data:.1f}) = {getattr(z, name)().data:.4f}")
+z_pos = Value(2.1, label='z')
+for name in ['relu', 'sigmoid', 'tanh']:
+    print(f"{name}(z = {z_pos.data:.1f}) = {getattr(z_pos, name)().data:.4f}")
+"""),
+    md("""
+ReLU clips the negative z to 0 and passes 2.1 unchanged; sigmoid squashes into (0, 1): 0.142 reads as
+"14% yes", 0.891 as "89% yes"; tanh squashes into (-1, 1) and keeps the sign: about -0.95 and 0.97.
+
+## A layer of two neurons
+
+Two neurons reading the same input $x = [1, 2]$ with weights $W = [[1.0, 0.5], [-0.5, 2.0]]$ and biases
+$b = [0.1, -0.2]$ give $Wx + b = [2.1, 3.3]$:
+"""),
+    code("""
+layer = Layer.from_weights([[1.0, 0.5], [-0.5, 2.0]], [0.1, -0.2])
+outputs = layer([1.0, 2.0])
+print([round(v.data, 10) for v in outputs])
+"""),
+    md("""
+## Gradients
+
+How does the output change when a weight changes? Backpropagation answers for every input at once.
+For $y = \\tanh(z)$: $\\partial y / \\partial w_1 = x_1 (1 - \\tanh^2 z)$, a weight's gradient is its input
+times the gradient arriving at $z$.
+"""),
+    code("""
+y = z.tanh()
+y.label = 'y'
+y.backward()
+for v in [x1, x2, w1, w2, b, z]:
+    print(f"dy/d{v.label} = {v.grad:.4f}")
+print('by hand: dy/dw1 =', round(2.0 * (1 - math.tanh(-1.8) ** 2), 4))
+"""),
+    md("With ReLU the same neuron passes no gradient at all, since z < 0: a *dead* ReLU."),
+    code("""
+leaves = [Value(v) for v in (2.0, 3.0, 0.5, -1.0, 0.2)]
+a1, a2, v1, v2, bias = leaves
+(v1 * a1 + v2 * a2 + bias).relu().backward()
+print('ReLU gradients:', [leaf.grad for leaf in leaves])
+for activation in ['relu', 'sigmoid', 'tanh']:
+    ok = gradcheck(lambda x1, x2, w1, w2, b: getattr(w1 * x1 + w2 * x2 + b, activation)(), [2, 3, 0.5, -1.0, 0.2])
+    print(f"{activation}: gradients match finite differences: {ok}")
+"""),
+    md("The whole computation as a graph (rendered without any system install):"),
+    code("SVG(render(draw_dot(y), 'svg', backend='embedded'))"),
+]
+
+BACKPROP = [
+    md("""
+# 2. Backprop by hand, then by machine
+
+The lecture graph: $a = 2$, $b = -3$, $c = 10$, $e = ab$, $d = e + c$, $f = -2$, $L = d f$.
+We compute every gradient by hand with the chain rule, then let the engine do it, step by step.
+"""),
+    code("""
+from IPython.display import SVG
+from micrograd_ext import Value, gradcheck
+from micrograd_ext.player import save_backward_html
+from micrograd_ext.table import graph_table
+from micrograd_ext.viz import draw_dot, render
+
+def lecture_graph():
+    a, b, c = Value(2.0, label='a'), Value(-3.0, label='b'), Value(10.0, label='c')
+    e = a * b; e.label = 'e'
+    d = e + c; d.label = 'd'
+    f = Value(-2.0, label='f')
+    L = d * f; L.label = 'L'
+    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f)
+
+L, v = lecture_graph()
+print('L =', L.data)
+"""),
+    md("""
+## By hand, from the output backwards
+
+* $\\partial L/\\partial L = 1$
+* $L = d f$: $\\partial L/\\partial d = f = -2$ and $\\partial L/\\partial f = d = 4$
+* $d = e + c$: a sum passes its gradient unchanged, $\\partial L/\\partial e = \\partial L/\\partial c = -2$
+* $e = a b$: $\\partial L/\\partial a = \\partial L/\\partial e \\cdot b = 6$ and $\\partial L/\\partial b = \\partial L/\\partial e \\cdot a = -4$
+"""),
+    code("""
+by_hand = {'L': 1.0}
+by_hand['d'] = by_hand['L'] * v['f'].data
+by_hand['f'] = by_hand['L'] * v['d'].data
+by_hand['e'] = by_hand['d'] * 1.0
+by_hand['c'] = by_hand['d'] * 1.0
+by_hand['a'] = by_hand['e'] * v['b'].data
+by_hand['b'] = by_hand['e'] * v['a'].data
+print(by_hand)
+"""),
+    md("Before `backward()` the drawing greys the grads out and marks them stale, so zeros are not mistaken for gradients:"),
+    code("SVG(render(draw_dot(L), 'svg', backend='embedded'))"),
+    md("## By machine, one step at a time"),
+    code("""
+steps = L.backward_steps()
+for step in steps:
+    print(step)
+print({name: node.grad for name, node in v.items()})
+assert all(v[name].grad == by_hand[name] for name in v)
+"""),
+    code("graph_table(L)"),
+    code("SVG(render(draw_dot(L), 'svg', backend='embedded'))"),
+    md("""
+## Why does a node get its gradient? Paths.
+
+A node used twice collects a contribution from each use. `explain` lists every path and multiplies
+the local derivatives along it:
+"""),
+    code("""
+x = Value(3.0, label='x')
+y = x * x + 2 * x
+y.label = 'y'
+y.backward()
+print(y.explain(x))
+"""),
+    md("""
+## The step-through player
+
+`save_backward_html` writes one self-contained HTML file with Prev / Next / Play buttons: open it in
+any browser, no network needed.
+"""),
+    code("""
+L, v = lecture_graph()
+path = save_backward_html(L, 'lecture_steps.html')
+print('wrote', path)
+"""),
+    md("## Checking against finite differences"),
+    code("""
+print(gradcheck(lambda a, b, c, f: (a * b + c) * f, [2.0, -3.0, 10.0, -2.0]))
+"""),
+]
+
+FEED_FORWARD = [
+    md("""
+# 3. The transformer's feed-forward block
+
+Every transformer block has a feed-forward network: an up-projection to a wider hidden layer, an
+activation, and a down-projection back. The seed article's NumPy "hello world" builds one with
+4 → 8 → 4 neurons. We run it, then rebuild it with `FeedForward` and the very same weights.
+"""),
+    code("""
+import numpy as np
+from micrograd_ext import Value, gradcheck, grad
+from micrograd_ext.nn import FeedForward
+
+np.random.seed(42)
+def relu(x):
+    return np.maximum(0, x)
+
+class Neuron:
+    def __init__(self, num_inputs):
+        self.weights = np.random.rand(num_inputs)
+        self.bias = np.random.rand(1)
+    def forward(self, inputs):
+        return relu(np.dot(self.weights, inputs) + self.bias)
+
+class Layer:
+    def __init__(self, num_neurons, num_inputs_per_neuron):
+        self.neurons = [Neuron(num_inputs_per_neuron) for _ in range(num_neurons)]
+    def forward(self, inputs):
+        return np.array([neuron.forward(inputs) for neuron in self.neurons])
+
+class SimpleFFN:
+    def __init__(self, input_size, hidden_size, output_size):
+        self.hidden_layer = Layer(num_neurons=hidden_size, num_inputs_per_neuron=input_size)
+        self.output_layer = Layer(num_neurons=output_size, num_inputs_per_neuron=hidden_size)
+    def forward(self, inputs):
+        hidden_output = self.hidden_layer.forward(inputs)
+        print(f" -> Output after Hidden Layer (and ReLU): {hidden_output.flatten()}")
+        return self.output_layer.forward(hidden_output)
+
+ffn = SimpleFFN(input_size=4, hidden_size=8, output_size=4)
+input_vector = np.array([-0.5, 2.0, -1.0, 3.5])
+output_vector = ffn.forward(input_vector)
+print(f"Final Output Vector: {output_vector.flatten()}")
+"""),
+    md("""
+The seed's output layer applies ReLU too. Its weights and biases come from `rand` (all positive) and
+its inputs are ReLU outputs (never negative), so every output is positive and that last ReLU changes
+nothing: a linear down-projection, as in a transformer, gives the same numbers.
+"""),
+    code("""
+ours = FeedForward.from_weights(
+    [n.weights for n in ffn.hidden_layer.neurons], [n.bias[0] for n in ffn.hidden_layer.neurons],
+    [n.weights for n in ffn.output_layer.neurons], [n.bias[0] for n in ffn.output_layer.neurons])
+out = ours(list(input_vector))
+print(ours)
+print('micrograd_ext:', np.array([v.data for v in out]))
+print('max difference:', np.max(np.abs(np.array([v.data for v in out]) - output_vector.flatten())))
+assert np.allclose([v.data for v in out], output_vector.flatten(), rtol=0, atol=1e-12)
+"""),
+    md("## Its gradients, checked"),
+    code("""
+def first_output(*inputs):
+    return ours(list(inputs))[0]
+
+leaves = [Value(float(x)) for x in input_vector]
+print('d out[0] / d input:', np.round(grad(first_output(*leaves), leaves), 6))
+print('gradcheck:', gradcheck(first_output, list(input_vector)))
+"""),
+    md("""
+## How many parameters does a real FFN have?
+
+Llama 7B: $d_{model} = 4096$, hidden size 11008, 32 layers. The seed's two-projection FFN has
+$4096 \\cdot 11008 + 11008$ parameters up and $11008 \\cdot 4096 + 4096$ down per layer.
+"""),
+    code("""
+d_model, d_hidden, n_layers = 4096, 11008, 32
+two_projection = (d_model * d_hidden + d_hidden) + (d_hidden * d_model + d_model)
+swiglu = 3 * d_model * d_hidden          # Llama's FFN really has three matrices (gate, up, down), no biases
+attention = 4 * d_model * d_model        # query, key, value and output projections
+embeddings = 2 * 32000 * d_model         # input embeddings and the output projection
+total = n_layers * (swiglu + attention) + embeddings
+print(f"seed-style FFN per layer: {two_projection:,}  ({n_layers * two_projection / 1e9:.2f} B over {n_layers} layers)")
+print(f"Llama FFN (SwiGLU) per layer: {swiglu:,}; attention per layer: {attention:,}")
+print(f"FFN share of Llama 7B's {total / 1e9:.2f} B parameters: {n_layers * swiglu / total:.0%}")
+"""),
+    md("""
+Most parameters live in the FFNs because the hidden layer is wide (11008 ≈ 2.7 × 4096) and every one of its
+neurons has a weight for each of the 4096 inputs, and again on the way back: each layer's FFN is about
+twice its attention, so about two thirds of the model's knowledge sits in these simple neurons.
+"""),
+]
+
+TRAINING = [
+    md("""
+# 4. Training on moons
+
+micrograd's demo recipe first: an MLP with two hidden layers of 16 ReLU neurons, the SVM max-margin loss
+plus a little L2, and SGD with a learning rate decaying from 1.0 to 0.1. Then the optimisers large
+models use: Adam and AdamW, with warmup, cosine decay and gradient clipping.
+"""),
+    code("""
+import random
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt
+from IPython.display import Image
+from micrograd_ext import Value
+from micrograd_ext.datasets import make_moons
+from micrograd_ext.nn import MLP
+from micrograd_ext.optim import Adam, AdamW, cosine_with_warmup, linear_decay, SGD
+from micrograd_ext.training import fit
+from micrograd_ext.plotting import plot_training
+
+X, y = make_moons(100, noise=0.1, seed=0)
+print(X.shape, y[:10])
+"""),
+    md("## micrograd's recipe, written the micrograd way"),
+    code("""
+random.seed(1337)
+model = MLP(2, [16, 16, 1])
+print(model)
+print('number of parameters', len(model.parameters()))
+ys = y * 2 - 1
+
+def loss():
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+    accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(ys, scores)]
+    return data_loss + reg_loss, sum(accuracy) / len(accuracy)
+
+sgd_losses = []
+for k in range(100):
+    total_loss, acc = loss()
+    model.zero_grad()
+    total_loss.backward()
+    learning_rate = 1.0 - 0.9 * k / 100
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    sgd_losses.append(total_loss.data)
+    if k % 20 == 0 or k == 99:
+        print(f"step {k} loss {total_loss.data:.4f}, accuracy {acc * 100:.0f}%")
+"""),
+    md("## The same with `fit` and an optimizer object"),
+    code("""
+def train(optimizer_name):
+    model = MLP(2, [16, 16, 1], seed=1)
+    params = model.parameters()
+    if optimizer_name == 'SGD, linear decay':
+        optimizer = SGD(params, lr=linear_decay(1.0, 0.1, 100))
+        clip = None
+    elif optimizer_name == 'Adam, warmup + cosine':
+        optimizer = Adam(params, lr=cosine_with_warmup(0.05, warmup_steps=10, total_steps=100))
+        clip = 5.0
+    else:
+        optimizer = AdamW(params, lr=cosine_with_warmup(0.05, warmup_steps=10, total_steps=100), weight_decay=0.01)
+        clip = 5.0
+    log = fit(model, X, y, optimizer, steps=100, loss='hinge', clip=clip)
+    first_perfect = next((k for k, a in enumerate(log.accuracies) if a == 1.0), None)
+    print(f"{optimizer_name:24s} final loss {log.losses[-1]:.4f}, accuracy {log.accuracies[-1]:.0%}, "
+          f"first 100% at step {first_perfect}")
+    return model, log
+
+runs = {name: train(name) for name in ['SGD, linear decay', 'Adam, warmup + cosine', 'AdamW, warmup + cosine']}
+"""),
+    code("""
+figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+for name, (model, log) in runs.items():
+    axes[0].plot(log.losses, label=name)
+    axes[1].plot(log.learning_rates, label=name)
+axes[0].set_yscale('log'); axes[0].set_title('loss'); axes[0].set_xlabel('step'); axes[0].legend()
+axes[1].set_title('learning rate'); axes[1].set_xlabel('step'); axes[1].legend()
+figure.tight_layout(); figure.savefig('training_curves.png', dpi=80); plt.close(figure)
+Image('training_curves.png')
+"""),
+    md("The decision boundary AdamW learned, and its loss curve:"),
+    code("""
+model, log = runs['AdamW, warmup + cosine']
+plot_training(model, X, y, log, 'adamw_moons.png', resolution=50)
+Image('adamw_moons.png')
+"""),
+    md("""
+Warmup keeps the first, noisy Adam steps small; the cosine schedule then shrinks the steps as the
+model settles; clipping caps any single step's gradient norm. Gradient norms before clipping:
+"""),
+    code("""
+norms = runs['AdamW, warmup + cosine'][1].grad_norms
+print('largest gradient norm:', round(max(norms), 3), ' median:', round(sorted(norms)[len(norms) // 2], 3))
+"""),
+]
+
+EXERCISES = [
+    md("""
+# 5. Exercises
+
+Fill in each cell marked **Your turn**, then run the `check_...` cell below it: it tells you whether you
+are right and, if not, which input failed and a hint. (Teachers: reference solutions are in
+`notebooks/solutions/exercises_solutions.py`.)
+"""),
+    code("""
+import math
+from micrograd_ext import Value, topological_order
+from micrograd_ext.exercises import (check_local_derivative, check_new_op, check_grads_by_hand, lecture_graph,
+                                     check_neuron_forward, check_backward, check_learning_rate)
+"""),
+    md("## 1. The derivative of sigmoid\n**Your turn**: return $d\\,\\sigma/dx$ at `x`."),
+    code("""
+def sigmoid_derivative(x):
+    raise NotImplementedError
+""", ('exercise', 'exercise-sigmoid')),
+    code("check_local_derivative('sigmoid', sigmoid_derivative)"),
+    md("## 2. The derivative of tanh\n**Your turn**."),
+    code("""
+def tanh_derivative(x):
+    raise NotImplementedError
+""", ('exercise', 'exercise-tanh')),
+    code("check_local_derivative('tanh', tanh_derivative)"),
+    md("""
+## 3. A new op: cube
+
+**Your turn**: return a `Value` with `data = x.data ** 3`, children `(x,)`, op name `'cube'` and its local
+derivative: `Value(data, (x,), 'cube', (local_derivative,))`.
+"""),
+    code("""
+def cube(x):
+    raise NotImplementedError
+""", ('exercise', 'exercise-cube')),
+    code("check_new_op(cube, lambda v: v ** 3, 'cube')"),
+    md("""
+## 4. Gradients by hand
+
+The graph: $e = ab$, $d = e + c$, $L = d f$, $g = 4a$, $M = L + g$ with $a = 2, b = -3, c = 10, f = -2$.
+**Your turn**: fill in $\\partial M / \\partial \\text{node}$ for every node (watch out: $a$ is used twice).
+"""),
+    code("""
+answers = dict(a=None, b=None, c=None, d=None, e=None, f=None, L=None, g=None, M=None)
+""", ('exercise', 'exercise-by-hand')),
+    code("check_grads_by_hand(answers)"),
+    md("## 5. A neuron's forward pass\n**Your turn**: return `relu(w . x + b)` for lists `x`, `w` and a number `b`."),
+    code("""
+def neuron_forward(x, w, b):
+    raise NotImplementedError
+""", ('exercise', 'exercise-neuron')),
+    code("check_neuron_forward(neuron_forward)"),
+    md("""
+## 6. Your own backward pass
+
+**Your turn**: set `.grad` of every node of `root`'s graph, using `topological_order(root)` (children
+first) and each node's `_prev` and `_local_grads`. Careful: the test graph uses a node twice.
+"""),
+    code("""
+def my_backward(root):
+    raise NotImplementedError
+""", ('exercise', 'exercise-backward')),
+    code("check_backward(my_backward)"),
+    md("""
+## 7. Pick a learning rate
+
+Gradient descent on $(w - 3)^2$ from $w = 0$ for 30 steps. **Your turn**: choose a learning rate that
+gets there: not so small it crawls, not so large it overshoots.
+"""),
+    code("learning_rate = None", ('exercise', 'exercise-lr')),
+    code("check_learning_rate(learning_rate)"),
+]
+
+NOTEBOOKS = {'01_the_neuron.ipynb': NEURON, '02_backprop_by_hand_and_by_machine.ipynb': BACKPROP,
+             '03_feed_forward_block.ipynb': FEED_FORWARD, '04_training_on_moons.ipynb': TRAINING,
+             '05_exercises.ipynb': EXERCISES}
+
+
+def execute(notebook, directory: str) -> None:
+    """Run every cell in a fresh kernel, in ``directory``; raises if a cell fails."""
+    NotebookClient(notebook, timeout=600, kernel_name='python3', resources={'metadata': {'path': directory}}).execute()
+
+
+def main() -> int:
+    for name, cells in NOTEBOOKS.items():
+        notebook = nbformat.v4.new_notebook(cells=cells)
+        notebook.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+        execute(notebook, HERE)
+        nbformat.write(notebook, os.path.join(HERE, name))
+        print('wrote', name)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
