@@ -94,6 +94,8 @@ def _check(node: ast.AST, text: str, leaves: dict[str, Value]) -> None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ExpressionError(f"only numbers can appear as constants, not {node.value!r}\n{where}")
+        if not _finite(node.value):
+            raise ExpressionError(f"the number is too large for a float\n{where}")
     elif isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
             raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)\n{where}")
@@ -163,6 +165,13 @@ def _apply(node: ast.AST, operands: list[Value], leaves: dict[str, Value]) -> Va
         return Value(-operand.data) if _is_constant(operand) else -operand  # -3 is a number, not an op
     (argument,) = operands
     return abs(argument) if node.func.id == 'abs' else getattr(Value, node.func.id)(argument)
+
+
+def _finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int beyond the float range
+        return False
 
 
 def _is_constant(value: Value) -> bool:
