@@ -24,7 +24,7 @@ GELU_C = math.sqrt(2.0 / math.pi)  # the tanh approximation of GELU, as in GPT-2
 class Value:
     """A scalar that remembers how it was computed, so gradients can flow back through it."""
 
-    __slots__ = ('data', 'grad', 'label', '_prev', '_op', '_local_grads', '_module')
+    __slots__ = ('data', 'grad', 'label', '_prev', '_op', '_local_grads')
 
     def __init__(self, data, _children: tuple = (), _op: str = '', _local_grads: tuple = (),
                  label: str = ''):
@@ -33,7 +33,6 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
-        self._module = None  # the nn.Module whose output this is, if any (used for drawing)
         self._prev = _children  # the operands, in order (a tuple)
         self._op = _op
         self._local_grads = _local_grads  # d self / d child, one per child, computed at forward time
@@ -285,9 +284,12 @@ def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Va
         if node in visited:  # pushed twice, and already expanded from the later push
             continue
         visited.add(node)
+        if not node._prev:  # a leaf: nothing to expand
+            order.append(node)
+            continue
         stack.append(node)
         stack.append(None)
-        if zero_interior_grads and node._prev:
+        if zero_interior_grads:
             node.grad = 0.0
         for child in reversed(node._prev):  # reversed, so the first operand is expanded first
             if child not in visited:

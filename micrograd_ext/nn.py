@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import weakref
 from collections.abc import Callable, Sequence
 
 from .engine import Value, values
@@ -19,7 +20,11 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     'relu': Value.relu, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
     'gelu': Value.gelu, 'silu': Value.silu, 'linear': None,
 }
+ACTIVATION_OPS = {'relu': 'ReLU', 'tanh': 'tanh', 'sigmoid': 'sigmoid', 'gelu': 'gelu', 'silu': 'silu',
+                  'linear': 'linear'}  # the op name of each activation's node
 FILE_FORMAT = 'micrograd_ext.model'
+# Which neuron made a graph's `linear` node: looked up by its bias parameter, so the forward pass pays nothing.
+NEURONS_BY_BIAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 class ModelFileError(ValueError):
@@ -132,15 +137,13 @@ class Neuron(Module):
         self.w = [Value(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
         self.b = Value(0.0, label='b')
         self._activate = ACTIVATIONS[self.activation]
+        NEURONS_BY_BIAS[id(self.b)] = self
 
     def __call__(self, x: Sequence) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
         out = Value.linear(self.w, x, self.b)  # w1*x1 + w2*x2 + ... + b, one node
-        if self._activate is not None:
-            out = self._activate(out)
-        out._module = self
-        return out
+        return out if self._activate is None else self._activate(out)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'w.{i}', wi) for i, wi in enumerate(self.w)] + [('b', self.b)]
@@ -296,6 +299,20 @@ def load_model(path: str) -> Module:
         raise ModelFileError(f"{path} has a config that does not build a {kind}: {e}") from None
     model.load(path)
     return model
+
+
+def neuron_of(node: Value) -> Neuron | None:
+    """The Neuron whose ``w·x + b`` is ``node`` (a ``linear`` node), or None.
+
+    >>> n = Neuron(2, seed=0); z = n([1.0, 2.0])._prev[0]
+    >>> neuron_of(z) is n
+    True
+    """
+    if node._op != 'linear':
+        return None
+    bias = node._prev[-1]
+    neuron = NEURONS_BY_BIAS.get(id(bias))
+    return neuron if neuron is not None and neuron.b is bias else None
 
 
 def read_model_file(path: str) -> dict:

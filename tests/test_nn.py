@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from micrograd_ext import Value, gradcheck
-from micrograd_ext.nn import MLP, FeedForward, Layer, ModelFileError, Neuron, load_model
+from micrograd_ext.nn import MLP, FeedForward, Layer, ModelFileError, Neuron, load_model, neuron_of
 
 REQUIRE_TORCH = os.environ.get('MICROGRAD_EXT_REQUIRE_TORCH') == '1'
 
@@ -99,13 +99,16 @@ def test_named_parameters_have_stable_dotted_names():
     assert [n for n, _ in ffn.named_parameters()][0] == 'up.neurons.0.w.0'
 
 
-def test_neuron_outputs_remember_their_neuron():
+def test_each_linear_node_knows_its_neuron():
     model = MLP(2, [2, 1], seed=0)
     out = model([1.0, 2.0])
-    assert out._module is model.layers[1].neurons[0]
+    assert out._op == 'linear' and neuron_of(out) is model.layers[1].neurons[0]
     hidden = out._prev[2]  # children of the output's linear node: weights, inputs, bias
-    assert hidden._op == 'ReLU' and hidden._module is model.layers[0].neurons[0]
-    assert hidden._prev[0]._op == 'linear' and hidden._prev[0]._module is None
+    assert hidden._op == 'ReLU' and neuron_of(hidden._prev[0]) is model.layers[0].neurons[0]
+    assert neuron_of(hidden) is None and neuron_of(Value.linear([1.0], [2.0], 0.5)) is None
+    replaced = model.layers[0].neurons[1]
+    old_bias, replaced.b = replaced.b, Value(0.0)
+    assert neuron_of(Value.linear(replaced.w, [1.0, 2.0], old_bias)) is None  # no longer its bias
 
 
 def test_state_dict_roundtrip_and_bad_states_change_nothing():

@@ -91,24 +91,28 @@ def roles(nodes: list[Value], root: Value, parameters: Collection[Value] = ()) -
 
 
 def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], list[Value]]]:
-    """(neuron, output, member nodes, input nodes) for every neuron output in the graph.
+    """(neuron, output, member nodes, input nodes) for every Neuron call in the graph.
 
-    Members are the output, the nodes between it and the neuron's ``linear`` node, and the neuron's
-    weights and bias; inputs are the ``linear`` node's other children.
+    A neuron's ``linear`` node (w·x + b) is recognised by its bias parameter; its output is the
+    activation applied to it (or the ``linear`` node itself for a linear neuron). Members are the
+    output, the ``linear`` node and the neuron's weights and bias; inputs are its other children.
     """
+    from ..nn import ACTIVATION_OPS, neuron_of
+    activated = {}  # linear node -> the unary node applied to it
+    for node in nodes:
+        if len(node._prev) == 1 and node._prev[0]._op == 'linear':
+            activated[node._prev[0]] = node
     groups = []
     for node in nodes:
-        if node._module is None:
+        neuron = neuron_of(node)
+        if neuron is None:
             continue
-        members, current = [node], node
-        while current._op != 'linear' and len(current._prev) == 1:
-            current = current._prev[0]
-            members.append(current)
-        if current._op != 'linear':
-            continue
-        n = (len(current._prev) - 1) // 2
-        members += [*current._prev[:n], current._prev[-1]]
-        groups.append((node._module, node, members, list(current._prev[n:2 * n])))
+        output = activated.get(node)
+        if output is None or output._op != ACTIVATION_OPS[neuron.activation]:
+            output = node
+        n = (len(node._prev) - 1) // 2
+        members = list(dict.fromkeys([output, node, *node._prev[:n], node._prev[-1]]))
+        groups.append((neuron, output, members, list(node._prev[n:2 * n])))
     return groups
 
 
