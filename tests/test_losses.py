@@ -68,5 +68,6 @@ def test_l2_regularization_and_mismatched_lengths():
     reg = l2_regularization(params, alpha=0.5)
     reg.backward()
     assert reg.data == 2.5 and [p.grad for p in params] == [1.0, -2.0]
+    assert gradcheck(lambda a, b: l2_regularization([a, b], alpha=0.3), [0.7, -1.1])
     with pytest.raises(ValueError, match='2 predictions and 1 targets'):
         mse_loss([Value(1.0), Value(2.0)], [1.0])
