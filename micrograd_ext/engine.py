@@ -16,7 +16,7 @@ import math
 import numbers
 from collections.abc import Iterable
 
-from .modes import apply_mode, chain_checked, mode
+from .modes import apply_mode, chain_checked, describe, mode
 
 GELU_C = math.sqrt(2.0 / math.pi)  # the tanh approximation of GELU, as in GPT-2
 
@@ -307,7 +307,7 @@ def sigmoid(x: float) -> float:
 
 def as_float(data) -> float:
     """``data`` as a float: ints, bools and NumPy scalars convert; anything else is a ``TypeError``."""
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+    if isinstance(data, numbers.Real):
         return float(data)
     if isinstance(data, Value):
         raise TypeError("Value(data) got a Value; pass its .data, or use the Value itself")
@@ -318,11 +318,6 @@ def as_float(data) -> float:
 
 def _data(x) -> float:
     return x.data if isinstance(x, Value) else x
-
-
-def describe(value: Value) -> str:
-    """How messages name a node: its label and value, or just its value."""
-    return f"{value.label} (= {value.data!r})" if value.label else repr(value.data)
 
 
 def values(xs: Iterable) -> list[Value]:

@@ -106,17 +106,18 @@ def chain_checked(order: list) -> None:
                 where = created.get(node, 'an unknown place (build the graph inside detect_anomaly() to record it)')
                 raise AnomalyError(
                     f"the backward pass of {node._op!r} (output {node.data!r}, inputs {_inputs(node)}) "
-                    f"sent gradient {contribution} = {local!r} * {node.grad!r} to {_name(child)}; "
+                    f"sent gradient {contribution} = {local!r} * {node.grad!r} to {describe(child)}; "
                     f"the op was created at {where}")
             child.grad += contribution
 
 
-def _name(node) -> str:
+def describe(node) -> str:
+    """How error messages name a node: its label and value, or just its value."""
     return f"{node.label} (= {node.data!r})" if node.label else repr(node.data)
 
 
 def _inputs(node) -> str:
-    return ', '.join(_name(child) for child in node._prev)
+    return ', '.join(describe(child) for child in node._prev)
 
 
 def _user_frame() -> str:

@@ -175,7 +175,7 @@ class Layer(Module):
         nins = {len(row) for row in weights}
         if len(nins) != 1:
             raise ValueError(f"every row of weights needs the same length, got lengths {sorted(nins)}")
-        layer = cls(nins.pop(), len(weights), activation=activation)
+        layer = cls(nins.pop(), len(weights), seed=0, activation=activation)  # seed=0: leave global random alone
         for neuron, row, bias in zip(layer.neurons, weights, biases):
             for w, number in zip(neuron.w, row):
                 w.data = float(number)

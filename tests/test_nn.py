@@ -30,6 +30,15 @@ def test_seed_two_neuron_layer_gives_2_1_and_3_3():
     assert [w.grad for w in layer.neurons[0].w] == [1.0, 2.0]  # d z1 / d w1j = x_j
 
 
+def test_setting_weights_by_hand_does_not_consume_global_random():
+    random.seed(3)
+    expected = random.random()
+    random.seed(3)
+    Layer.from_weights([[1.0, 2.0]], [0.0])
+    FeedForward.from_weights([[1.0]], [0.0], [[1.0]], [0.0])
+    assert random.random() == expected
+
+
 def test_seed_go_for_a_run_neuron():
     neuron = Layer.from_weights([[0.7, 0.5, 0.2]], [0.0]).neurons[0]
     sunny_slept_no_time = neuron([1, 1, 0])
