@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from micrograd_ext import Value, grad
 from micrograd_ext.explain import explain
 
-from .graphs import programs, run
+from .graphs import moderate, programs, run
 
 
 def test_one_path_written_out_with_numbers():
@@ -52,6 +52,7 @@ def test_no_path_and_too_many_paths_have_clear_messages():
 @given(programs(max_ops=8))
 def test_explain_totals_equal_backward_on_random_graphs(program):
     leaves, steps = program
+    moderate(steps, leaves)
     xs = [Value(v, label=f'x{i}') for i, v in enumerate(leaves)]
     out = run(steps, *xs)
     for x, expected in zip(xs, grad(out, xs)):
