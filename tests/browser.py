@@ -69,9 +69,13 @@ class Browser:
                 return result['result'].get('value')
 
     def wait_for(self, expression: str, timeout: float = 20.0):
+        """Poll until ``expression`` is truthy; errors count as "not yet" (the page may still be loading)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError:
+                value = None
             if value:
                 return value
             time.sleep(0.1)

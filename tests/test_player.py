@@ -41,7 +41,8 @@ def test_the_player_works_in_a_real_browser(tmp_path):
     path = save_backward_html(neuron(), str(tmp_path / 'steps.html'))
     browser = Browser(f'file://{path}')
     try:
-        browser.wait_for("document.readyState === 'complete' && document.getElementById('text').textContent")
+        browser.wait_for("location.protocol === 'file:' && document.readyState === 'complete' "
+                         "&& document.getElementById('text').textContent")
         assert browser.evaluate("document.getElementById('text').textContent").startswith('start:')
         assert browser.evaluate("document.getElementById('frame-0').hidden") is False
         browser.evaluate("document.getElementById('next').click()")
