@@ -88,10 +88,10 @@ def torch_engine():
     return Value, MLP
 
 
-# ---- workloads: build (returns the output and its op count) and finish (backward, update) -----------
+# ---- workloads: build the graph (returns the output and its op count), then step() finishes it ------
 
 def build(workload: str, engine: str, size: int, state: dict):
-    Value, MLP = state['Value'], state['MLP']
+    Value = state['Value']
     if workload == 'W1':
         inputs = [[Value(x) for x in row] for row in state['X']]
         scores = [state['model'](x) for x in inputs]

@@ -10,7 +10,7 @@ import pytest
 from micrograd_ext.datasets import make_moons, make_spirals
 from micrograd_ext.engine import Value
 from micrograd_ext.nn import MLP
-from micrograd_ext.optim import SGD, Adam
+from micrograd_ext.optim import Adam
 from micrograd_ext.training import batch_loss, fit, predict
 
 X, Y = make_moons(100, noise=0.1, seed=0)
