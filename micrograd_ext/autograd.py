@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import GELU_C, Value, topological_order
+from .engine import GELU_C, Value, split_linear, topological_order
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -66,8 +66,7 @@ def _pow_const(node: Value) -> Value:
 
 
 def _linear(node: Value, *children: Value) -> tuple:
-    n = (len(children) - 1) // 2
-    weights, inputs = children[:n], children[n:2 * n]
+    weights, inputs, _ = split_linear(children)
     return (*inputs, *weights, 1.0)
 
 

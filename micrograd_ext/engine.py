@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .modes import apply_mode, chain_checked, describe, mode
 
@@ -295,6 +295,16 @@ def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Va
             if child not in visited:
                 stack.append(child)
     return order
+
+
+def split_linear(items: Sequence) -> tuple[Sequence, Sequence, object]:
+    """A ``linear`` node's children (or anything listed like them) as (weights, inputs, bias).
+
+    >>> split_linear(['w0', 'w1', 'x0', 'x1', 'b'])
+    (['w0', 'w1'], ['x0', 'x1'], 'b')
+    """
+    n = (len(items) - 1) // 2
+    return items[:n], items[n:2 * n], items[-1]
 
 
 def sigmoid(x: float) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .engine import Value, topological_order
+from .engine import Value, split_linear, topological_order
 from .table import fmt, grouped, is_number, node_names
 
 
@@ -110,8 +110,8 @@ def expression(node: Value, names: dict[Value, str]) -> str:
     args = [names[child] for child in node._prev]
     op = node._op
     if op == 'linear':
-        n = (len(args) - 1) // 2
-        return ' + '.join([f'{w}*{x}' for w, x in zip(args[:n], args[n:2 * n])] + [args[-1]])
+        weights, inputs, bias = split_linear(args)
+        return ' + '.join([f'{w}*{x}' for w, x in zip(weights, inputs)] + [bias])
     if op in ('+', '-', '*', '/', '**') and len(args) == 2:
         return f'{args[0]}{op}{args[1]}' if op in ('*', '/', '**') else f'{args[0]} {op} {args[1]}'
     if op == '+':
@@ -131,8 +131,8 @@ def local_formulas(node: Value, names: dict[Value, str]) -> list[str]:
     if op == '+':
         return ['1'] * len(args)
     if op == 'linear':
-        n = (len(args) - 1) // 2
-        return [*args[n:2 * n], *args[:n], '1']
+        weights, inputs, _ = split_linear(args)
+        return [*inputs, *weights, '1']
     formulas = {
         '-': lambda: ['1', '-1'],
         '*': lambda: [args[1], args[0]],

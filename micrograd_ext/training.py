@@ -18,6 +18,7 @@ import numpy as np
 
 from . import losses
 from .engine import Value
+from .modes import no_grad
 from .nn import Module
 from .optim import Optimizer, clip_grad_norm
 
@@ -89,7 +90,6 @@ def fit(model: Module, X, y, optimizer: Optimizer, steps: int, loss: str = 'hing
 
 def predict(model: Module, points: np.ndarray, loss: str = 'hinge') -> np.ndarray:
     """Class predictions for each row of ``points`` (used to draw decision boundaries)."""
-    from .modes import no_grad
     with no_grad():
         outputs = [model([float(a), float(b)]) for a, b in points]
     if loss == 'cross_entropy':

@@ -20,7 +20,7 @@ from collections.abc import Collection
 import graphviz
 
 from ..autograd import gradients
-from ..engine import Value, topological_order
+from ..engine import Value, split_linear, topological_order
 from ..table import fmt
 from .rendering import render_source
 
@@ -73,11 +73,11 @@ def roles(nodes: list[Value], root: Value, parameters: Collection[Value] = ()) -
     role = {}
     params, inputs = set(parameters), set()
     for node in nodes:
-        if node._op == 'linear':  # a neuron's w·x + b: children are weights..., inputs..., bias
-            n = (len(node._prev) - 1) // 2
-            params.update(node._prev[:n])
-            params.add(node._prev[-1])
-            inputs.update(node._prev[n:2 * n])
+        if node._op == 'linear':  # a neuron's w·x + b
+            weights, xs, bias = split_linear(node._prev)
+            params.update(weights)
+            params.add(bias)
+            inputs.update(xs)
     for node in nodes:
         if node is root:
             role[node] = 'output'
@@ -110,9 +110,9 @@ def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], 
         output = activated.get(node)
         if output is None or output._op != ACTIVATION_OPS[neuron.activation]:
             output = node
-        n = (len(node._prev) - 1) // 2
-        members = list(dict.fromkeys([output, node, *node._prev[:n], node._prev[-1]]))
-        groups.append((neuron, output, members, list(node._prev[n:2 * n])))
+        weights, inputs, bias = split_linear(node._prev)
+        members = list(dict.fromkeys([output, node, *weights, bias]))
+        groups.append((neuron, output, members, list(inputs)))
     return groups
 
 
