@@ -226,11 +226,7 @@ class Value:
         micrograd and PyTorch, so call ``model.zero_grad()`` (or ``self.zero_grad()``) between steps.
         Interior nodes hold the gradient of the latest call.
         """
-        if not self._prev:  # a leaf: d self / d self = 1
-            self.grad += 1.0
-            return
-        order = topological_order(self, zero_interior_grads=True)
-        self.grad = 1.0
+        order = start_backward(self)
         if mode.anomaly is not None:
             return chain_checked(order)
         for node in reversed(order):
@@ -294,6 +290,19 @@ def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Va
         for child in reversed(node._prev):  # reversed, so the first operand is expanded first
             if child not in visited:
                 stack.append(child)
+    return order
+
+
+def start_backward(root: Value) -> list[Value]:
+    """Begin a backward pass: the nodes children first, interior grads reset to 0 and d root / d root = 1.
+
+    A leaf root just accumulates 1, like every leaf.
+    """
+    if not root._prev:
+        root.grad += 1.0
+        return [root]
+    order = topological_order(root, zero_interior_grads=True)
+    root.grad = 1.0
     return order
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .engine import Value, split_linear, topological_order
+from .engine import Value, split_linear, start_backward, topological_order
 from .table import fmt, grouped, is_number, node_names
 
 
@@ -79,10 +79,7 @@ class BackwardSteps(Iterator[BackwardStep]):
         """Seed the pass as ``backward()`` does: interior grads to 0, d root / d root = 1 (once)."""
         if not self.started:
             self.started = True
-            for node in self.order:
-                if node._prev:
-                    node.grad = 0.0
-            self.root.grad = 1.0 if self.root._prev else self.root.grad + 1.0
+            start_backward(self.root)
 
     def __next__(self) -> BackwardStep:
         self.start()
