@@ -126,8 +126,7 @@ def add_graph_parser(commands) -> None:
     graph = commands.add_parser('graph', help='draw the computation graph of an expression',
                                 description='Draw an expression\'s computation graph, e.g. '
                                             'micrograd-ext graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward')
-    graph.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
-    graph.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER', help='values of the names')
+    add_expression_arguments(graph)
     graph.add_argument('--backward', action='store_true', help='run backward() first, so grads are filled in')
     graph.add_argument('-o', '--output', default='graph.svg', help='output file; .svg, .png or .pdf (default graph.svg)')
     graph.add_argument('--rankdir', choices=('LR', 'TB'), default='LR')
@@ -136,18 +135,26 @@ def add_graph_parser(commands) -> None:
                        help="Graphviz to use: the system 'dot' or the embedded one (default: system if installed)")
 
 
+def add_expression_arguments(command) -> None:
+    """The expression and its ``--set NAME=NUMBER`` values, shared by ``graph`` and ``explain``."""
+    command.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
+    command.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER', help='values of the names')
+
+
 def build_expression(args, parser):
-    """The Value graph of ``args.expression`` with ``args.set``; argparse errors for bad input."""
+    """(the Value graph of ``args.expression``, the ``--set`` values); argparse errors for bad input."""
     from .expressions import ExpressionError, build_graph, parse_assignments
     try:
-        return build_graph(args.expression, parse_assignments(args.set))
+        assignments = parse_assignments(args.set)
+        return build_graph(args.expression, assignments), assignments
     except ExpressionError as error:
         parser.error(str(error))
 
 
 def run_graph(args, parser) -> int:
+    from .expressions import named_inputs
     from .viz import GraphTooLargeError, RenderError, draw_dot, render, system_dot
-    root = build_expression(args, parser)
+    root, _ = build_expression(args, parser)
     if args.backward:
         root.backward()
     try:
@@ -158,9 +165,7 @@ def run_graph(args, parser) -> int:
     used = 'system dot' if args.backend != 'embedded' and system_dot() else 'embedded Graphviz'
     print(f"{args.expression} = {root.data:.6g}")
     if args.backward:
-        from .engine import topological_order
-        leaves = [n for n in topological_order(root) if not n._prev and n.label]
-        print('gradients: ' + ', '.join(f"d/d{n.label} = {n.grad:.6g}" for n in leaves))
+        print('gradients: ' + ', '.join(f"d/d{name} = {x.grad:.6g}" for name, x in named_inputs(root).items()))
     print(f"wrote {path} (rendered with {used})")
     return 0
 
@@ -170,20 +175,18 @@ def add_explain_parser(commands) -> None:
                                   description='Print the forward values, every backward step, the final gradients and '
                                               'a finite-difference check, e.g. micrograd-ext explain '
                                               '"tanh(w1*x1 + w2*x2 + b)" --set x1=2 x2=0 w1=-3 w2=1 b=6.8814')
-    explain.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
-    explain.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER', help='values of the names')
+    add_expression_arguments(explain)
     explain.add_argument('--wrt', metavar='NAME', help='also explain this input\'s gradient path by path')
     explain.add_argument('--html', metavar='STEPS.html', help='write a step-through player (one HTML file)')
 
 
 def run_explain(args, parser) -> int:
-    from .engine import topological_order
-    from .expressions import build_graph, parse_assignments
-    from .finite_differences import numerical_grad
+    from .expressions import build_graph, named_inputs
+    from .finite_differences import agrees, numerical_grad
     from .table import fmt, graph_table
 
-    root = build_expression(args, parser)
-    leaves = {n.label: n for n in topological_order(root) if not n._prev and n.label}
+    root, assignments = build_expression(args, parser)
+    leaves = named_inputs(root)
     if args.wrt is not None and args.wrt not in leaves:
         parser.error(f"--wrt {args.wrt}: the expression has no input named {args.wrt!r} "
                      f"(inputs: {', '.join(leaves) or 'none'})")
@@ -191,20 +194,18 @@ def run_explain(args, parser) -> int:
     for step in root.backward_steps():
         print(step)
     names = list(leaves)
-    assignments = parse_assignments(args.set)
     numeric = numerical_grad(lambda *xs: build_graph(args.expression, {**assignments, **{n: x.data for n, x in zip(names, xs)}}),
                              [leaves[n].data for n in names])
     print('\ngradients (backprop vs central finite differences):')
     for name, estimate in zip(names, numeric):
-        agrees = abs(leaves[name].grad - estimate) <= 1e-5 + 1e-3 * abs(estimate)
-        print(f"  d/d{name} = {fmt(leaves[name].grad)}   finite differences {fmt(estimate)}   "
-              f"{'ok' if agrees else 'MISMATCH'}")
+        verdict = 'ok' if agrees(leaves[name].grad, estimate) else 'MISMATCH'
+        print(f"  d/d{name} = {fmt(leaves[name].grad)}   finite differences {fmt(estimate)}   {verdict}")
     if args.wrt:
         print(f"\n{root.explain(leaves[args.wrt])}")
     if args.html:
         from .player import save_backward_html
         from .viz import GraphTooLargeError, RenderError
-        try:
+        try:  # a fresh graph: the player replays the steps from the start
             print(f"\nwrote {save_backward_html(build_graph(args.expression, assignments), args.html, args.expression)}")
         except (RenderError, GraphTooLargeError, OSError) as error:
             print(f"micrograd-ext explain: error: {error}", file=sys.stderr)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import math
 
-from .engine import Value
+from .engine import Value, topological_order
 
 FUNCTIONS = ('tanh', 'relu', 'exp', 'log', 'sigmoid', 'sqrt', 'gelu', 'silu', 'abs')
 MAX_LENGTH = 500
@@ -46,6 +46,15 @@ def build_graph(text: str, variables: dict[str, float]) -> Value:
         if id(node) not in called:  # a call's function name is checked with the call
             _check(node, text, leaves)
     return _evaluate(tree.body, text, leaves)
+
+
+def named_inputs(root: Value) -> dict[str, Value]:
+    """The labelled leaves of ``root``'s graph by name: the variables of an expression.
+
+    >>> list(named_inputs(build_graph('x*y + 2', {'x': 1, 'y': 2})))
+    ['x', 'y']
+    """
+    return {node.label: node for node in topological_order(root) if not node._prev and node.label}
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:

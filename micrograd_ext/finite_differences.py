@@ -48,7 +48,7 @@ def gradcheck(fn: Callable[..., Value], inputs: Sequence, eps: float = 1e-6,
     """
     analytic = analytic_grad(fn, inputs)
     numeric = numerical_grad(fn, inputs, eps)
-    ok = np.abs(analytic - numeric) <= atol + rtol * np.abs(numeric)
+    ok = agrees(analytic, numeric, atol, rtol)
     if ok.all():
         return True
     rows = [f"{'input':>5} {'value':>12} {'analytic':>14} {'numeric':>14} {'difference':>12}"]
@@ -56,6 +56,15 @@ def gradcheck(fn: Callable[..., Value], inputs: Sequence, eps: float = 1e-6,
         rows.append(f"{i:>5} {x:>12.6g} {a:>14.8g} {n:>14.8g} {a - n:>12.3g}{'' if good else '  <- mismatch'}")
     raise GradcheckError(f"gradients differ from finite differences (eps={eps}, atol={atol}, rtol={rtol}):\n"
                          + '\n'.join(rows))
+
+
+def agrees(analytic, numeric, atol: float = 1e-5, rtol: float = 1e-3):
+    """gradcheck's rule, element-wise: ``|analytic - numeric| <= atol + rtol * |numeric|``.
+
+    >>> bool(agrees(2.0, 2.0000001)), bool(agrees(2.0, 2.1))
+    (True, False)
+    """
+    return np.abs(np.subtract(analytic, numeric)) <= atol + rtol * np.abs(numeric)
 
 
 def _point(inputs: Sequence) -> np.ndarray:
