@@ -47,7 +47,6 @@ def batch_loss(model: Module, X, y, loss: str = 'hinge', alpha: float = 1e-4) ->
     labels = [int(c) for c in y]
     if loss == 'cross_entropy':
         data_loss = Value.sum([losses.cross_entropy(out, c) for out, c in zip(outputs, labels)]) * (1 / len(labels))
-        predicted = [max(range(len(out)), key=lambda k: out[k].data) for out in outputs]
     else:
         if loss == 'hinge':
             data_loss = losses.hinge_loss(outputs, [2 * c - 1 for c in labels])
@@ -55,8 +54,7 @@ def batch_loss(model: Module, X, y, loss: str = 'hinge', alpha: float = 1e-4) ->
             data_loss = losses.binary_cross_entropy(outputs, labels)
         else:
             data_loss = losses.mse_loss(outputs, [2 * c - 1 for c in labels])
-        predicted = [int(out.data > 0) for out in outputs]
-    accuracy = sum(p == c for p, c in zip(predicted, labels)) / len(labels)
+    accuracy = sum(p == c for p, c in zip(predicted_classes(outputs, loss), labels)) / len(labels)
     total = data_loss + losses.l2_regularization(model.parameters(), alpha) if alpha else data_loss
     return total, accuracy
 
@@ -92,6 +90,11 @@ def predict(model: Module, points: np.ndarray, loss: str = 'hinge') -> np.ndarra
     """Class predictions for each row of ``points`` (used to draw decision boundaries)."""
     with no_grad():
         outputs = [model([float(a), float(b)]) for a, b in points]
+    return np.array(predicted_classes(outputs, loss))
+
+
+def predicted_classes(outputs: list, loss: str) -> list[int]:
+    """The class each output stands for: the largest logit for cross-entropy, else the sign of the score."""
     if loss == 'cross_entropy':
-        return np.array([max(range(len(out)), key=lambda k: out[k].data) for out in outputs])
-    return np.array([int(out.data > 0) for out in outputs])
+        return [max(range(len(out)), key=lambda k: out[k].data) for out in outputs]
+    return [int(out.data > 0) for out in outputs]
