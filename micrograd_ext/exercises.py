@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .engine import Value
 from .explain import explain
-from .finite_differences import numerical_grad
+from .finite_differences import analytic_grad, numerical_grad
 
 POINTS = (-2.0, -0.5, 0.3, 1.7)
 TOLERANCE = 1e-4
@@ -77,7 +77,7 @@ def check_local_derivative(op: str, derivative: Callable[[float], float]) -> Che
     if op not in OPS:
         raise ValueError(f"unknown op {op!r}; choose one of {', '.join(OPS)}")
     for x in POINTS:
-        expected = _slope(OPS[op], x)
+        expected = analytic_grad(OPS[op], [x])[0]
         try:
             given = float(derivative(x))
         except Exception as error:  # a student's code may fail in any way; report it in words
@@ -88,12 +88,6 @@ def check_local_derivative(op: str, derivative: Callable[[float], float]) -> Che
             return CheckResult(False, f"at x = {x} your derivative gives {given:.4f}, but d {op}/dx = {expected:.4f} "
                                       f"(finite differences: {numeric:.4f}).{sign}\nHint: {DERIVATIVE_HINTS[op]}")
     return CheckResult(True, f'your d {op}/dx matches at x = {", ".join(map(str, POINTS))}.')
-
-
-def _slope(fn: Callable[[Value], Value], x: float) -> float:
-    leaf = Value(x)
-    fn(leaf).backward()
-    return leaf.grad
 
 
 # ---- 2. a new op on Value -----------------------------------------------------------------------------
@@ -147,24 +141,26 @@ def lecture_graph() -> tuple[Value, dict[str, Value]]:
 
 def check_grads_by_hand(answers: dict[str, float]) -> CheckResult:
     """Compare hand-computed ``{'a': dM/da, ...}`` for ``lecture_graph()`` with backprop; explain mistakes."""
-    out, nodes = lecture_graph()
-    out.backward()
-    missing = [name for name in nodes if answers.get(name) is None]
+    missing = [name for name in lecture_graph()[1] if answers.get(name) is None]
     if missing:
         return CheckResult(False, f"give a gradient for every node; missing: {', '.join(missing)}.")
-    paths = _path_contributions(out, nodes)
-    for name, node in nodes.items():
-        given = float(answers[name])
-        if close(given, node.grad):
-            continue
-        hint = _gradient_hint(name, nodes, given, paths[name])
-        return CheckResult(False, f'dM/d{name}: you gave {given:g}, but it is {node.grad:g}.\nHint: {hint}')
+    wrong = first_wrong_gradient({name: float(number) for name, number in answers.items()})
+    if wrong:
+        name, given, expected, hint = wrong
+        return CheckResult(False, f'dM/d{name}: you gave {given:g}, but it is {expected:g}.\nHint: {hint}')
     return CheckResult(True, 'every gradient is right, including a, which collects a contribution from each of its two uses.')
 
 
-def _path_contributions(out: Value, nodes: dict[str, Value]) -> dict[str, list[float]]:
-    """For each named node, the product of local derivatives along each path from ``out``."""
-    return {name: [p.product for p in (explain(out, node).paths or [])] for name, node in nodes.items()}
+def first_wrong_gradient(given: dict[str, float]) -> tuple[str, float, float, str] | None:
+    """The first node of ``lecture_graph()`` whose ``given`` gradient is wrong, as (name, given, expected,
+    hint naming the typical mistake), or None when all are right."""
+    out, nodes = lecture_graph()
+    out.backward()
+    for name, node in nodes.items():
+        if not close(given[name], node.grad):
+            paths = [p.product for p in (explain(out, node).paths or [])]
+            return name, given[name], node.grad, _gradient_hint(name, nodes, given[name], paths)
+    return None
 
 
 def _gradient_hint(name: str, nodes: dict[str, Value], given: float, paths: list[float]) -> str:
@@ -225,15 +221,11 @@ def check_backward(backward: Callable[[Value], None]) -> CheckResult:
         backward(out)
     except Exception as error:  # a student's code may fail in any way; report it in words
         return _crashed(error)
-    given = {name: node.grad for name, node in nodes.items()}
-    expected_out, expected_nodes = lecture_graph()
-    expected_out.backward()
-    paths = _path_contributions(expected_out, expected_nodes)
-    for name, node in expected_nodes.items():
-        if not close(given[name], node.grad):
-            hint = _gradient_hint(name, expected_nodes, given[name], paths[name])
-            return CheckResult(False, f'after your backward, {name}.grad = {given[name]:g}, but it should be '
-                                      f'{node.grad:g}.\nHint: {hint}')
+    wrong = first_wrong_gradient({name: node.grad for name, node in nodes.items()})
+    if wrong:
+        name, given, expected, hint = wrong
+        return CheckResult(False, f'after your backward, {name}.grad = {given:g}, but it should be {expected:g}.\n'
+                                  f'Hint: {hint}')
     return CheckResult(True, 'your backward pass gives the same gradients as micrograd_ext, reused node included.')
 
 
