@@ -8,15 +8,23 @@ from .finite_differences import GradcheckError, gradcheck
 from .table import fmt, graph_table
 
 
-def seed_neuron() -> tuple[dict[str, Value], Value]:
-    """The hand-computed neuron: x = [2, 3], w = [0.5, -1.0], b = 0.2, so z = -1.8; output tanh(z)."""
-    x1, x2 = Value(2.0, label='x1'), Value(3.0, label='x2')
-    w1, w2, b = Value(0.5, label='w1'), Value(-1.0, label='w2'), Value(0.2, label='b')
+INPUTS = {'x1': 2.0, 'x2': 3.0, 'w1': 0.5, 'w2': -1.0, 'b': 0.2}
+
+
+def neuron(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
+    """y = tanh(z) with z = w1*x1 + w2*x2 + b, labelled as in the article."""
     z = w1 * x1 + w2 * x2 + b
     z.label = 'z'
     y = z.tanh()
     y.label = 'y'
-    return {'x1': x1, 'x2': x2, 'w1': w1, 'w2': w2, 'b': b, 'z': z}, y
+    return y
+
+
+def seed_neuron() -> tuple[dict[str, Value], Value]:
+    """The hand-computed neuron: x = [2, 3], w = [0.5, -1.0], b = 0.2, so z = -1.8; output tanh(z)."""
+    leaves = {name: Value(number, label=name) for name, number in INPUTS.items()}
+    y = neuron(**leaves)
+    return {**leaves, 'z': y._prev[0]}, y
 
 
 def run_demo(picture: str | None = 'seed_neuron.svg', out=print) -> bool:
@@ -33,8 +41,7 @@ def run_demo(picture: str | None = 'seed_neuron.svg', out=print) -> bool:
     out(f"\nReading it: dy/dw1 = x1 * (1 - tanh(z)^2) = {fmt(nodes['w1'].grad)}; "
         "a weight's gradient is its input times the gradient arriving at z.")
     try:
-        gradcheck(lambda x1, x2, w1, w2, b: (w1 * x1 + w2 * x2 + b).tanh(),
-                  [nodes[k] for k in ('x1', 'x2', 'w1', 'w2', 'b')])
+        gradcheck(neuron, [nodes[name] for name in INPUTS])
     except GradcheckError as error:
         out(f"\ngradcheck: FAILED\n{error}")
         return False
