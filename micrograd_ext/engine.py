@@ -3,28 +3,53 @@
 Each operation computes its result *and* its local derivatives (d out / d child) right away and
 stores them on the result node. ``backward()`` then only has to apply the chain rule,
 ``child.grad += local_derivative * node.grad``, to every node in reverse topological order.
+The hot ops are written out below, each with its derivative; the others (``/ ** exp log tanh ...``)
+are one line each in the table of ``ops.py``.
 
 >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
 >>> L = a * b + a
 >>> L.backward()
 >>> a.grad, b.grad
 (-2.0, 2.0)
+
+An op written as in micrograd's lecture, with its own ``_backward`` closure, works as well:
+
+>>> import math
+>>> def sin(self):
+...     out = Value(math.sin(self.data), (self,), 'sin')
+...     def _backward():
+...         self.grad += math.cos(self.data) * out.grad
+...     out._backward = _backward
+...     return out
+>>> x = Value(0.0); y = sin(x) * 3; y.backward(); x.grad
+3.0
 """
 from __future__ import annotations
 
-import math
+import copy
+import gc
 import numbers
-from collections.abc import Iterable, Sequence
+import types
+from collections.abc import Callable, Iterable
 
+from . import ops
 from .modes import apply_mode, chain_checked, describe, mode
+from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SQRT, TANH, Op, power_op
+from .ops import split_linear  # noqa: F401  (MERGE: viz imports it from here until it reads ops)
 
-GELU_C = math.sqrt(2.0 / math.pi)  # the tanh approximation of GELU, as in GPT-2
+BLOCKED = ops.BLOCKED
 
 
 class Value:
-    """A scalar that remembers how it was computed, so gradients can flow back through it."""
+    """A scalar that remembers how it was computed, so gradients can flow back through it.
 
-    __slots__ = ('data', 'grad', 'label', '_prev', '_op', '_local_grads')
+    As in micrograd, a Value takes new attributes (``p.m = 0.0``), an op may assign its own
+    ``_backward`` closure, and ``==`` and hashing are by identity (``Value(1.0) in [Value(1.0)]`` is
+    False); ``<`` and ``>`` compare ``data``.
+    """
+
+    __slots__ = ('data', 'grad', '_prev', '_op', '_local_grads', '__dict__')
+    label = ''  # a class default: only labelled Values store a label (in their __dict__)
 
     def __init__(self, data, _children: tuple = (), _op: str = '', _local_grads: tuple = (),
                  label: str = ''):
@@ -32,10 +57,13 @@ class Value:
             data = as_float(data)
         self.data = data
         self.grad = 0.0
-        self.label = label
         self._prev = _children  # the operands, in order (a tuple)
         self._op = _op
+        if len(_local_grads) != len(_children):  # a micrograd-style op, whose _backward comes next
+            _local_grads = self._expect_closure(_local_grads)
         self._local_grads = _local_grads  # d self / d child, one per child, computed at forward time
+        if label:
+            self.label = label
         if _children and not mode.is_default:  # inside no_grad() or detect_anomaly()
             apply_mode(self)
 
@@ -46,71 +74,48 @@ class Value:
     # ---- arithmetic: each op states its local derivatives ---------------------------------------
 
     def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
+        if not isinstance(other, Value):
+            if not is_number(other):
+                return NotImplemented  # e.g. a NumPy array, which then makes an array of Values
+            other = Value(other)
         return Value(self.data + other.data, (self, other), '+', (1.0, 1.0))  # d/da = 1, d/db = 1
 
     def __sub__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
+        if not isinstance(other, Value):
+            if not is_number(other):
+                return NotImplemented
+            other = Value(other)
         return Value(self.data - other.data, (self, other), '-', (1.0, -1.0))  # d/da = 1, d/db = -1
 
     def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
+        if not isinstance(other, Value):
+            if not is_number(other):
+                return NotImplemented
+            other = Value(other)
         return Value(self.data * other.data, (self, other), '*', (other.data, self.data))  # d/da = b, d/db = a
 
-    def __truediv__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        if other.data == 0.0:
-            raise ZeroDivisionError(f"division by zero: {describe(self)} / {describe(other)}; "
-                                    "make sure the denominator cannot be 0 (e.g. add a small epsilon)")
-        inverse = 1.0 / other.data
-        return Value(self.data * inverse, (self, other), '/',
-                     (inverse, -self.data * inverse * inverse))  # d/da = 1/b, d/db = -a/b**2
+    def __neg__(self):
+        return Value(-self.data, (self,), 'neg', (-1.0,))  # d/dx = -1
 
-    def __pow__(self, exponent):
-        if isinstance(exponent, Value):
-            return self._pow_value(exponent)
-        if not isinstance(exponent, numbers.Real):
-            return NotImplemented
-        n, x = exponent, self.data
-        if x == 0.0 and n < 0:
-            raise ZeroDivisionError(f"{describe(self)} ** {n}: 0 cannot be raised to a negative power")
-        if x < 0.0 and not float(n).is_integer():
-            raise ValueError(f"{describe(self)} ** {n}: a negative base needs an integer exponent "
-                             "(the result would be a complex number)")
-        try:
-            out, slope = x ** n, (n * x ** (n - 1) if x != 0.0 or n >= 1 else math.inf)
-        except OverflowError:
-            raise OverflowError(f"{describe(self)} ** {n} is too large for a float") from None
-        return Value(out, (self,), f'**{n}', (slope,))  # d/dx = n * x**(n-1)
-
-    def _pow_value(self, exponent: Value) -> Value:
-        base, n = self.data, exponent.data
-        if base <= 0.0:
-            raise ValueError(f"{describe(self)} ** {describe(exponent)}: a Value exponent needs a positive base, "
-                             "because d/dn x**n = x**n * log(x) is undefined otherwise; "
-                             "use a plain number as the exponent")
-        try:
-            out = base ** n
-        except OverflowError:
-            raise OverflowError(f"{describe(self)} ** {describe(exponent)} is too large for a float") from None
-        return Value(out, (self, exponent), '**',
-                     (n * base ** (n - 1), out * math.log(base)))  # d/dx = n*x**(n-1), d/dn = x**n*log(x)
+    def relu(self) -> Value:
+        x = self.data
+        if x <= 0.0:  # d/dx = 0, and it blocks even an infinite gradient from above
+            return Value(0.0, (self,), 'ReLU', (BLOCKED,))
+        return Value(x, (self,), 'ReLU', (1.0,))  # d/dx = 1 (also for nan, as PyTorch)
 
     @staticmethod
     def sum(terms: Iterable) -> Value:
-        """One '+' node over all ``terms`` (numbers are wrapped), left to right like ``sum()``.
+        """One '+' node over all ``terms`` (numbers are wrapped; a NumPy array gives all its elements),
+        added left to right like ``sum()``.
 
         >>> Value.sum([Value(1.0), 2, Value(3.0)])
         Value(data=6.0, grad=0.0)
         """
-        terms = tuple(terms)
+        terms = values(getattr(terms, 'flat', terms))
         total = 0.0
-        try:
-            for term in terms:
-                total += term.data  # the same float additions, in the same order, as sum()
-        except AttributeError:  # a plain number among the terms: wrap the numbers first
-            return Value.sum(values(terms))
-        return Value(total, terms, '+', (1.0,) * len(terms))  # d/d(each term) = 1
+        for term in terms:
+            total += term.data  # the same float additions, in the same order, as sum()
+        return Value(total, tuple(terms), '+', (1.0,) * len(terms))  # d/d(each term) = 1
 
     @staticmethod
     def linear(weights: Iterable, inputs: Iterable, bias) -> Value:
@@ -130,12 +135,61 @@ class Value:
         return Value(total, (*weights, *inputs, bias), 'linear',
                      (*[x.data for x in inputs], *[w.data for w in weights], 1.0))  # d/dwi = xi, d/dxi = wi, d/db = 1
 
-    def __neg__(self):
-        return Value(-self.data, (self,), 'neg', (-1.0,))  # d/dx = -1
+    # ---- the other ops come from the table in ops.py ----------------------------------------------
+
+    @classmethod
+    def apply(cls, op: Op, *operands, check_domain: bool = True) -> Value:
+        """The node of the table's ``op`` on ``operands`` (numbers are wrapped).
+
+        ``Value.apply(ops.TANH, x)`` is ``x.tanh()``. Outside the op's domain (``log`` of 0, ...) it raises
+        a clear error, unless ``check_domain=False`` (then IEEE results: inf, nan).
+        """
+        children = tuple(x if isinstance(x, Value) else Value(x) for x in operands)
+        inputs = [child.data for child in children]
+        out = op.value(*inputs)
+        if check_domain and op.check is not None:
+            op.check(out, *children)
+        return cls(out, children, op.name, op.derivatives(out, *inputs))
+
+    def __truediv__(self, other):
+        return Value.apply(DIV, self, other) if is_operand(other) else NotImplemented
+
+    def __rtruediv__(self, other):
+        return Value.apply(DIV, other, self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Value):
+            return Value.apply(POW, self, exponent)
+        if not is_number(exponent):
+            return NotImplemented
+        return Value.apply(power_op(ops.exponent(exponent)), self)  # named '**2', as in micrograd
+
+    def __rpow__(self, base):
+        return Value.apply(POW, base, self)
 
     def __abs__(self):
-        x = self.data
-        return Value(abs(x), (self,), 'abs', ((x > 0.0) - (x < 0.0) + 0.0,))  # d/dx = sign(x)
+        return Value.apply(ops.ABS, self)
+
+    def exp(self) -> Value:
+        return Value.apply(EXP, self)
+
+    def log(self) -> Value:
+        return Value.apply(LOG, self)
+
+    def sqrt(self) -> Value:
+        return Value.apply(SQRT, self)
+
+    def tanh(self) -> Value:
+        return Value.apply(TANH, self)
+
+    def sigmoid(self) -> Value:
+        return Value.apply(SIGMOID, self)
+
+    def gelu(self) -> Value:
+        return Value.apply(GELU, self)
+
+    def silu(self) -> Value:
+        return Value.apply(SILU, self)
 
     def __radd__(self, other):
         return Value(other) + self
@@ -146,78 +200,52 @@ class Value:
     def __rmul__(self, other):
         return Value(other) * self
 
-    def __rtruediv__(self, other):
-        return Value(other) / self
-
-    def __rpow__(self, base):
-        return Value(base) ** self
-
-    # ---- functions ------------------------------------------------------------------------------
-
-    def relu(self) -> Value:
-        x = self.data
-        return Value(x if x > 0.0 else 0.0, (self,), 'ReLU', (1.0 if x > 0.0 else 0.0,))  # d/dx = [x > 0]
-
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        return Value(t, (self,), 'tanh', (1.0 - t * t,))  # d/dx = 1 - tanh(x)**2
-
-    def sigmoid(self) -> Value:
-        s = sigmoid(self.data)
-        return Value(s, (self,), 'sigmoid', (s * (1.0 - s),))  # d/dx = s * (1 - s)
-
-    def exp(self) -> Value:
-        try:
-            e = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp({describe(self)}) is too large for a float (inputs above ~709.78 overflow); "
-                                "scale the input down or subtract a maximum first") from None
-        return Value(e, (self,), 'exp', (e,))  # d/dx = exp(x)
-
-    def log(self) -> Value:
-        x = self.data
-        if x <= 0.0:
-            raise ValueError(f"log({describe(self)}): log needs a positive input; "
-                             "clamp it or add a small epsilon, e.g. (x + 1e-12).log()")
-        return Value(math.log(x), (self,), 'log', (1.0 / x,))  # d/dx = 1 / x
-
-    def sqrt(self) -> Value:
-        x = self.data
-        if x < 0.0:
-            raise ValueError(f"sqrt({describe(self)}): sqrt needs a non-negative input")
-        r = math.sqrt(x)
-        return Value(r, (self,), 'sqrt', (0.5 / r if r else math.inf,))  # d/dx = 1 / (2 sqrt(x))
-
-    def gelu(self) -> Value:
-        x = self.data
-        t = math.tanh(GELU_C * (x + 0.044715 * x ** 3))
-        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_C * (1.0 + 3 * 0.044715 * x * x)
-        return Value(0.5 * x * (1.0 + t), (self,), 'gelu', (slope,))  # d/dx: product and chain rule
-
-    def silu(self) -> Value:
-        x = self.data
-        s = sigmoid(x)
-        return Value(x * s, (self,), 'silu', (s * (1.0 + x * (1.0 - s)),))  # d/dx = s * (1 + x(1 - s))
-
-    # ---- comparisons use data; hashing stays by identity so Values can key dicts and sets --------
+    # ---- ordering compares data; == and hashing stay by identity, as in micrograd ------------------
 
     def __lt__(self, other): return self.data < _data(other)
     def __le__(self, other): return self.data <= _data(other)
     def __gt__(self, other): return self.data > _data(other)
     def __ge__(self, other): return self.data >= _data(other)
-    def __eq__(self, other): return isinstance(other, (Value, numbers.Real)) and self.data == _data(other)
-    def __ne__(self, other): return not self == other
-    __hash__ = object.__hash__
 
     def __float__(self) -> float:
         return self.data
 
     # ---- backpropagation ------------------------------------------------------------------------
 
-    def _backward(self) -> None:
-        """Apply this node's own chain-rule step: each child.grad += local derivative * self.grad."""
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's own chain-rule step (the lecture's ``o._backward()``); an op may assign its own."""
+        closure = self.__dict__.get('_backward')
+        if closure is not None:
+            return closure
+        if self._local_grads is None:
+            raise TypeError(f"the {self._op!r} node {describe(self)} has children but no way to pass gradients "
+                            "back: give Value(...) its local derivatives, or assign out._backward = a function "
+                            "(as micrograd's ops do) before calling backward()")
+        return self._chain_rule_step
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        self.__dict__['_backward'] = closure
+        if self._prev:
+            self._local_grads = None  # from now on backward() calls the closure
+
+    def _chain_rule_step(self) -> None:
+        """Each child.grad += local derivative * self.grad."""
         for child, local in zip(self._prev, self._local_grads):
             child.grad += local * self.grad
+
+    def _expect_closure(self, local_grads: tuple) -> None:
+        """A node made with children but no local derivatives: its ``_backward`` closure must follow."""
+        if local_grads:
+            raise ValueError(f"Value(..., _op={self._op!r}) got {len(local_grads)} local derivatives for "
+                             f"{len(self._prev)} children; give one d out/d child per child, in order")
+        self._prev = tuple(self._prev)  # micrograd code may pass a set or a list
+        for child in self._prev:
+            if not isinstance(child, Value):
+                raise TypeError(f"the children of a {self._op!r} node must be Values, got {type(child).__name__} "
+                                f"{child!r}; wrap numbers first, e.g. Value({child!r})")
+        return None
 
     def backward(self) -> None:
         """Fill ``.grad`` of every node in the graph with d self / d node.
@@ -230,8 +258,12 @@ class Value:
         if mode.anomaly is not None:
             return chain_checked(order)
         for node in reversed(order):
+            local_grads = node._local_grads
+            if local_grads is None:  # a micrograd-style op runs its own _backward closure
+                node._backward()
+                continue
             grad = node.grad
-            for child, local in zip(node._prev, node._local_grads):
+            for child, local in zip(node._prev, local_grads):
                 child.grad += local * grad
 
     def zero_grad(self) -> None:
@@ -242,6 +274,24 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
         return Value(self.data, label=self.label)
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        """A copy of the whole graph that ends here, without recursion (a million-node chain is fine).
+
+        Closures assigned as ``_backward`` are rebuilt to act on the copied nodes.
+        """
+        order = topological_order(self)
+        for node in order:
+            if id(node) not in memo:
+                twin = Value.__new__(type(node))
+                twin.data, twin.grad, twin._op, twin._local_grads = node.data, node.grad, node._op, node._local_grads
+                twin._prev = tuple(memo[id(child)] for child in node._prev)
+                memo[id(node)] = twin
+        for node in order:
+            extra = own_attributes(node)
+            if extra:
+                vars(memo[id(node)]).update({key: _copy_attribute(value, memo) for key, value in extra.items()})
+        return memo[id(self)]
 
     # ---- shortcuts to the teaching tools (imported on use, to keep the engine light) ---------------
 
@@ -306,22 +356,42 @@ def start_backward(root: Value) -> list[Value]:
     return order
 
 
-def split_linear(items: Sequence) -> tuple[Sequence, Sequence, object]:
-    """A ``linear`` node's children (or anything listed like them) as (weights, inputs, bias).
+def run_closure(node: Value, upstream: float) -> dict[Value, float]:
+    """What a micrograd-style node's own ``_backward`` adds to each child when ``node.grad`` is ``upstream``.
 
-    >>> split_linear(['w0', 'w1', 'x0', 'x1', 'b'])
-    (['w0', 'w1'], ['x0', 'x1'], 'b')
+    Every ``.grad`` is put back afterwards, so this only looks. A child used twice (``x*x``) gets one entry.
     """
-    n = (len(items) - 1) // 2
-    return items[:n], items[n:2 * n], items[-1]
+    children = list(dict.fromkeys(node._prev))
+    saved = [(n, n.grad) for n in [node, *children]]
+    try:
+        for child in children:
+            child.grad = 0.0
+        node.grad = upstream
+        node._backward()
+        return {child: child.grad for child in children}
+    finally:
+        for n, grad in saved:
+            n.grad = grad
 
 
-def sigmoid(x: float) -> float:
-    """1 / (1 + e^-x) without overflow for large |x|."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+def own_attributes(node: Value) -> dict:
+    """The attributes a Value was given beyond the engine's own (its label, a ``_backward`` closure, ...).
+
+    Read without creating the ``__dict__`` of a Value that has none (``vars()`` would make one).
+    """
+    for referent in gc.get_referents(node):
+        if type(referent) is dict:  # the engine's own fields are floats, tuples and strings
+            return referent
+    return {}
+
+
+def is_number(x) -> bool:
+    """A real number that becomes a constant leaf (int, float, bool, NumPy scalar), not an array or a Value."""
+    return isinstance(x, numbers.Real)
+
+
+def is_operand(x) -> bool:
+    return isinstance(x, Value) or isinstance(x, numbers.Real)
 
 
 def as_float(data) -> float:
@@ -339,6 +409,21 @@ def _data(x) -> float:
     return x.data if isinstance(x, Value) else x
 
 
+def _copy_attribute(value, memo: dict):
+    """Deep-copy an attribute; a closure over graph nodes gets cells that hold their copies."""
+    if not isinstance(value, types.FunctionType) or not value.__closure__:
+        return copy.deepcopy(value, memo)
+    cells = []
+    for cell in value.__closure__:
+        try:
+            cells.append(types.CellType(copy.deepcopy(cell.cell_contents, memo)))
+        except ValueError:  # an empty cell
+            cells.append(types.CellType())
+    twin = types.FunctionType(value.__code__, value.__globals__, value.__name__, value.__defaults__, tuple(cells))
+    twin.__kwdefaults__, twin.__qualname__ = value.__kwdefaults__, value.__qualname__
+    return twin
+
+
 def values(xs: Iterable) -> list[Value]:
     """Wrap numbers as leaf Values (Values pass through).
 
@@ -346,3 +431,4 @@ def values(xs: Iterable) -> list[Value]:
     [Value(data=1.0, grad=0.0), Value(data=2.5, grad=0.0)]
     """
     return [x if isinstance(x, Value) else Value(x) for x in xs]
+

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 from .autograd import gradients
 from .engine import Value, topological_order
-from .steps import local_formulas
+from .steps import local_edges
 from .table import fmt, grouped, is_number, node_names
 
 MAX_PATHS = 64
+MAX_PATH_EDGES = 2000  # edges over all listed paths: longer explanations give the count only
 
 
 @dataclass
@@ -34,10 +35,12 @@ class PathStep:
     """One edge of a path: d parent / d child, as a formula and a number."""
     parent: str
     child: str
-    formula: str
+    formula: str | None  # None: measured from the op's own _backward
     local: float
 
     def __str__(self) -> str:
+        if self.formula is None:
+            return f'{derivative(self.parent, self.child)} = {fmt(self.local)} (from its _backward)'
         value = '' if is_number(self.formula) else f' = {fmt(self.local)}'
         return f'{derivative(self.parent, self.child)} = {self.formula}{value}'
 
@@ -61,10 +64,11 @@ class Explanation:
         self.names = node_names(order)
         self.output, self.target = output, target
         self.backward_value = gradients(output).get(target, 0.0)
-        self.count = count_paths(order, target)
-        self.n_paths = self.count.get(output, 0)
+        self.count, edges = count_paths(order, target)
+        self.n_paths, self.n_edges = self.count.get(output, 0), edges.get(output, 0)
         self.uses = [self.names[node] for node in order for child in node._prev if child is target]
-        self.paths = list_paths(output, target, self.count, self.names) if 0 < self.n_paths <= max_paths else None
+        listable = 0 < self.n_paths <= max_paths and self.n_edges <= MAX_PATH_EDGES
+        self.paths = list_paths(output, target, self.count, self.names) if listable else None
         self.total = sum(p.product for p in self.paths) if self.paths is not None else None
 
     def __str__(self) -> str:
@@ -78,8 +82,9 @@ class Explanation:
             lines.append(f"{x} is used {len(self.uses)} times (by {', '.join(self.uses)}), so its gradient "
                          "collects a contribution from each use.")
         if self.paths is None:
-            lines.append(f"There are too many paths to list ({self.n_paths}, more than {MAX_PATHS}); backward() adds "
-                         "them up without listing them, one node at a time (see backward_steps()).")
+            lines.append(f"There are too many paths to list ({self.n_paths} paths, {self.n_edges} edges in all; the limit "
+                         f"is {MAX_PATHS} paths and {MAX_PATH_EDGES} edges); backward() adds them up without listing "
+                         "them, one node at a time (see backward_steps()).")
             return '\n'.join(lines)
         for i, path in enumerate(self.paths, 1):
             factors = ' * '.join(s.formula if is_number(s.formula) else fmt(s.local) for s in path.steps)
@@ -105,26 +110,42 @@ def derivative(top: str, bottom: str) -> str:
     return f'd{grouped(top)}/d{grouped(bottom)}'
 
 
-def count_paths(order: list[Value], target: Value) -> dict[Value, int]:
-    """For every node, how many paths lead from it down to ``target`` (children first, no recursion)."""
-    count = {}
+def count_paths(order: list[Value], target: Value) -> tuple[dict[Value, int], dict[Value, int]]:
+    """For every node, how many paths lead from it down to ``target``, and how many edges those paths
+    have in all (dynamic programming, children first: linear time, no recursion)."""
+    count: dict[Value, int] = {}
+    edges: dict[Value, int] = {}
     for node in order:
-        count[node] = 1 if node is target else sum(count[child] for child in node._prev)
-    return count
+        if node is target:
+            count[node], edges[node] = 1, 0
+            continue
+        children = distinct_children(node)
+        count[node] = sum(count[child] for child in children)
+        edges[node] = sum(edges[child] + count[child] for child in children)
+    return count, edges
+
+
+def distinct_children(node: Value) -> tuple[Value, ...]:
+    """The children as paths see them: one edge per operand, but one per distinct child for an op
+    with its own ``_backward`` (its closure adds a reused child's contributions up)."""
+    return node._prev if node._local_grads is not None else tuple(dict.fromkeys(node._prev))
 
 
 def list_paths(output: Value, target: Value, count: dict[Value, int], names: dict[Value, str]) -> list[Path]:
-    """Every path from ``output`` down to ``target``, written from the input upwards (explicit stack)."""
+    """Every path from ``output`` down to ``target``, written from the input upwards (explicit stack;
+    each path is a linked list of its edges, so listing costs the length of the paths, no more)."""
     paths = []
-    stack = [(output, [])]
+    stack: list[tuple[Value, tuple | None]] = [(output, None)]
     while stack:
         node, edges = stack.pop()
         if node is target:
-            steps = [PathStep(names[parent], names[child], formula, local) for parent, child, formula, local in reversed(edges)]
-            paths.append(Path([names[target]] + [s.parent for s in steps], steps))
+            steps = []
+            while edges is not None:
+                (parent, child, formula, local), edges = edges
+                steps.append(PathStep(names[parent], names[child], formula, local))
+            paths.append(Path([names[target]] + [step.parent for step in steps], steps))
             continue
-        formulas = local_formulas(node, names)
-        for child, local, formula in reversed(list(zip(node._prev, node._local_grads, formulas))):
+        for child, formula, local in reversed(local_edges(node, names)):
             if count[child]:
-                stack.append((child, edges + [(node, child, formula, local)]))
+                stack.append((child, ((node, child, formula, local), edges)))
     return paths

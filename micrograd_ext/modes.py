@@ -100,15 +100,26 @@ def chain_checked(order: list) -> None:
     """``backward()``'s chain-rule loop, raising at the first non-finite gradient contribution."""
     created = mode.anomaly
     for node in reversed(order):
+        if node._local_grads is None:  # a micrograd-style op: run its closure, then look at what it sent
+            node._backward()
+            for child in node._prev:
+                if not math.isfinite(child.grad):
+                    raise AnomalyError(f"the backward pass of {node._op!r} (its own _backward; output {node.data!r}, "
+                                       f"inputs {_inputs(node)}) made the gradient of {describe(child)} {child.grad}; "
+                                       f"the op was created at {_created(created, node)}")
+            continue
         for child, local in zip(node._prev, node._local_grads):
             contribution = local * node.grad
             if not math.isfinite(contribution):
-                where = created.get(node, 'an unknown place (build the graph inside detect_anomaly() to record it)')
                 raise AnomalyError(
                     f"the backward pass of {node._op!r} (output {node.data!r}, inputs {_inputs(node)}) "
                     f"sent gradient {contribution} = {local!r} * {node.grad!r} to {describe(child)}; "
-                    f"the op was created at {where}")
+                    f"the op was created at {_created(created, node)}")
             child.grad += contribution
+
+
+def _created(created: dict, node) -> str:
+    return created.get(node, 'an unknown place (build the graph inside detect_anomaly() to record it)')
 
 
 def describe(node) -> str:

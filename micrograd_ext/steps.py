@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .engine import Value, split_linear, start_backward, topological_order
+from .engine import Value, run_closure, start_backward, topological_order
+from .ops import Op, op_named
 from .table import fmt, grouped, is_number, node_names
 
 
@@ -24,14 +25,17 @@ class Contribution:
     """What one step adds to one child: ``child.grad += local * upstream``."""
     child: Value
     child_name: str
-    formula: str      # the local derivative d node / d child, written with the graph's names
-    local: float      # its value
-    upstream: float   # d output / d node
-    added: float      # local * upstream
+    formula: str | None  # the local derivative d node / d child in the graph's names; None: the op's own _backward
+    local: float         # its value
+    upstream: float      # d output / d node
+    added: float         # local * upstream
     grad_after: float
 
     def __str__(self) -> str:
-        local = self.formula if is_number(self.formula) else f'({self.formula} = {fmt(self.local)})'
+        if self.formula is None:
+            local = f'(from its _backward: {fmt(self.local)})'
+        else:
+            local = self.formula if is_number(self.formula) else f'({self.formula} = {fmt(self.local)})'
         total = f' (total {fmt(self.grad_after)})' if self.grad_after != self.added else ''
         return f'{grouped(self.child_name)}.grad += {local} * {fmt(self.upstream)} = {fmt(self.added)}{total}'
 
@@ -54,7 +58,8 @@ class BackwardStep:
     def __str__(self) -> str:
         added = ' ;  '.join(str(c) for c in self.contributions)
         computed = self.name if self.name == self.expression else f'{self.name} = {self.expression}'
-        return f'step {self.index}/{self.total}  {computed}  [{self.op}]  {added}'
+        op = self.op if self.node._local_grads is not None else f'{self.op}, ran its own _backward'
+        return f'step {self.index}/{self.total}  {computed}  [{op}]  {added}'
 
 
 class BackwardSteps(Iterator[BackwardStep]):
@@ -86,13 +91,22 @@ class BackwardSteps(Iterator[BackwardStep]):
         if len(self.done) == len(self.schedule):
             raise StopIteration
         node = self.schedule[len(self.done)]
+        upstream = node.grad
+        edges = local_edges(node, self.names)
+        closure = node._local_grads is None
+        if closure:  # a micrograd-style op runs its own _backward; the step reports what each child gained
+            before = {child: child.grad for child, _, _ in edges}
+            node._backward()
         contributions = []
-        for child, local, formula in zip(node._prev, node._local_grads, local_formulas(node, self.names)):
-            added = local * node.grad
-            child.grad += added
-            contributions.append(Contribution(child, self.names[child], formula, local, node.grad, added, child.grad))
+        for child, formula, local in edges:
+            if closure:
+                added = child.grad - before[child]
+            else:
+                added = local * upstream
+                child.grad += added
+            contributions.append(Contribution(child, self.names[child], formula, local, upstream, added, child.grad))
         step = BackwardStep(len(self.done) + 1, len(self), node, self.names[node],
-                            expression(node, self.names), node.grad, contributions)
+                            expression(node, self.names), upstream, contributions)
         self.done.append(step)
         return step
 
@@ -105,55 +119,36 @@ def backward_steps(root: Value) -> BackwardSteps:
 def expression(node: Value, names: dict[Value, str]) -> str:
     """How ``node`` was computed from its children, in the graph's names: ``x*w``, ``tanh(n)``..."""
     args = [names[child] for child in node._prev]
-    op = node._op
-    if op == 'linear':
-        weights, inputs, bias = split_linear(args)
-        return ' + '.join([f'{w}*{x}' for w, x in zip(weights, inputs)] + [bias])
-    if op in ('+', '-', '*', '/', '**') and len(args) == 2:
-        return f'{args[0]}{op}{args[1]}' if op in ('*', '/', '**') else f'{args[0]} {op} {args[1]}'
-    if op == '+':
-        return ' + '.join(args)
-    if op.startswith('**'):
-        return f'{args[0]}{op}'
-    if op == 'neg':
-        return f'-{args[0]}'
-    return f"{op.lower()}({', '.join(args)})"
+    op = op_named(node._op)
+    if op is not None and _fits(op, args):
+        return op.written(*args)
+    return f"{node._op}({', '.join(args)})"
 
 
 def local_formulas(node: Value, names: dict[Value, str]) -> list[str]:
     """Each local derivative d node / d child as a formula in the graph's names (numbers for constants)."""
     args = [names[child] for child in node._prev]
-    out, op = names[node], node._op
-    a = args[0] if args else ''
-    if op == '+':
-        return ['1'] * len(args)
-    if op == 'linear':
-        weights, inputs, _ = split_linear(args)
-        return [*inputs, *weights, '1']
-    formulas = {
-        '-': lambda: ['1', '-1'],
-        '*': lambda: [args[1], args[0]],
-        '/': lambda: [f'1/{args[1]}', f'-{args[0]}/{args[1]}**2'],
-        '**': lambda: [f'{args[1]}*{a}**({args[1]} - 1)', f'{out}*log({a})'],
-        'neg': lambda: ['-1'],
-        'abs': lambda: [f'sign({a})'],
-        'ReLU': lambda: [f'[{a} > 0]'],
-        'tanh': lambda: [f'1 - {out}**2'],
-        'sigmoid': lambda: [f'{out}*(1 - {out})'],
-        'exp': lambda: [out],
-        'log': lambda: [f'1/{a}'],
-        'sqrt': lambda: [f'1/(2*{out})'],
-        'gelu': lambda: [f"gelu'({a})"],
-        'silu': lambda: [f"silu'({a})"],
-    }
-    if op.startswith('**') and op != '**':
-        n = op[2:]
-        return [f'{n}*{a}**{_minus_one(n)}']
-    if op in formulas:
-        return formulas[op]()
-    return [f'd{out}/d{arg}' for arg in args]
+    op = op_named(node._op)
+    if op is not None and _fits(op, args):
+        return list(op.formulas(names[node], *args))
+    return [f'd{names[node]}/d{arg}' for arg in args]
 
 
-def _minus_one(exponent: str) -> str:
-    n = float(exponent) - 1
-    return f'{int(n)}' if n.is_integer() else f'{n:g}'
+def local_edges(node: Value, names: dict[Value, str]) -> list[tuple[Value, str | None, float]]:
+    """(child, formula, local derivative) for each edge into ``node``.
+
+    A micrograd-style op with its own ``_backward`` has one edge per distinct child, its local
+    derivative measured by running the closure with ``node.grad = 1`` (formula None).
+    """
+    if node._local_grads is None:
+        return [(child, None, local) for child, local in run_closure(node, 1.0).items()]
+    return list(zip(node._prev, local_formulas(node, names), node._local_grads))
+
+
+def _fits(op: Op, args: list[str]) -> bool:
+    """Whether the table's ``op`` takes this many inputs (a node made by hand may not)."""
+    try:
+        op.written(*args)
+    except TypeError:
+        return False
+    return True

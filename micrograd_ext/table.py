@@ -27,8 +27,10 @@ def grouped(name: str) -> str:
     return name if name.isidentifier() or is_number(name) else f'({name})'
 
 
-def is_number(text: str) -> bool:
+def is_number(text: str | None) -> bool:
     """Whether ``text`` is a number written out (a constant's name, or a constant formula)."""
+    if text is None:
+        return False
     try:
         float(text)
     except ValueError:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from micrograd_ext import Value, numerical_grad, topological_order
-from micrograd_ext.engine import sigmoid
+from micrograd_ext.ops import sigmoid
 
 GELU_C = math.sqrt(2 / math.pi)
 
@@ -232,13 +232,13 @@ def test_topological_order_lists_children_first_and_each_node_once():
     assert order == topological_order(d)  # deterministic
 
 
-def test_detach_makes_a_leaf_and_comparisons_use_data():
+def test_detach_makes_a_leaf_ordering_uses_data_and_equality_is_identity():
     x = Value(2.0, label='x')
     y = (x * 3).detach()
     assert y._prev == () and y.data == 6.0
     assert Value(1.0) < Value(2.0) <= 2 and Value(3.0) > 2 >= Value(1.5)
-    assert Value(2.0) == 2.0 and Value(2.0) != Value(3.0)
-    assert len({Value(1.0), Value(1.0)}) == 2  # hashing stays by identity
+    assert Value(2.0) != 2.0 and Value(2.0) != Value(2.0) and not (x == Value(2.0)) and x == x
+    assert len({Value(1.0), Value(1.0)}) == 2  # hashing by identity too
     assert max([Value(1.0), Value(5.0), Value(2.0)]).data == 5.0
 
 
@@ -253,8 +253,15 @@ def test_repr_and_data_conversion():
 def test_non_numbers_raise_a_type_error_naming_what_was_given(bad):
     with pytest.raises(TypeError, match=f'needs a real number.*got {type(bad).__name__}'):
         Value(bad)
+
+
+@pytest.mark.parametrize('bad', ['abc', [1.0], None, 1 + 2j])
+@pytest.mark.parametrize('op', ['+', '-', '*', '/', '**'])
+def test_arithmetic_with_a_non_number_is_a_type_error(bad, op):
+    x = Value(1.0)
     with pytest.raises(TypeError):
-        Value(1.0) + bad
+        {'+': lambda: x + bad, '-': lambda: x - bad, '*': lambda: x * bad, '/': lambda: x / bad,
+         '**': lambda: x ** bad}[op]()
 
 
 def test_a_value_as_data_is_refused_with_a_hint():
