@@ -27,7 +27,6 @@ An op written as in micrograd's lecture, with its own ``_backward`` closure, wor
 from __future__ import annotations
 
 import copy
-import gc
 import numbers
 import types
 from collections.abc import Callable, Iterable
@@ -59,13 +58,14 @@ class Value:
         self.grad = 0.0
         self._prev = _children  # the operands, in order (a tuple)
         self._op = _op
-        if len(_local_grads) != len(_children):  # a micrograd-style op, whose _backward comes next
-            _local_grads = self._expect_closure(_local_grads)
         self._local_grads = _local_grads  # d self / d child, one per child, computed at forward time
         if label:
             self.label = label
-        if _children and not mode.is_default:  # inside no_grad() or detect_anomaly()
-            apply_mode(self)
+        if _children:
+            if len(_local_grads) != len(_children):  # a micrograd-style op, whose _backward comes next
+                self._expect_closure(_local_grads)
+            if not mode.is_default:  # inside no_grad() or detect_anomaly()
+                apply_mode(self)
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ''
@@ -74,34 +74,34 @@ class Value:
     # ---- arithmetic: each op states its local derivatives ---------------------------------------
 
     def __add__(self, other):
-        if not isinstance(other, Value):
-            if not is_number(other):
-                return NotImplemented  # e.g. a NumPy array, which then makes an array of Values
-            other = Value(other)
-        return Value(self.data + other.data, (self, other), '+', (1.0, 1.0))  # d/da = 1, d/db = 1
+        try:
+            other = other if isinstance(other, Value) else Value(other)
+        except TypeError:  # not a number: e.g. a NumPy array, which then makes an array of Values
+            return NotImplemented
+        return result(self.data + other.data, (self, other), '+', (1.0, 1.0))  # d/da = 1, d/db = 1
 
     def __sub__(self, other):
-        if not isinstance(other, Value):
-            if not is_number(other):
-                return NotImplemented
-            other = Value(other)
-        return Value(self.data - other.data, (self, other), '-', (1.0, -1.0))  # d/da = 1, d/db = -1
+        try:
+            other = other if isinstance(other, Value) else Value(other)
+        except TypeError:
+            return NotImplemented
+        return result(self.data - other.data, (self, other), '-', (1.0, -1.0))  # d/da = 1, d/db = -1
 
     def __mul__(self, other):
-        if not isinstance(other, Value):
-            if not is_number(other):
-                return NotImplemented
-            other = Value(other)
-        return Value(self.data * other.data, (self, other), '*', (other.data, self.data))  # d/da = b, d/db = a
+        try:
+            other = other if isinstance(other, Value) else Value(other)
+        except TypeError:
+            return NotImplemented
+        return result(self.data * other.data, (self, other), '*', (other.data, self.data))  # d/da = b, d/db = a
 
     def __neg__(self):
-        return Value(-self.data, (self,), 'neg', (-1.0,))  # d/dx = -1
+        return result(-self.data, (self,), 'neg', (-1.0,))  # d/dx = -1
 
     def relu(self) -> Value:
         x = self.data
         if x <= 0.0:  # d/dx = 0, and it blocks even an infinite gradient from above
-            return Value(0.0, (self,), 'ReLU', (BLOCKED,))
-        return Value(x, (self,), 'ReLU', (1.0,))  # d/dx = 1 (also for nan, as PyTorch)
+            return result(0.0, (self,), 'ReLU', (BLOCKED,))
+        return result(x, (self,), 'ReLU', (1.0,))  # d/dx = 1 (also for nan, as PyTorch)
 
     @staticmethod
     def sum(terms: Iterable) -> Value:
@@ -115,7 +115,7 @@ class Value:
         total = 0.0
         for term in terms:
             total += term.data  # the same float additions, in the same order, as sum()
-        return Value(total, tuple(terms), '+', (1.0,) * len(terms))  # d/d(each term) = 1
+        return result(total, tuple(terms), '+', (1.0,) * len(terms))  # d/d(each term) = 1
 
     @staticmethod
     def linear(weights: Iterable, inputs: Iterable, bias) -> Value:
@@ -132,7 +132,7 @@ class Value:
         total = bias.data
         for w, x in zip(weights, inputs):
             total += w.data * x.data  # the same float operations as b + w1*x1 + w2*x2 + ...
-        return Value(total, (*weights, *inputs, bias), 'linear',
+        return result(total, (*weights, *inputs, bias), 'linear',
                      (*[x.data for x in inputs], *[w.data for w in weights], 1.0))  # d/dwi = xi, d/dxi = wi, d/db = 1
 
     # ---- the other ops come from the table in ops.py ----------------------------------------------
@@ -236,7 +236,8 @@ class Value:
             child.grad += local * self.grad
 
     def _expect_closure(self, local_grads: tuple) -> None:
-        """A node made with children but no local derivatives: its ``_backward`` closure must follow."""
+        """A node made with children but no local derivatives: its ``_backward`` closure must follow
+        (until then ``_local_grads`` is None)."""
         if local_grads:
             raise ValueError(f"Value(..., _op={self._op!r}) got {len(local_grads)} local derivatives for "
                              f"{len(self._prev)} children; give one d out/d child per child, in order")
@@ -245,7 +246,7 @@ class Value:
             if not isinstance(child, Value):
                 raise TypeError(f"the children of a {self._op!r} node must be Values, got {type(child).__name__} "
                                 f"{child!r}; wrap numbers first, e.g. Value({child!r})")
-        return None
+        self._local_grads = None
 
     def backward(self) -> None:
         """Fill ``.grad`` of every node in the graph with d self / d node.
@@ -309,6 +310,23 @@ class Value:
         """``micrograd_ext.explain.explain(self, target)``: why ``target.grad`` has its value."""
         from .explain import explain
         return explain(self, target)
+
+
+def result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
+    """The Value an op above returns: ``Value(data, children, op, local_grads)`` without the checks
+    that these ops never need (a float, Values as children, one local derivative per child)."""
+    node = new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node._prev = children
+    node._op = op
+    node._local_grads = local_grads
+    if not mode.is_default:  # inside no_grad() or detect_anomaly()
+        apply_mode(node)
+    return node
+
+
+new_value = object.__new__
 
 
 def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Value]:
@@ -377,12 +395,12 @@ def run_closure(node: Value, upstream: float) -> dict[Value, float]:
 def own_attributes(node: Value) -> dict:
     """The attributes a Value was given beyond the engine's own (its label, a ``_backward`` closure, ...).
 
-    Read without creating the ``__dict__`` of a Value that has none (``vars()`` would make one).
+    On Python 3.11+ read without creating a ``__dict__`` for a Value that has none (``vars()`` would).
     """
-    for referent in gc.get_referents(node):
-        if type(referent) is dict:  # the engine's own fields are floats, tuples and strings
-            return referent
-    return {}
+    if hasattr(object, '__getstate__'):
+        attributes, _ = object.__getstate__(node)
+        return attributes or {}
+    return vars(node)
 
 
 def is_number(x) -> bool:
