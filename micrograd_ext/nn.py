@@ -8,9 +8,15 @@ MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], L
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import random
+import reprlib
+import secrets
+import stat
+import sys
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -23,6 +29,12 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 ACTIVATION_OPS = {'relu': 'ReLU', 'tanh': 'tanh', 'sigmoid': 'sigmoid', 'gelu': 'gelu', 'silu': 'silu',
                   'linear': 'linear'}  # the op name of each activation's node
 FILE_FORMAT = 'micrograd_ext.model'
+# Limits of a model file, checked before it is parsed or anything is built. A 491,401-parameter MLP(700, [700, 1])
+# saves to 26 MB (52 bytes a parameter), so the largest model allowed, a million parameters, fits in 64 MiB.
+MAX_FILE_BYTES = 64 * 2**20
+MAX_PARAMETERS = 1_000_000
+MAX_INT_DIGITS = 15  # sizes and integer weights (a float64 holds every integer up to 16 digits exactly)
+MAX_OPENINGS = 16  # '{' and '[' in a file: a model file opens at most 4, so nothing nests deep enough to trouble json
 # Which neuron made a graph's `linear` node: looked up by its bias parameter, so the forward pass pays nothing.
 NEURONS_BY_BIAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
@@ -62,14 +74,15 @@ class Module:
         named = dict(self.named_parameters())
         if not isinstance(state, dict):
             raise ModelFileError(f"a state dict must be a dict of name -> number, got {type(state).__name__}")
-        missing, unexpected = sorted(named.keys() - state.keys()), sorted(state.keys() - named.keys())
+        missing, unexpected = sorted(named.keys() - state.keys()), sorted(state.keys() - named.keys(), key=str)
         if missing or unexpected:
             raise ModelFileError(f"the state does not fit this {type(self).__name__}: missing {missing[:5]}"
-                                 f"{' ...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
+                                 f"{' ...' if len(missing) > 5 else ''}, unexpected {brief(unexpected[:5])}"
                                  f"{' ...' if len(unexpected) > 5 else ''} (was it saved from another architecture?)")
         for name, number in state.items():
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-                raise ModelFileError(f"parameter {name!r} must be a finite number, got {number!r}")
+            finite = isinstance(number, (int, float)) and abs(number) <= sys.float_info.max  # no float(): huge ints
+            if isinstance(number, bool) or not finite:
+                raise ModelFileError(f"parameter {name!r} must be a finite number, got {brief(number)}")
         for name, number in state.items():
             named[name].data = float(number)
 
@@ -102,20 +115,36 @@ class Module:
                 modules.append(TORCH_ACTIVATIONS[config['activation']](torch.nn))
         return torch.nn.Sequential(*modules)
 
-    def save(self, path: str) -> None:
-        """Write architecture and parameters to ``path`` as JSON (never pickle)."""
-        document = {'format': FILE_FORMAT, 'version': 1, 'type': type(self).__name__,
-                    'config': self.config(), 'state': self.state_dict()}
-        with open(path, 'w', encoding='utf-8') as f:
-            json.dump(document, f, indent=1)
+    def save(self, path) -> None:
+        """Write architecture and parameters to ``path`` as JSON (never pickle), all or nothing.
 
-    def load(self, path: str) -> None:
+        Killing the process midway leaves the previous file as it was (see ``write_atomically``). A
+        non-finite weight, or a model too large for ``load_model``, is refused and nothing is written.
+        """
+        state = self.state_dict()
+        for name, number in state.items():
+            if not math.isfinite(number):
+                raise ValueError(f"{name} is {number}; nothing was saved (a file already at {path} is unchanged). "
+                                 "Training diverged: reload the last good file, lower the learning rate or clip "
+                                 "gradients")
+        document = {'format': FILE_FORMAT, 'version': 1, 'type': type(self).__name__,
+                    'config': self.config(), 'state': state}
+        data = json.dumps(document, indent=1).encode()
+        if len(state) > MAX_PARAMETERS or len(data) > MAX_FILE_BYTES:
+            raise ValueError(f"this {type(self).__name__} has {len(state):,} parameters ({len(data):,} bytes of JSON), "
+                             f"but a model file holds at most {MAX_PARAMETERS:,} in {MAX_FILE_BYTES:,} bytes; "
+                             "nothing was saved")
+        write_atomically(path, data)
+
+    def load(self, path) -> None:
         """Load parameters saved by ``save()``; raises ``ModelFileError`` and changes nothing if they don't fit."""
         document = read_model_file(path)
         kind, config = document.get('type'), document.get('config')
-        if kind != type(self).__name__ or config != self.config():
-            raise ModelFileError(f"{path} holds a {kind} {config}, but this model is a "
-                                 f"{type(self).__name__} {self.config()}")
+        if kind != type(self).__name__:
+            raise ModelFileError(f"{path} holds a model of type {brief(kind)}, but this model is a "
+                                 f"{type(self).__name__}; load_model(path) rebuilds whatever a file holds")
+        if json.dumps(config, sort_keys=True) != json.dumps(self.config(), sort_keys=True):  # 2.0 is not 2 here
+            raise ModelFileError(f"{path} holds a {kind} {brief(config)}, but this model is a {kind} {self.config()}")
         self.load_state_dict(document.get('state'))
 
 
@@ -287,18 +316,63 @@ TORCH_ACTIVATIONS = {'relu': lambda nn: nn.ReLU(), 'tanh': lambda nn: nn.Tanh(),
                      'gelu': lambda nn: nn.GELU(approximate='tanh'), 'silu': lambda nn: nn.SiLU()}
 
 
-def load_model(path: str) -> Module:
-    """Rebuild a model saved by ``Module.save()``: its architecture from the file, then its parameters."""
+# Per saved type, its config's keys and the sizes its layers chain through (inputs -> ... -> outputs).
+ARCHITECTURES = {
+    'Neuron': (('nin', 'activation'), lambda config: [config['nin'], 1]),
+    'Layer': (('nin', 'nout', 'activation'), lambda config: [config['nin'], config['nout']]),
+    'MLP': (('nin', 'nouts', 'activation'), lambda config: [config['nin'], *config['nouts']]),
+    'FeedForward': (('d_model', 'd_hidden', 'activation'),
+                    lambda config: [config['d_model'], config['d_hidden'], config['d_model']]),
+}
+
+
+def load_model(path) -> Module:
+    """Rebuild a model saved by ``Module.save()``: its architecture from the file, then its parameters.
+
+    Nothing is built until the architecture is checked: known type, sizes, activation, and a parameter
+    count of at most ``MAX_PARAMETERS`` that equals the number of entries in the file's ``state``.
+    """
     document = read_model_file(path)
-    kind = document.get('type')
-    if kind not in MODULE_TYPES or not isinstance(document.get('config'), dict):
+    kind, config, state = document.get('type'), document.get('config'), document.get('state')
+    if not isinstance(kind, str) or kind not in MODULE_TYPES or not isinstance(config, dict):
         raise ModelFileError(f"{path} does not name a known model type ({', '.join(MODULE_TYPES)}) with a config")
     try:
-        model = MODULE_TYPES[kind](**document['config'])
-    except (TypeError, ValueError) as e:
-        raise ModelFileError(f"{path} has a config that does not build a {kind}: {e}") from None
-    model.load(path)
+        count = parameter_count(kind, config)
+    except ModelFileError as e:
+        raise ModelFileError(f"{path}: {e}") from None
+    if not isinstance(state, dict) or len(state) != count:
+        holds = f'holds {len(state):,}' if isinstance(state, dict) else 'is not a dict of them'
+        raise ModelFileError(f"{path}: a {kind} {brief(config)} has {count:,} parameters, but the file's 'state' "
+                             f"{holds}; the file is truncated or was edited: save the model again")
+    model = MODULE_TYPES[kind](**config, seed=0)  # seed=0: leave global random alone, the file sets every weight
+    model.load_state_dict(state)
     return model
+
+
+def parameter_count(kind: str, config: dict) -> int:
+    """The number of parameters a saved architecture has, after checking its keys, sizes and activation.
+
+    >>> parameter_count('MLP', {'nin': 2, 'nouts': [4, 1], 'activation': 'relu'})
+    17
+    """
+    keys, layer_sizes = ARCHITECTURES[kind]
+    if sorted(config) != sorted(keys):
+        raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}, this one has {brief(sorted(config))}")
+    activation = config['activation']
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(sorted(ACTIVATIONS))}")
+    if kind == 'MLP' and not (isinstance(config['nouts'], list) and config['nouts']):
+        raise ModelFileError(f"an MLP's 'nouts' must be a non-empty list of layer sizes, got {brief(config['nouts'])}")
+    sizes = layer_sizes(config)
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ModelFileError(f"layer sizes must be whole numbers of at least 1, got {brief(size)} "
+                                 f"in {brief(config)}")
+    count = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    if count > MAX_PARAMETERS:
+        raise ModelFileError(f"a {kind} {brief(config)} would have {count:,} parameters, more than the "
+                             f"{MAX_PARAMETERS:,} a model file may hold; nothing was built")
+    return count
 
 
 def neuron_of(node: Value) -> Neuron | None:
@@ -315,16 +389,134 @@ def neuron_of(node: Value) -> Neuron | None:
     return neuron if neuron is not None and neuron.b is bias else None
 
 
-def read_model_file(path: str) -> dict:
-    """The JSON document of a model file, or ``ModelFileError`` saying why it is not one."""
+def read_model_file(path) -> dict:
+    """The JSON document of a model file, or ``ModelFileError`` saying why it is not one.
+
+    Only a regular file of at most ``MAX_FILE_BYTES`` is read (a FIFO or a device never blocks), as UTF-8
+    text opening at most ``MAX_OPENINGS`` objects and lists, with integers of at most ``MAX_INT_DIGITS``.
+    """
+    text = utf8_text(path, read_regular_file(path))
+    openings = text.count('{') + text.count('[')
+    if openings > MAX_OPENINGS:
+        raise ModelFileError(f"{path} opens {openings:,} JSON objects and lists; a model file opens at most 4 "
+                             "(deeply nested JSON is refused unparsed): was it written by Module.save()?")
     try:
-        with open(path, encoding='utf-8') as f:
-            document = json.load(f)
+        document = json.loads(text, parse_int=bounded_int)
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path} is not valid JSON ({e}); was it written by Module.save()?") from None
+    except ModelFileError as e:
+        raise ModelFileError(f"{path} has {e}") from None
     if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
         raise ModelFileError(f"{path} is not a micrograd_ext model file (no 'format': {FILE_FORMAT!r})")
+    if document.get('version', 1) != 1:
+        raise ModelFileError(f"{path} is model file version {brief(document['version'])}; this micrograd_ext "
+                             "reads version 1: upgrade micrograd_ext")
     return document
+
+
+def utf8_text(path, data: bytes) -> str:
+    """``data`` decoded as UTF-8 without NUL characters (UTF-16 of ASCII text is valid UTF-8, full of NULs)."""
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        problem = f'byte {e.start:,} is {data[e.start]:#04x}'
+    else:
+        if '\0' not in text:
+            return text
+        problem = f"character {text.index(chr(0)):,} is NUL"
+    raise ModelFileError(f"{path} is not UTF-8 text ({problem}): a model file is UTF-8 JSON, and this one looks "
+                         "binary or re-saved as UTF-16; save the model again")
+
+
+def bounded_int(digits: str) -> int:
+    """``json.loads``'s ``parse_int`` for model files: an int of at most ``MAX_INT_DIGITS`` digits."""
+    if len(digits.lstrip('-')) > MAX_INT_DIGITS:
+        raise ModelFileError(f"an integer of {len(digits.lstrip('-')):,} digits; a model file's sizes and weights "
+                             f"have at most {MAX_INT_DIGITS}: the file is corrupted or was edited")
+    return int(digits)
+
+
+FILE_KINDS = {stat.S_IFDIR: 'a folder', stat.S_IFIFO: 'a FIFO (named pipe)', stat.S_IFCHR: 'a character device',
+              stat.S_IFBLK: 'a block device', stat.S_IFSOCK: 'a socket'}
+
+
+def read_regular_file(path) -> bytes:
+    """The bytes of the regular file at ``path``, or ``ModelFileError`` if it is anything else or too large.
+
+    ``os.stat`` refuses folders, FIFOs and devices before they are opened; the file is opened with
+    ``O_NONBLOCK`` where the OS has it and checked again with ``fstat``, so a swapped-in FIFO cannot block.
+    """
+    def check(status: os.stat_result) -> None:
+        if not stat.S_ISREG(status.st_mode):
+            raise ModelFileError(f"{path} is {FILE_KINDS.get(stat.S_IFMT(status.st_mode), 'not a regular file')}, "
+                                 "not a model file: give the path of a .json file written by Module.save()")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ModelFileError(f"{path} is {status.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} a model file "
+                                 f"may have ({MAX_PARAMETERS:,} parameters): is it a model file?")
+
+    try:
+        check(os.stat(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0))
+        with open(fd, 'rb') as f:
+            check(os.fstat(fd))
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ModelFileError(f"there is no file {path} (the current folder is {os.getcwd()}): check the path") from None
+    except OSError as e:
+        raise ModelFileError(f"cannot read {path}: {e.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew after the check
+        raise ModelFileError(f"{path} has grown past the {MAX_FILE_BYTES:,} bytes a model file may have")
+    return data
+
+
+def write_atomically(path, data: bytes) -> None:
+    """Replace the file at ``path`` by ``data``, all or nothing.
+
+    ``data`` goes to a temporary file ``.NAME.XXXXXXXX.tmp`` in the same folder, is flushed to disk with
+    ``os.fsync``, then renamed over ``path`` by ``os.replace`` (atomic); the folder is synced too where the OS
+    can open folders. On any error the temporary file is removed; only a kill -9 can leave it behind, and
+    nothing ever reads it. As with ``open(path, 'w')``, a symlink is followed and the permissions of the
+    file replaced are kept.
+    """
+    target = os.path.realpath(path)
+    folder, name = os.path.split(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path}: there is no folder {folder}")
+    temp = os.path.join(folder, f'.{name}.{secrets.token_hex(4)}.tmp')
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666)
+    try:
+        with open(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temp, target)
+    except BaseException:
+        os.unlink(temp)
+        raise
+    if hasattr(os, 'O_DIRECTORY'):  # POSIX: make the rename itself durable (Windows cannot open a folder)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class BriefRepr(reprlib.Repr):
+    """``reprlib``'s short reprs, and a huge int by its size (``repr()`` refuses ints of over 4,300 digits)."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return f'<an int of {x.bit_length():,} bits>' if x.bit_length() > 64 else super().repr_int(x, level)
+
+
+def brief(value) -> str:
+    """A ``repr`` cut to a readable length, for messages about what a file or state dict holds.
+
+    >>> brief('x' * 100), brief([1, 10 ** 5000])
+    ("'xxxxxxxxxxxx...xxxxxxxxxxxxx'", '[1, <an int of 16,610 bits>]')
+    """
+    return BriefRepr().repr(value)
 
 
 def check_activation(name: str) -> str:
