@@ -1,52 +1,207 @@
-"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph`` and ``explain``."""
+"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph`` and ``explain``.
+
+Every error is one line on stderr that names the problem and the fix: a usage error (a bad argument,
+an output path that cannot be written, an expression outside the whitelist) exits 2 after argparse's
+usage, before any work starts; a failure (numbers outside a function's domain, training that diverges)
+exits 1; Ctrl-C exits 130, and ``train`` then still saves and plots what it has trained so far.
+"""
 from __future__ import annotations
 
 import argparse
+import errno
+import math
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from itertools import pairwise
+
+PROG = 'micrograd-ext'
+MAX_STEPS = 100_000
+MAX_SAMPLES = 10_000
+MAX_CLASSES = 10
+MAX_WIDTH = 1000
+MAX_SEED = 2 ** 32 - 1
+MAX_STEP_WORK = 2_000_000  # examples per step x parameters: about 3 s and 250 MB a step here
 
 
-def positive(kind):
-    """An argparse type: a number of ``kind`` that must be > 0."""
+class Failure(Exception):
+    """A run that cannot finish: ``main`` prints the message as one line on stderr and exits 1."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, saying how to pass an expression that starts with '-' (argparse takes it for an option)."""
+
+    def error(self, message):
+        if 'required: expression' in message:
+            message += ' (one that starts with - goes last, after --: --set x=1 -- "-x*2")'
+        super().error(message)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """``--help`` shows each option's limits (from ``number``) and its default, where it has them."""
+
+    def _get_help_string(self, action):
+        text = action.help + (f"; {action.type.bounds}" if hasattr(action.type, 'bounds') else '')
+        default = action.default
+        if default is None or default is False or default == [] or default == argparse.SUPPRESS:
+            return text
+        shown = ' '.join(map(str, default)) if isinstance(default, list) else str(default)
+        return f"{text} (default: {shown.replace('%', '%%')})"
+
+
+def number(kind: type, high, low=None):
+    """An argparse type: a ``kind`` (int or float) from ``low`` to ``high``, or above 0 up to ``high`` without
+    ``low``. NaN and infinities never pass."""
+    bounds = f"positive and at most {high}" if low is None else f"from {low} to {high}"
+
     def parse(text: str):
         try:
-            number = kind(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
-        if number <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return number
-    parse.__name__ = f'positive {kind.__name__}'
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}: it must be {bounds}") from None
+        if not ((value > 0 if low is None else value >= low) and value <= high):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return value
+    parse.bounds = bounds
     return parse
 
 
+def output_file(formats: Callable[[], Collection[str]] | None = None):
+    """An argparse type: a path that can be written now, checked before any work starts; ``formats()``
+    lists the extensions that name the allowed formats."""
+    def parse(path: str):
+        why = unwritable(path)
+        if why:
+            raise argparse.ArgumentTypeError(why)
+        allowed = formats() if formats else ()
+        if allowed and os.path.splitext(path)[1].lstrip('.').lower() not in allowed:
+            raise argparse.ArgumentTypeError(f"{path}: the file name must end in one of "
+                                             f"{', '.join('.' + f for f in sorted(allowed))}, which names the format")
+        return path
+    return parse
+
+
+def unwritable(path: str) -> str | None:
+    """Why ``path`` cannot be written, or None: it is opened for appending (created and removed if new)."""
+    existed = os.path.lexists(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, 'O_NONBLOCK', 0), 0o666))
+    except OSError as error:
+        folder = os.path.dirname(path) or '.'
+        return {errno.ENOENT: f"the folder {folder} does not exist; create it first or choose another folder",
+                errno.ENOTDIR: f"{path}: part of the path is a file, not a folder; choose a path inside a folder",
+                errno.EISDIR: f"{path} is a folder; give a file name in it",
+                errno.EACCES: f"no permission to write {path}; choose a folder you can write to",
+                errno.EPERM: f"no permission to write {path}; choose a folder you can write to",
+                errno.EROFS: f"{path} is on a read-only file system; choose another folder"}.get(
+            error.errno, f"cannot write {path} ({error.strerror}); choose another path")
+    if not existed:
+        os.remove(path)
+    return None
+
+
+def drawing_formats() -> Collection[str]:
+    """The file extensions a graph can be drawn to."""
+    from .viz.rendering import FORMATS
+    return FORMATS
+
+
+def plot_formats() -> Collection[str]:
+    """The file extensions matplotlib can save a figure to (an ArgumentTypeError if it is not installed)."""
+    from .plotting import require_matplotlib
+    try:
+        require_matplotlib()
+    except ImportError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    from matplotlib.backend_bases import FigureCanvasBase
+    return FigureCanvasBase.get_supported_filetypes()
+
+
+def add_command(commands, name: str, summary: str, description: str, run) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` shows the defaults; ``run(args, parser)`` carries it out."""
+    command = commands.add_parser(name, help=summary, description=description, formatter_class=HelpFormatter)
+    command.set_defaults(run=run, parser=command)
+    return command
+
+
+def add_demo_parser(commands) -> None:
+    demo = add_command(commands, 'demo', "the seed article's neuron: forward, backward, gradcheck, a picture",
+                       "The seed article's neuron: forward, backward, every node's gradient, a gradient check "
+                       "and a drawing of its graph.", run_demo_command)
+    demo.add_argument('-o', '--output', type=output_file(drawing_formats), default='seed_neuron.svg',
+                      help='where to draw the graph')
+
+
+def run_demo_command(args, parser) -> int:
+    from .demo import run_demo
+    return 0 if run_demo(args.output) else 1
+
+
 def add_train_parser(commands) -> None:
-    train = commands.add_parser('train', help='train an MLP on a 2-D toy data set',
-                                description='Train an MLP on moons, circles or spirals and report loss and accuracy.')
-    train.add_argument('--dataset', choices=('moons', 'circles', 'spirals'), default='moons')
-    train.add_argument('--samples', type=positive(int), default=100)
-    train.add_argument('--noise', type=float, default=0.1)
-    train.add_argument('--classes', type=positive(int), default=2, help='classes (spirals only; default 2)')
-    train.add_argument('--hidden', type=positive(int), nargs='+', default=[16, 16], metavar='N',
-                       help='hidden layer sizes (default: 16 16)')
-    train.add_argument('--activation', choices=('relu', 'tanh', 'sigmoid', 'gelu', 'silu'), default='relu')
-    train.add_argument('--loss', choices=('hinge', 'bce', 'cross_entropy', 'mse'), default=None,
-                       help='default: hinge for 2 classes, cross_entropy for more')
-    train.add_argument('--optimizer', choices=('sgd', 'adam', 'adamw'), default='sgd')
-    train.add_argument('--lr', type=positive(float), default=None, help='default: 1.0 for sgd, 0.05 for adam/adamw')
+    train = add_command(commands, 'train', 'train an MLP on a 2-D toy data set',
+                        'Train an MLP on moons, circles or spirals and report loss and accuracy. Each step may take '
+                        f'at most {MAX_STEP_WORK:,} examples x parameters (use --batch-size for more --samples).',
+                        run_train)
+    train.add_argument('--dataset', choices=('moons', 'circles', 'spirals'), default='moons', help='the data set')
+    train.add_argument('--samples', type=number(int, MAX_SAMPLES), default=100, help='number of points')
+    train.add_argument('--noise', type=number(float, 10, low=0), default=0.1, help='standard deviation of the noise')
+    train.add_argument('--classes', type=number(int, MAX_CLASSES, low=2), help='classes (spirals only; 2 if not given)')
+    train.add_argument('--hidden', type=number(int, MAX_WIDTH), nargs='+', default=[16, 16], metavar='N',
+                       help='hidden layer sizes')
+    train.add_argument('--activation', choices=('relu', 'tanh', 'sigmoid', 'gelu', 'silu'), default='relu',
+                       help='activation of the hidden layers')
+    train.add_argument('--loss', choices=('hinge', 'bce', 'cross_entropy', 'mse'),
+                       help='hinge for 2 classes and cross_entropy for more if not given')
+    train.add_argument('--optimizer', choices=('sgd', 'adam', 'adamw'), default='sgd', help='the optimizer')
+    train.add_argument('--lr', type=number(float, 10),
+                       help='learning rate (1.0 for sgd, 0.05 for adam/adamw if not given)')
     train.add_argument('--schedule', choices=('constant', 'linear', 'cosine'), default='constant',
-                       help="'linear' is micrograd demo's decay to 10%% of --lr")
-    train.add_argument('--warmup', type=int, default=0, help='linear warmup steps (constant and cosine schedules)')
-    train.add_argument('--steps', type=positive(int), default=100)
-    train.add_argument('--batch-size', type=positive(int), default=None)
-    train.add_argument('--clip', type=positive(float), default=None, help='clip the gradient norm to this')
-    train.add_argument('--momentum', type=float, default=0.0, help='SGD momentum')
-    train.add_argument('--weight-decay', type=float, default=None)
-    train.add_argument('--alpha', type=float, default=1e-4, help='L2 penalty in the loss (default 1e-4)')
-    train.add_argument('--seed', type=int, default=0)
-    train.add_argument('--save', metavar='MODEL.json', help='write the trained model as JSON')
-    train.add_argument('--plot', metavar='OUT.png', help='write the decision boundary and loss curve (matplotlib)')
+                       help="learning-rate schedule; 'linear' is micrograd demo's decay to 10%% of --lr")
+    train.add_argument('--warmup', type=number(int, MAX_STEPS, low=0), default=0,
+                       help='linear warmup steps (constant and cosine schedules)')
+    train.add_argument('--steps', type=number(int, MAX_STEPS), default=100, help='training steps')
+    train.add_argument('--batch-size', type=number(int, MAX_SAMPLES),
+                       help='examples per step, drawn at random (all --samples if not given)')
+    train.add_argument('--clip', type=number(float, 10 ** 6), help='clip the gradient norm to this')
+    train.add_argument('--momentum', type=number(float, 1, low=0), default=0.0, help='SGD momentum')
+    train.add_argument('--weight-decay', type=number(float, 1, low=0),
+                       help='weight decay (0 for sgd and adam, 0.01 for adamw if not given)')
+    train.add_argument('--alpha', type=number(float, 1, low=0), default=1e-4, help='L2 penalty in the loss')
+    train.add_argument('--seed', type=number(int, MAX_SEED, low=0), default=0,
+                       help='seed of the data, weights and batches')
+    train.add_argument('--save', type=output_file(), metavar='MODEL.json', help='write the trained model as JSON')
+    train.add_argument('--plot', type=output_file(plot_formats), metavar='OUT.png',
+                       help='write the decision boundary and loss curve (matplotlib)')
+
+
+def check_train(args, parser) -> tuple[int, str]:
+    """(number of classes, loss) after the checks that involve several options; usage errors otherwise."""
+    if args.classes is not None and args.dataset != 'spirals':
+        parser.error(f"--classes goes with --dataset spirals ({args.dataset} has 2 classes)")
+    n_classes = args.classes or 2
+    loss = args.loss or ('hinge' if n_classes == 2 else 'cross_entropy')
+    if n_classes > 2 and loss != 'cross_entropy':
+        parser.error(f"--loss {loss} handles 2 classes; use --loss cross_entropy for {n_classes}")
+    if args.schedule == 'linear' and args.warmup:
+        parser.error('--warmup goes with --schedule constant or cosine')
+    if args.warmup >= args.steps:
+        parser.error(f'--warmup must be less than --steps ({args.steps}), got {args.warmup}')
+    if args.momentum and args.optimizer != 'sgd':
+        parser.error(f'--momentum goes with --optimizer sgd ({args.optimizer} keeps its own running averages)')
+    if args.batch_size and args.batch_size > args.samples:
+        parser.error(f'--batch-size {args.batch_size} is larger than --samples {args.samples}; '
+                     'lower it or leave it out to use every point')
+    if args.save and args.plot and os.path.abspath(args.save) == os.path.abspath(args.plot):
+        parser.error('--save and --plot name the same file; give them different names')
+    from .training import outputs_needed
+    sizes = [2, *args.hidden, outputs_needed(loss, n_classes)]
+    work = (args.batch_size or args.samples) * sum((nin + 1) * nout for nin, nout in pairwise(sizes))
+    if work > MAX_STEP_WORK:
+        parser.error(f"each step would take {args.batch_size or args.samples} examples through "
+                     f"{work // (args.batch_size or args.samples):,} parameters ({work:,} multiply-adds, the limit is "
+                     f"{MAX_STEP_WORK:,}); use a --batch-size, fewer --samples or smaller --hidden")
+    return n_classes, loss
 
 
 def run_train(args, parser) -> int:
@@ -55,20 +210,7 @@ def run_train(args, parser) -> int:
     from .nn import MLP
     from .training import fit, outputs_needed
 
-    n_classes = args.classes if args.dataset == 'spirals' else 2
-    loss = args.loss or ('hinge' if n_classes == 2 else 'cross_entropy')
-    if n_classes > 2 and loss != 'cross_entropy':
-        parser.error(f"--loss {loss} handles 2 classes; use --loss cross_entropy for {n_classes}")
-    if args.schedule == 'linear' and args.warmup:
-        parser.error('--warmup goes with --schedule constant or cosine')
-    if args.warmup < 0 or args.warmup >= args.steps:
-        parser.error(f'--warmup must be between 0 and --steps - 1, got {args.warmup}')
-    if args.plot:
-        from .plotting import require_matplotlib
-        try:
-            require_matplotlib()
-        except ImportError as error:
-            parser.error(str(error))
+    n_classes, loss = check_train(args, parser)
     makers = {'moons': lambda: make_moons(args.samples, args.noise, seed=args.seed),
               'circles': lambda: make_circles(args.samples, args.noise, seed=args.seed),
               'spirals': lambda: make_spirals(args.samples, n_classes, args.noise, seed=args.seed)}
@@ -88,80 +230,154 @@ def run_train(args, parser) -> int:
     print(f"{args.dataset}: {len(y)} points, {n_classes} classes; {model!r}"[:300])
     print(f"{len(params)} parameters; {args.optimizer} lr={lr} ({args.schedule}"
           f"{f', warmup {args.warmup}' if args.warmup else ''}), loss {loss}, {args.steps} steps")
-    started = time.perf_counter()
-    log = fit(model, X, y, optimizer, args.steps, loss, args.batch_size, args.clip, args.alpha, args.seed,
-              on_step=progress_reporter(args.steps))
-    print(f"done in {time.perf_counter() - started:.1f} s: loss {log.losses[-1]:.4f}, "
+    started, progress = time.perf_counter(), Progress(args.steps)
+    try:
+        fit(model, X, y, optimizer, args.steps, loss, args.batch_size, args.clip, args.alpha, args.seed,
+            on_step=progress)
+    except (ArithmeticError, ValueError) as error:
+        what = 'the numbers grew beyond the float range' if isinstance(error, ArithmeticError) else problem(error)
+        raise Failure(f"training diverged at step {progress.done + 1} of {args.steps}: {what}; "
+                      "try a lower --lr or --clip 1 (nothing was saved)") from None
+    except KeyboardInterrupt:
+        if not progress.done:
+            raise
+    finally:
+        progress.close()
+    finished, log = progress.done == args.steps, progress.log
+    if not finished:
+        print(f"{PROG} train: interrupted at step {progress.done} of {args.steps}"
+              f"{'; keeping what was trained so far' if args.save or args.plot else ''}", file=sys.stderr)
+    print(f"{'done' if finished else f'stopped after {progress.done} steps'} in "
+          f"{time.perf_counter() - started:.1f} s: loss {log.losses[-1]:.4f}, "
           f"accuracy {log.accuracies[-1]:.1%} (best {max(log.accuracies):.1%})")
     if args.save:
-        model.save(args.save)
+        try:
+            model.save(args.save)
+        except (OSError, ValueError) as error:
+            raise Failure(f"could not save the model to {args.save}: {error}") from None
         print(f"model saved to {args.save}")
     if args.plot:
         from .plotting import plot_training
-        plot_training(model, X, y, log, args.plot, loss)
+        try:
+            plot_training(model, X, y, log, args.plot, loss)
+        except (OSError, ValueError) as error:
+            raise Failure(f"could not write the plot {args.plot}: {error}") from None
         print(f"plot saved to {args.plot}")
-    return 0
+    return 0 if finished else 130
 
 
-def progress_reporter(total: int):
-    """A tqdm bar showing loss and accuracy, or plain lines every 10%% of the steps without tqdm."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        tqdm = None
-    bar = tqdm(total=total, unit='step', file=sys.stdout, mininterval=0.2) if tqdm else None
+class Progress:
+    """``fit``'s ``on_step``: keeps the latest log and shows loss and accuracy on stderr, as a tqdm bar or
+    (without tqdm) as a line every 10% of the steps."""
 
-    def report(step, log):
-        if bar is not None:
-            bar.set_postfix(loss=f'{log.losses[-1]:.4f}', acc=f'{log.accuracies[-1]:.0%}', refresh=False)
-            bar.update(1)
-            if step + 1 == total:
-                bar.close()
-        elif (step + 1) % max(1, total // 10) == 0 or step + 1 == total:
-            print(f"step {step + 1}/{total}  loss {log.losses[-1]:.4f}  accuracy {log.accuracies[-1]:.0%}")
-    return report
+    def __init__(self, total: int):
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = None
+        self.total, self.done, self.log = total, 0, None
+        self.bar = tqdm(total=total, unit='step', file=sys.stderr, mininterval=0.2) if tqdm else None
+
+    def __call__(self, step: int, log) -> None:
+        self.done, self.log = step + 1, log
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f'{log.losses[-1]:.4f}', acc=f'{log.accuracies[-1]:.0%}', refresh=False)
+            self.bar.update(1)
+        elif self.done % max(1, self.total // 10) == 0 or self.done == self.total:
+            print(f"step {self.done}/{self.total}  loss {log.losses[-1]:.4f}  accuracy {log.accuracies[-1]:.0%}",
+                  file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def add_expression_command(commands, name: str, summary: str, description: str, run) -> argparse.ArgumentParser:
+    """A subcommand taking an expression and its ``--set NAME=NUMBER`` values: ``graph`` and ``explain``."""
+    command = add_command(commands, name, summary, description, run)
+    command.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
+    command.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER',
+                         help='the value of each name in the expression')
+    return command
 
 
 def add_graph_parser(commands) -> None:
-    graph = commands.add_parser('graph', help='draw the computation graph of an expression',
-                                description='Draw an expression\'s computation graph, e.g. '
-                                            'micrograd-ext graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward')
-    add_expression_arguments(graph)
-    graph.add_argument('--backward', action='store_true', help='run backward() first, so grads are filled in')
-    graph.add_argument('-o', '--output', default='graph.svg', help='output file; .svg, .png or .pdf (default graph.svg)')
-    graph.add_argument('--rankdir', choices=('LR', 'TB'), default='LR')
-    graph.add_argument('--no-legend', action='store_true')
+    graph = add_expression_command(commands, 'graph', 'draw the computation graph of an expression',
+                                   'Draw an expression\'s computation graph, e.g. '
+                                   'micrograd-ext graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward', run_graph)
+    graph.add_argument('--backward', action='store_true', help='run the backward pass first, so grads are filled in')
+    graph.add_argument('-o', '--output', type=output_file(drawing_formats), default='graph.svg',
+                       help='output file; .svg, or .png and .pdf with the system Graphviz')
+    graph.add_argument('--rankdir', choices=('LR', 'TB'), default='LR', help='left to right or top to bottom')
+    graph.add_argument('--no-legend', action='store_true', help='leave out the colour legend')
     graph.add_argument('--backend', choices=('auto', 'system', 'embedded'), default='auto',
-                       help="Graphviz to use: the system 'dot' or the embedded one (default: system if installed)")
-
-
-def add_expression_arguments(command) -> None:
-    """The expression and its ``--set NAME=NUMBER`` values, shared by ``graph`` and ``explain``."""
-    command.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
-    command.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER', help='values of the names')
+                       help="Graphviz to use: the system 'dot', the embedded one, or auto (system if installed)")
 
 
 def build_expression(args, parser):
-    """(the Value graph of ``args.expression``, the ``--set`` values); argparse errors for bad input."""
-    from .expressions import ExpressionError, build_graph, parse_assignments
+    """(the Value graph of ``args.expression``, the ``--set`` values). The text and ``--set`` are usage
+    errors; numbers outside a function's domain or beyond the float range are a ``Failure``."""
+    from .engine import topological_order
+    from .expressions import ExpressionError, build_graph, named_inputs, parse_assignments
     try:
         assignments = parse_assignments(args.set)
-        return build_graph(args.expression, assignments), assignments
     except ExpressionError as error:
         parser.error(str(error))
+    try:
+        root = build_graph(args.expression, assignments)
+    except ExpressionError as error:
+        if is_math_error(error):
+            raise Failure(f"{problem(error)}; {other_values(assignments)}") from None
+        parser.error(one_line(str(error)))
+    unused = [name for name in assignments if name not in named_inputs(root)]
+    if unused:
+        parser.error(f"--set {unused[0]}={assignments[unused[0]]:g}: the expression does not use {', '.join(unused)}; "
+                     "leave it out or check the spelling")
+    overflow = next((node for node in topological_order(root) if not math.isfinite(node.data)), None)
+    if overflow is not None:
+        raise Failure(f"{overflow.label or overflow._op} = {overflow.data} is beyond the float range; "
+                      f"{other_values(assignments)}")
+    return root, assignments
+
+
+def is_math_error(error) -> bool:
+    """True if ``build_graph`` failed on the numbers (log of 0, ...), not the text: it re-raises the engine's
+    ArithmeticError or ValueError as an ExpressionError that points at the op."""
+    from .expressions import ExpressionError
+    cause = error.__context__
+    return isinstance(cause, (ArithmeticError, ValueError)) and not isinstance(cause, ExpressionError)
+
+
+def other_values(assignments: dict[str, float]) -> str:
+    """The fix for numbers the expression cannot take, in command-line words."""
+    if not assignments:
+        return 'change the numbers in the expression'
+    return f"choose other values with --set (given: {' '.join(f'{n}={v:g}' for n, v in assignments.items())})"
+
+
+def problem(error: Exception) -> str:
+    """The first line of an error message without its suggested fix (after '; '), which speaks Python."""
+    return str(error).split('\n', 1)[0].split('; ', 1)[0]
+
+
+def one_line(message: str) -> str:
+    """An expression error on one line: the ``^^^`` under the expression becomes 'at column N: part'."""
+    first, *pointer = message.split('\n')
+    if len(pointer) == 2 and '^' in pointer[1]:
+        text, marks = pointer[0][2:], pointer[1][2:]
+        start = marks.index('^')
+        first += f" (at column {start + 1}: \"{text[start:len(marks)][:40]}\")"
+    return first
 
 
 def run_graph(args, parser) -> int:
     from .expressions import named_inputs
-    from .viz import GraphTooLargeError, RenderError, draw_dot, render, system_dot
+    from .viz import draw_dot, render, system_dot
     root, _ = build_expression(args, parser)
     if args.backward:
         root.backward()
-    try:
-        path = render(draw_dot(root, rankdir=args.rankdir, legend=not args.no_legend), args.output, args.backend)
-    except (RenderError, GraphTooLargeError, ValueError) as error:
-        print(f"micrograd-ext graph: error: {error}", file=sys.stderr)
-        return 1
+    path = drawn(lambda: render(draw_dot(root, rankdir=args.rankdir, legend=not args.no_legend), args.output,
+                                args.backend), 'draw a shorter expression')
     used = 'system dot' if args.backend != 'embedded' and system_dot() else 'embedded Graphviz'
     print(f"{args.expression} = {root.data:.6g}")
     if args.backward:
@@ -170,19 +386,30 @@ def run_graph(args, parser) -> int:
     return 0
 
 
+def drawn(draw: Callable[[], str], too_large_fix: str) -> str:
+    """``draw()``, with a drawing's failures (too many nodes, no renderer, the disk) as a ``Failure``."""
+    from .viz import GraphTooLargeError, RenderError
+    try:
+        return draw()
+    except GraphTooLargeError as error:
+        raise Failure(f"{problem(error)}; {too_large_fix}") from None
+    except (RenderError, OSError) as error:
+        raise Failure(str(error)) from None
+
+
 def add_explain_parser(commands) -> None:
-    explain = commands.add_parser('explain', help='backprop through an expression one step at a time',
-                                  description='Print the forward values, every backward step, the final gradients and '
-                                              'a finite-difference check, e.g. micrograd-ext explain '
-                                              '"tanh(w1*x1 + w2*x2 + b)" --set x1=2 x2=0 w1=-3 w2=1 b=6.8814')
-    add_expression_arguments(explain)
+    explain = add_expression_command(commands, 'explain', 'backprop through an expression one step at a time',
+                                     'Print the forward values, every backward step, the final gradients and '
+                                     'a finite-difference check, e.g. micrograd-ext explain '
+                                     '"tanh(w1*x1 + w2*x2 + b)" --set x1=2 x2=0 w1=-3 w2=1 b=6.8814', run_explain)
     explain.add_argument('--wrt', metavar='NAME', help='also explain this input\'s gradient path by path')
-    explain.add_argument('--html', metavar='STEPS.html', help='write a step-through player (one HTML file)')
+    explain.add_argument('--html', type=output_file(), metavar='STEPS.html',
+                         help='write a step-through player (one HTML file)')
 
 
 def run_explain(args, parser) -> int:
     from .expressions import build_graph, named_inputs
-    from .finite_differences import agrees, numerical_grad
+    from .finite_differences import NotCheckableError, agrees, derivative
     from .table import fmt, graph_table
 
     root, assignments = build_expression(args, parser)
@@ -190,48 +417,57 @@ def run_explain(args, parser) -> int:
     if args.wrt is not None and args.wrt not in leaves:
         parser.error(f"--wrt {args.wrt}: the expression has no input named {args.wrt!r} "
                      f"(inputs: {', '.join(leaves) or 'none'})")
+    if args.html:  # first, so that a graph too large to draw fails before anything is printed
+        from .player import save_backward_html
+        drawn(lambda: save_backward_html(build_graph(args.expression, assignments), args.html, args.expression),
+              'leave out --html or shorten the expression')  # a fresh graph: the player replays it from the start
     print(f"forward: {args.expression} = {root.data:.6g}\n{graph_table(root)}\n\nbackward, one chain-rule step at a time:")
     for step in root.backward_steps():
         print(step)
-    names = list(leaves)
-    numeric = numerical_grad(lambda *xs: build_graph(args.expression, {**assignments, **{n: x.data for n, x in zip(names, xs)}}),
-                             [leaves[n].data for n in names])
     print('\ngradients (backprop vs central finite differences):')
-    for name, estimate in zip(names, numeric):
-        verdict = 'ok' if agrees(leaves[name].grad, estimate) else 'MISMATCH'
-        print(f"  d/d{name} = {fmt(leaves[name].grad)}   finite differences {fmt(estimate)}   {verdict}")
+    for name, leaf in leaves.items():
+        try:
+            estimate = derivative(lambda t: build_graph(args.expression, {**assignments, name: t}).data, leaf.data)
+        except NotCheckableError as reason:
+            print(f"  d/d{name} = {fmt(leaf.grad)}   finite differences n/a   not checkable here ({reason})")
+            continue
+        verdict = 'ok' if agrees(leaf.grad, estimate) else 'MISMATCH'
+        print(f"  d/d{name} = {fmt(leaf.grad)}   finite differences {fmt(estimate)}   {verdict}")
     if args.wrt:
         print(f"\n{root.explain(leaves[args.wrt])}")
     if args.html:
-        from .player import save_backward_html
-        from .viz import GraphTooLargeError, RenderError
-        try:  # a fresh graph: the player replays the steps from the start
-            print(f"\nwrote {save_backward_html(build_graph(args.expression, assignments), args.html, args.expression)}")
-        except (RenderError, GraphTooLargeError, OSError) as error:
-            print(f"micrograd-ext explain: error: {error}", file=sys.stderr)
-            return 1
+        print(f"\nwrote {args.html}")
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog='micrograd-ext', description='A scalar autograd engine for learning backprop.')
+def make_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog=PROG, description='A scalar autograd engine for learning backprop.',
+                    formatter_class=HelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    demo = commands.add_parser('demo', help="the seed article's neuron: forward, backward, gradcheck, a picture")
-    demo.add_argument('-o', '--output', default='seed_neuron.svg', help='where to draw the graph (default seed_neuron.svg)')
-    add_train_parser(commands)
-    add_graph_parser(commands)
-    add_explain_parser(commands)
-    args = parser.parse_args(argv)
-    if args.command == 'demo':
-        from .demo import run_demo
-        return 0 if run_demo(args.output) else 1
-    if args.command == 'graph':
-        return run_graph(args, commands.choices['graph'])
-    if args.command == 'explain':
-        return run_explain(args, commands.choices['explain'])
-    if args.command == 'train':
-        return run_train(args, commands.choices['train'])
-    return 2
+    for add in (add_demo_parser, add_train_parser, add_graph_parser, add_explain_parser):
+        add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    command = PROG
+    try:
+        args = make_parser().parse_args(argv)
+        command = f"{PROG} {args.command}"
+        return args.run(args, args.parser)
+    except Failure as error:
+        print(f"{command}: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"{command}: error: out of memory; use fewer --samples, a smaller --hidden or a shorter expression",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader of stdout went away (e.g. | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ from .engine import Value, topological_order
 
 FUNCTIONS = ('tanh', 'relu', 'exp', 'log', 'sigmoid', 'sqrt', 'gelu', 'silu', 'abs')
 MAX_LENGTH = 500
-MAX_EXPONENT = 100  # |n| in x ** n
+MAX_EXPONENT = 100  # |n| in x ** n, whatever n is (a number, a name, a part)
 MAX_LABEL = 24
 BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
@@ -58,23 +58,24 @@ def named_inputs(root: Value) -> dict[str, Value]:
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:
-    """``['x=2', 'w=-3']`` -> ``{'x': 2.0, 'w': -3.0}``, or ``ExpressionError`` naming the bad item.
+    """``['x=2', 'w=-3']`` -> ``{'x': 2.0, 'w': -3.0}``, or ``ExpressionError`` naming the bad ``--set`` item.
 
     >>> parse_assignments(['x=2', 'w=-3.5'])
     {'x': 2.0, 'w': -3.5}
     """
     result = {}
     for item in items:
-        name, sep, number = item.partition('=')
-        name = name.strip()
+        name, sep, number = (part.strip() for part in item.partition('='))
         if not sep or not name.isidentifier():
-            raise ExpressionError(f"expected NAME=NUMBER, got {item!r} (e.g. x=2.0)")
+            raise ExpressionError(f"--set {item}: expected NAME=NUMBER, e.g. --set x=2.0")
+        if name in result:
+            raise ExpressionError(f"--set {item}: {name} is set twice; give each name once")
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"{name} must be set to a number, got {number.strip()!r}") from None
+            raise ExpressionError(f"--set {item}: {name} must be set to a number, got {number!r}") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"{name} must be a finite number, got {number.strip()!r}")
+            raise ExpressionError(f"--set {item}: {name} must be a finite number, got {number!r}")
         result[name] = value
     return result
 
@@ -161,10 +162,12 @@ def _apply(node: ast.AST, operands: list[Value], leaves: dict[str, Value]) -> Va
         return leaves[node.id]
     if isinstance(node, ast.BinOp):
         left, right = operands
+        if isinstance(node.op, ast.Pow) and abs(right.data) > MAX_EXPONENT:  # also 2 ** x and x ** y
+            named = f"{right.label} = " if right.label else ''
+            raise ExpressionError(f"the exponent {named}{right.data:g} is too large (the limit is {MAX_EXPONENT}); "
+                                  f"keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}")
         if isinstance(node.op, ast.Pow) and _is_constant(right):
             n = right.data
-            if abs(n) > MAX_EXPONENT:
-                raise ValueError(f"the exponent {n:g} is too large (the limit is {MAX_EXPONENT})")
             return left ** (int(n) if n.is_integer() else n)  # x ** 2 is the op '**2', as in micrograd
         return BINARY[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp):

@@ -5,6 +5,8 @@ True
 """
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -31,6 +33,50 @@ def numerical_grad(fn: Callable[..., Value], inputs: Sequence, eps: float = 1e-6
         down[i] -= eps
         result[i] = (_call(fn, up) - _call(fn, down)) / (2 * eps)
     return result
+
+
+class NotCheckableError(ArithmeticError):
+    """No finite difference can be trusted at this point; the message is 'boundary', 'kink' or 'rounding'."""
+
+
+def derivative(f: Callable[[float], float], x: float, eps: float = 1e-4, atol: float = 1e-5, rtol: float = 1e-3,
+               tries: int = 9) -> float:
+    """``f'(x)`` by a central difference that stays inside ``f``'s domain.
+
+    The step starts at ``eps * max(1, |x|)`` and shrinks tenfold, at most ``tries - 1`` times, while ``f``
+    fails or is not finite on either side (a boundary of its domain is near) or the forward and backward
+    differences disagree by gradcheck's rule (the slope changes too fast, as at a kink). Raises
+    ``NotCheckableError`` naming the reason when no step works, or when the step has become too small
+    for the size of ``f``'s values ('rounding').
+
+    >>> round(derivative(math.log, 1e-7) / 1e7, 6)  # a step of 1e-6 would leave log's domain
+    1.0
+    >>> derivative(math.sqrt, 0.0)
+    Traceback (most recent call last):
+    ...
+    micrograd_ext.finite_differences.NotCheckableError: boundary
+    >>> derivative(abs, 0.0)
+    Traceback (most recent call last):
+    ...
+    micrograd_ext.finite_differences.NotCheckableError: kink
+    """
+    centre, reason = f(x), 'kink'
+    for k in range(tries):
+        step = eps * max(1.0, abs(x)) / 10 ** k
+        up, down = x + step, x - step
+        try:
+            f_up, f_down = f(up), f(down)
+        except (ArithmeticError, ValueError):
+            f_up = f_down = math.nan
+        if not (math.isfinite(f_up) and math.isfinite(f_down)):
+            reason = 'boundary'
+            continue
+        central = (f_up - f_down) / (up - down)  # the steps as rounded
+        if 4 * sys.float_info.epsilon * max(abs(f_up), abs(f_down)) / step > atol + rtol * abs(central):
+            raise NotCheckableError('rounding')  # and smaller steps would only round worse
+        if agrees((f_up - centre) / (up - x), (centre - f_down) / (x - down), atol, rtol):
+            return central
+    raise NotCheckableError(reason)
 
 
 def analytic_grad(fn: Callable[..., Value], inputs: Sequence) -> np.ndarray:
