@@ -145,12 +145,14 @@ def test_big_graphs_get_a_clear_error_with_the_ways_out():
     with pytest.raises(GraphTooLargeError) as caught:
         draw_dot(out)
     message = str(caught.value)
-    # 2 inputs + 337 parameters + 33 linear nodes + 32 ReLUs; collapsed: 2 inputs + 33 neurons
-    assert 'this graph has 404 nodes, more than max_nodes=300' in message
+    # 2 inputs + 337 parameters + 33 linear nodes + 32 ReLUs; collapsed: 2 inputs + 33 neurons.
+    # Edges: each linear node has 2 * nin + 1 children, each ReLU one; every op one edge to its result
+    edges = 16 * (2 * 2 + 2) + 16 * (2 * 16 + 2) + (2 * 16 + 2) + 32 * 2
+    assert f'this graph has 404 nodes and {edges} edges, more than max_nodes=300' in message
     assert "collapse='neuron' draws each neuron as one box (35 nodes)" in message
     assert 'one example' in message and 'max_nodes=404' in message
     assert draw_dot(out, collapse='neuron').source.count('Neuron(') == 33
-    assert draw_dot(out, max_nodes=500).source
+    assert draw_dot(out, max_nodes=500, max_edges=edges).source
 
 
 def test_value_shortcut_and_render_errors(tmp_path):

