@@ -49,7 +49,7 @@ def run_demo(picture: str | None = 'seed_neuron.svg', out=print) -> bool:
     if picture:
         from .viz import RenderError, draw_dot, render
         try:
-            out(f"\nThe graph with every data and grad is drawn in {os.path.abspath(render(draw_dot(y), picture))}")
-        except (RenderError, ValueError) as error:
+            out(f"\nThe graph with every data and grad is drawn in {render(draw_dot(y), os.path.abspath(picture))}")
+        except (RenderError, ValueError, OSError) as error:
             out(f"\n(no picture: {error})")
     return True

@@ -28,9 +28,8 @@ def test_frames_highlight_the_current_node_and_show_pending_grads():
     assert grads_after == {n.label: n.grad for n in [y2] + list(y2._prev)}
 
 
-def test_the_html_file_is_self_contained():
-    import tempfile
-    path = save_backward_html(neuron(), tempfile.mktemp(suffix='.html'))
+def test_the_html_file_is_self_contained(tmp_path):
+    path = save_backward_html(neuron(), str(tmp_path / 'steps.html'))
     page = open(path, encoding='utf-8').read()
     assert 'http://' not in page.replace('http://www.w3.org', '') and 'https://' not in page
     assert '<script src' not in page and page.count('<svg') == 6
