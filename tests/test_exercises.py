@@ -97,7 +97,7 @@ def test_learning_rate_checker():
     assert 'overshoots' in check_learning_rate(1.5).message
     assert 'oscillates' in check_learning_rate(0.98).message
     assert 'must be positive' in check_learning_rate(-0.1).message
-    assert 'must be a number' in check_learning_rate(None).message
+    assert 'None, not a number' in check_learning_rate(None).message
 
 
 def test_results_print_as_a_verdict_and_show_in_jupyter():
