@@ -1,4 +1,4 @@
-"""Benchmark micrograd_ext against micrograd 0.1.0 (and PyTorch scalar autograd) in the same run.
+"""Benchmark micrograd_ext against micrograd 0.1.0, a microgpt-style Value (and PyTorch) in the same run.
 
     python benchmarks/run.py                 # full sizes, 5 repeats, writes benchmarks/latest.json
     python benchmarks/run.py --scale 0.01 --repeats 1 --json /tmp/smoke.json   # a quick smoke run
@@ -11,8 +11,9 @@ Workloads:
 
 Every measurement runs in a fresh process; engines are interleaved and each result is the median of
 the repeats. Memory is tracemalloc's current size after building the graph, divided by the op count,
-measured in separate processes (tracemalloc slows everything down). micrograd walks its graph
-recursively, so its workers raise the recursion limit for W2 and W3.
+measured in separate processes (tracemalloc slows everything down). micrograd and microgpt
+(benchmarks/peers/microgpt.py) sort their graphs recursively, so their workers raise the recursion
+limit for W2 and W3.
 """
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ import time
 import tracemalloc
 
 WORKLOADS = ('W1', 'W2', 'W3')
-ENGINES = ('micrograd_ext', 'micrograd', 'torch')
+ENGINES = ('micrograd_ext', 'micrograd', 'microgpt', 'torch')
+REFERENCES = ('micrograd', 'microgpt')  # the engines that a 'vs' column compares with
+RECURSIVE = ('micrograd', 'microgpt')  # engines whose backward() recurses once per node of the chain
 FULL_SIZE = {'W1': 100, 'W2': 1_000_000, 'W3': 1_000_000}
 
 
@@ -42,22 +45,30 @@ def load_engine(name: str):
         from micrograd.engine import Value
         from micrograd.nn import MLP
         return Value, MLP
+    if name == 'microgpt':
+        from peers.microgpt import Value
+        return Value, mlp_class(Value, zero=0)
     return torch_engine()
 
 
 def torch_engine():
     """PyTorch with 0-dim float64 tensors, shaped like micrograd's Value and MLP."""
-    import random
-
     import torch
 
     def Value(x):
         return torch.tensor(float(x), dtype=torch.float64)
 
+    return Value, mlp_class(lambda x: Value(x).requires_grad_(), zero=None)
+
+
+def mlp_class(parameter, zero):
+    """micrograd's MLP (same layers, initialisation and ops) on another engine's parameter(x) and grad zero."""
+    import random
+
     class Neuron:
         def __init__(self, nin, nonlin=True):
-            self.w = [Value(random.uniform(-1, 1)).requires_grad_() for _ in range(nin)]
-            self.b = Value(0.0).requires_grad_()
+            self.w = [parameter(random.uniform(-1, 1)) for _ in range(nin)]
+            self.b = parameter(0.0)
             self.nonlin = nonlin
 
         def __call__(self, x):
@@ -83,9 +94,9 @@ def torch_engine():
 
         def zero_grad(self):
             for p in self.parameters():
-                p.grad = None
+                p.grad = zero
 
-    return Value, MLP
+    return MLP
 
 
 # ---- workloads: build the graph (returns the output and its op count), then step() finishes it ------
@@ -133,7 +144,7 @@ def prepare(workload: str, engine: str, size: int) -> dict:
         rng = np.random.default_rng(0)
         state['a'] = [grad_value(v) for v in rng.uniform(-1, 1, size).tolist()]
         state['b'] = [Value(v) for v in rng.uniform(-1, 1, size).tolist()]
-    if engine == 'micrograd' and workload != 'W1':
+    if engine in RECURSIVE and workload != 'W1':
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * size + 1000))
     return state
 
@@ -193,7 +204,9 @@ def run_worker(engine: str, workload: str, size: int, measure: str) -> dict:
 def available_engines(requested: list[str]) -> list[str]:
     found = []
     for engine in requested:
-        probe = subprocess.run([sys.executable, '-c', f'import {engine}'], capture_output=True)
+        module = 'peers.microgpt' if engine == 'microgpt' else engine
+        probe = subprocess.run([sys.executable, '-c', f'import {module}'], capture_output=True,
+                               cwd=os.path.dirname(os.path.abspath(__file__)))
         if probe.returncode == 0:
             found.append(engine)
         else:
@@ -213,14 +226,13 @@ def benchmark(engines: list[str], workloads: list[str], scale: float, repeats: i
                 times[e, w].append(run_worker(e, w, sizes[w], 'time'))
     results = []
     for w in workloads:
-        reference = statistics.median(r['seconds'] for r in times.get(('micrograd', w), [])) \
-            if 'micrograd' in engines else None
+        median = {e: statistics.median(r['seconds'] for r in times[e, w]) for e in engines}
         for e in engines:
-            seconds = statistics.median(r['seconds'] for r in times[e, w])
-            ops = times[e, w][0]['ops']
+            seconds, ops = median[e], times[e, w][0]['ops']
             results.append({'workload': w, 'engine': e, 'size': sizes[w], 'ops': ops, 'seconds': seconds,
                             'ops_per_second': ops / seconds, 'bytes_per_op': memory[e, w]['bytes_per_op'],
-                            'speedup_vs_micrograd': reference / seconds if reference else None,
+                            **{f'speedup_vs_{ref}': median[ref] / seconds if ref in median else None
+                               for ref in REFERENCES},
                             'runs': [r['seconds'] for r in times[e, w]]})
     return {'python': platform.python_version(), 'machine': platform.machine(), 'repeats': repeats,
             'scale': scale, 'date': time.strftime('%Y-%m-%d'), 'import_seconds': import_time(),
@@ -236,11 +248,13 @@ def import_time() -> float:
 
 
 def table(report: dict) -> str:
-    lines = [f"{'workload':<9}{'engine':<15}{'ops':>10}{'time (s)':>11}{'ops/s':>12}{'bytes/op':>10}{'vs micrograd':>14}"]
+    lines = [f"{'workload':<9}{'engine':<15}{'ops':>10}{'time (s)':>11}{'ops/s':>12}{'bytes/op':>10}"
+             + ''.join(f"{'vs ' + ref:>14}" for ref in REFERENCES)]
     for r in report['results']:
-        ratio = f"{r['speedup_vs_micrograd']:.1f}x" if r['speedup_vs_micrograd'] else '-'
+        ratios = [f"{r[f'speedup_vs_{ref}']:.1f}x" if r[f'speedup_vs_{ref}'] else '-' for ref in REFERENCES]
         lines.append(f"{r['workload']:<9}{r['engine']:<15}{r['ops']:>10}{r['seconds']:>11.4f}"
-                     f"{r['ops_per_second']:>12,.0f}{r['bytes_per_op']:>10.0f}{ratio:>14}")
+                     f"{r['ops_per_second']:>12,.0f}{r['bytes_per_op']:>10.0f}"
+                     + ''.join(f"{ratio:>14}" for ratio in ratios))
     lines.append(f"import micrograd_ext: {report['import_seconds']:.3f} s; median of {report['repeats']} "
                  f"fresh-process runs; Python {report['python']}")
     return '\n'.join(lines)
