@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from itertools import pairwise
 
+from .ops import ACTIVATIONS, FUNCTIONS
+
 PROG = 'micrograd-ext'
 MAX_STEPS = 100_000
 MAX_SAMPLES = 10_000
@@ -149,7 +151,7 @@ def add_train_parser(commands) -> None:
     train.add_argument('--classes', type=number(int, MAX_CLASSES, low=2), help='classes (spirals only; 2 if not given)')
     train.add_argument('--hidden', type=number(int, MAX_WIDTH), nargs='+', default=[16, 16], metavar='N',
                        help='hidden layer sizes')
-    train.add_argument('--activation', choices=('relu', 'tanh', 'sigmoid', 'gelu', 'silu'), default='relu',
+    train.add_argument('--activation', choices=list(ACTIVATIONS), default='relu',
                        help='activation of the hidden layers')
     train.add_argument('--loss', choices=('hinge', 'bce', 'cross_entropy', 'mse'),
                        help='hinge for 2 classes and cross_entropy for more if not given')
@@ -295,7 +297,7 @@ class Progress:
 def add_expression_command(commands, name: str, summary: str, description: str, run) -> argparse.ArgumentParser:
     """A subcommand taking an expression and its ``--set NAME=NUMBER`` values: ``graph`` and ``explain``."""
     command = add_command(commands, name, summary, description, run)
-    command.add_argument('expression', help="numbers, names, + - * / ** and tanh relu exp log sigmoid sqrt gelu silu abs")
+    command.add_argument('expression', help=f"numbers, names, + - * / ** and {' '.join(FUNCTIONS)}")
     command.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER',
                          help='the value of each name in the expression')
     return command

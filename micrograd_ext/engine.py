@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable
 from . import ops
 from .modes import apply_mode, chain_checked, describe, mode
 from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SQRT, TANH, Op, power_op
-from .ops import split_linear  # noqa: F401  (MERGE: viz imports it from here until it reads ops)
 
 BLOCKED = ops.BLOCKED
 

@@ -32,7 +32,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .engine import Value
+from .engine import Value, own_attributes
+from .ops import FUNCTIONS, Op, power_op
 from .explain import explain
 from .finite_differences import analytic_grad, numerical_grad
 
@@ -283,19 +284,14 @@ def _value(value, subject: str, hint: str) -> Value:
 
 # ---- 1. local derivatives ---------------------------------------------------------------------------
 
-OPS: dict[str, Callable[[Value], Value]] = {
-    'tanh': Value.tanh, 'sigmoid': Value.sigmoid, 'relu': Value.relu, 'exp': Value.exp,
-    'square': lambda x: x ** 2, 'silu': Value.silu, 'gelu': Value.gelu,
-}
-DERIVATIVE_HINTS = {
-    'tanh': 'd tanh/dx = 1 - tanh(x)**2: use the output, squared.',
-    'sigmoid': 'the derivative of sigmoid can be written with its own output: s * (1 - s), where s = sigmoid(x).',
-    'relu': 'relu passes the gradient where x > 0 and blocks it elsewhere: 1.0 if x > 0 else 0.0.',
-    'exp': 'exp is its own derivative.',
-    'square': 'the power rule: d/dx x**2 = 2 * x.',
-    'silu': 'silu(x) = x * sigmoid(x): use the product rule.',
-    'gelu': 'differentiate 0.5 * x * (1 + tanh(u)) with the product rule, then the chain rule through u.',
-}
+# the ops whose local derivative a student writes, from the op table (each op's hint names its rule)
+OPS: dict[str, Op] = {**{name: FUNCTIONS[name] for name in ('tanh', 'sigmoid', 'relu', 'exp', 'silu', 'gelu')},
+                      'square': power_op(2)}
+
+
+def on_value(op: Op) -> Callable[[Value], Value]:
+    """The table's ``op`` as a function of one Value: ``on_value(OPS['tanh'])(x)`` is ``x.tanh()``."""
+    return lambda x: Value.apply(op, x)
 
 
 @checker
@@ -305,14 +301,14 @@ def check_local_derivative(op: str, derivative: Callable[[float], float],
     if op not in OPS:
         raise ValueError(f"unknown op {op!r}; choose one of {', '.join(OPS)}")
     for x in POINTS:
-        expected = analytic_grad(OPS[op], [x])[0]
+        expected = analytic_grad(on_value(OPS[op]), [x])[0]
         given = run_student(derivative, {'x': x}, f'at x = {x} your derivative', _number,
                             'return one plain number (a float).', time_limit)
         if not close(given, expected):
-            numeric = numerical_grad(OPS[op], [x])[0]
+            numeric = numerical_grad(on_value(OPS[op]), [x])[0]
             sign = ' It has the right size but the wrong sign.' if close(given, -expected) else ''
             raise NotYet(f"at x = {x} your derivative gives {given:.4f}, but d {op}/dx = {expected:.4f} "
-                         f"(finite differences: {numeric:.4f}).{sign}", DERIVATIVE_HINTS[op])
+                         f"(finite differences: {numeric:.4f}).{sign}", OPS[op].hint)
     return CheckResult(True, f'your d {op}/dx matches at x = {", ".join(map(str, POINTS))}.')
 
 
@@ -374,6 +370,11 @@ def _check_node(out: Value, leaf: Value, expected: float, who: str, name: str) -
         raise NotYet(f'{problem}: _prev {held}.',
                      f'pass (x,) as the children so gradients can flow back to x: {NODE_SHAPE}.')
     local_grads = getattr(out, '_local_grads', ())
+    if local_grads is None and '_backward' not in own_attributes(out):
+        raise NotYet(f"{name} stores 0 local derivatives for {_plural(len(children), 'child', 'children')} and has "
+                     "no _backward of its own, so no gradient can flow back to x.",
+                     f"store one number per child as its local derivative: {NODE_SHAPE}, or, micrograd-style, "
+                     "assign out._backward = a function that adds to x.grad.")
     return (len(local_grads) if type(local_grads) in (tuple, list) else -1), len(children)
 
 
@@ -463,7 +464,7 @@ NEURON_CASES = [([2.0, 3.0], [0.5, -1.0], 0.2), ([1.0, 2.0], [1.0, 0.5], 0.1), (
 def check_neuron_forward(forward: Callable[[list[float], list[float], float], float], activation: str = 'relu',
                          time_limit: float | None = TIME_LIMIT) -> CheckResult:
     """Does ``forward(x, w, b)`` compute ``activation(w . x + b)``? (a float, or a Value read by its .data)."""
-    act = OPS[activation]
+    act = on_value(OPS[activation])
     for x, w, b in NEURON_CASES:
         z = sum(wi * xi for wi, xi in zip(w, x)) + b
         expected = act(Value(z)).data

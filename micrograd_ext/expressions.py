@@ -13,9 +13,10 @@ from __future__ import annotations
 import ast
 import math
 
+from . import ops
 from .engine import Value, topological_order
 
-FUNCTIONS = ('tanh', 'relu', 'exp', 'log', 'sigmoid', 'sqrt', 'gelu', 'silu', 'abs')
+FUNCTIONS = tuple(ops.FUNCTIONS)  # tanh relu exp ...: the op table's functions
 MAX_LENGTH = 500
 MAX_EXPONENT = 100  # |n| in x ** n, whatever n is (a number, a name, a part)
 MAX_LABEL = 24
@@ -176,7 +177,7 @@ def _apply(node: ast.AST, operands: list[Value], leaves: dict[str, Value]) -> Va
             return operand
         return Value(-operand.data) if _is_constant(operand) else -operand  # -3 is a number, not an op
     (argument,) = operands
-    return abs(argument) if node.func.id == 'abs' else getattr(Value, node.func.id)(argument)
+    return Value.apply(ops.FUNCTIONS[node.func.id], argument)
 
 
 def _finite(number: int | float) -> bool:

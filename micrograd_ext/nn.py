@@ -20,14 +20,13 @@ import sys
 import weakref
 from collections.abc import Callable, Sequence
 
+from . import ops
 from .engine import Value, values
 
+# a neuron's activations: the op table's (relu, tanh, ...) as Value methods, and 'linear' (none)
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    'relu': Value.relu, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
-    'gelu': Value.gelu, 'silu': Value.silu, 'linear': None,
-}
-ACTIVATION_OPS = {'relu': 'ReLU', 'tanh': 'tanh', 'sigmoid': 'sigmoid', 'gelu': 'gelu', 'silu': 'silu',
-                  'linear': 'linear'}  # the op name of each activation's node
+    **{name: getattr(Value, name) for name in ops.ACTIVATIONS}, 'linear': None}
+ACTIVATION_OPS = {**{name: op.name for name, op in ops.ACTIVATIONS.items()}, 'linear': 'linear'}  # their nodes' _op
 FILE_FORMAT = 'micrograd_ext.model'
 # Limits of a model file, checked before it is parsed or anything is built. A 491,401-parameter MLP(700, [700, 1])
 # saves to 26 MB (52 bytes a parameter), so the largest model allowed, a million parameters, fits in 64 MiB.

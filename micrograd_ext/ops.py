@@ -51,6 +51,9 @@ class BlockedZero(float):
     def __repr__(self) -> str:
         return 'BLOCKED'
 
+    def __reduce__(self) -> str:
+        return 'BLOCKED'  # copies and pickles are the one BLOCKED
+
 
 BLOCKED = BlockedZero()
 

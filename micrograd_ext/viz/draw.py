@@ -23,7 +23,8 @@ from collections.abc import Collection
 import graphviz
 
 from ..autograd import gradients
-from ..engine import Value, split_linear, topological_order
+from ..engine import Value, topological_order
+from ..ops import split_linear
 from ..table import fmt
 from .rendering import DEFAULT_TIMEOUT, render_source
 

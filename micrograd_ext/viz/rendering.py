@@ -7,6 +7,7 @@ system ``dot`` is killed, the embedded one interrupted, and ``RenderTimeoutError
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -82,6 +83,7 @@ def _embedded_backend():
     backend.wasm_path, backend._engine = PACKAGE_WASM_PATH, wasmtime.Engine(config)
     backend._module = wasmtime.Module.from_file(backend._engine, str(PACKAGE_WASM_PATH))
     backend._session = backend._create_session()
+    atexit.register(_embedded_backend.cache_clear)  # free it while wasmtime can still delete its objects
     return backend
 
 
