@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .engine import Value, run_closure, topological_order
-from .ops import op_named
+from .modes import is_grad_enabled
+from .ops import op_of
 
 
 def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> list:
@@ -28,7 +29,13 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad() needs a Value as output, got {type(output).__name__}")
-    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    if create_graph and not is_grad_enabled():
+        raise RuntimeError("grad(..., create_graph=True) inside no_grad() would record nothing to differentiate "
+                           "again; call it outside the no_grad() block")
+    try:
+        inputs = [inputs] if isinstance(inputs, Value) else list(getattr(inputs, 'flat', inputs))
+    except TypeError:
+        raise TypeError(f"grad() needs a Value or an iterable of Values as inputs, got {type(inputs).__name__}") from None
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad() needs Values as inputs, got {type(x).__name__}")
@@ -69,8 +76,9 @@ def chain(local, upstream):
 
 def local_derivatives(node: Value) -> tuple:
     """d node / d child for each child, as Values (or constant floats) computed from the children."""
-    op = op_named(node._op)
+    op = op_of(node)
     if op is None:
-        raise NotImplementedError(f"no differentiable formula for op {node._op!r}, so create_graph=True cannot "
-                                  "go through it (it works for the ops of micrograd_ext/ops.py)")
+        raise NotImplementedError(f"no differentiable formula for the {node._op!r} node (its local derivatives are "
+                                  "numbers given by hand), so create_graph=True cannot go through it; it works for "
+                                  "the ops of micrograd_ext/ops.py")
     return op.derivatives(node, *node._prev)

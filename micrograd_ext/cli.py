@@ -1,8 +1,8 @@
 """The ``micrograd-ext`` command: ``demo``, ``train``, ``graph`` and ``explain``.
 
 Every error is one line on stderr that names the problem and the fix: a usage error (a bad argument,
-an output path that cannot be written, an expression outside the whitelist) exits 2 after argparse's
-usage, before any work starts; a failure (numbers outside a function's domain, training that diverges)
+an output path that cannot be written, an expression outside the whitelist) exits 2 before any work
+starts; a failure (numbers outside a function's domain, training that diverges)
 exits 1; Ctrl-C exits 130, and ``train`` then still saves and plots what it has trained so far.
 """
 from __future__ import annotations
@@ -32,12 +32,13 @@ class Failure(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, saying how to pass an expression that starts with '-' (argparse takes it for an option)."""
+    """argparse whose usage errors are one line (not the usage block), saying how to pass an expression
+    that starts with '-' (argparse takes it for an option)."""
 
     def error(self, message):
         if 'required: expression' in message:
             message += ' (one that starts with - goes last, after --: --set x=1 -- "-x*2")'
-        super().error(message)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -298,7 +299,7 @@ def add_expression_command(commands, name: str, summary: str, description: str, 
     """A subcommand taking an expression and its ``--set NAME=NUMBER`` values: ``graph`` and ``explain``."""
     command = add_command(commands, name, summary, description, run)
     command.add_argument('expression', help=f"numbers, names, + - * / ** and {' '.join(FUNCTIONS)}")
-    command.add_argument('--set', nargs='+', default=[], metavar='NAME=NUMBER',
+    command.add_argument('--set', nargs='+', action='extend', default=[], metavar='NAME=NUMBER',
                          help='the value of each name in the expression')
     return command
 
@@ -405,7 +406,7 @@ def add_explain_parser(commands) -> None:
                                      'a finite-difference check, e.g. micrograd-ext explain '
                                      '"tanh(w1*x1 + w2*x2 + b)" --set x1=2 x2=0 w1=-3 w2=1 b=6.8814', run_explain)
     explain.add_argument('--wrt', metavar='NAME', help='also explain this input\'s gradient path by path')
-    explain.add_argument('--html', type=output_file(), metavar='STEPS.html',
+    explain.add_argument('--html', type=output_file(lambda: ('html', 'htm')), metavar='STEPS.html',
                          help='write a step-through player (one HTML file)')
 
 

@@ -27,6 +27,7 @@ An op written as in micrograd's lecture, with its own ``_backward`` closure, wor
 from __future__ import annotations
 
 import copy
+import math
 import numbers
 import types
 from collections.abc import Callable, Iterable
@@ -59,10 +60,9 @@ class Value:
         self._op = _op
         self._local_grads = _local_grads  # d self / d child, one per child, computed at forward time
         if label:
-            self.label = label
-        if _children:
-            if len(_local_grads) != len(_children):  # a micrograd-style op, whose _backward comes next
-                self._expect_closure(_local_grads)
+            self.label = label if isinstance(label, str) else str(label)
+        if _children:  # an op made by hand (the ops here make theirs with result())
+            self._check_children(_local_grads)
             if not mode.is_default:  # inside no_grad() or detect_anomaly()
                 apply_mode(self)
 
@@ -136,8 +136,8 @@ class Value:
 
     # ---- the other ops come from the table in ops.py ----------------------------------------------
 
-    @classmethod
-    def apply(cls, op: Op, *operands, check_domain: bool = True) -> Value:
+    @staticmethod
+    def apply(op: Op, *operands, check_domain: bool = True) -> Value:
         """The node of the table's ``op`` on ``operands`` (numbers are wrapped).
 
         ``Value.apply(ops.TANH, x)`` is ``x.tanh()``. Outside the op's domain (``log`` of 0, ...) it raises
@@ -145,10 +145,10 @@ class Value:
         """
         children = tuple(x if isinstance(x, Value) else Value(x) for x in operands)
         inputs = [child.data for child in children]
-        out = op.value(*inputs)
+        out = float(op.value(*inputs))
         if check_domain and op.check is not None:
             op.check(out, *children)
-        return cls(out, children, op.name, op.derivatives(out, *inputs))
+        return result(out, children, op.name, tuple(op.derivatives(out, *inputs)))
 
     def __truediv__(self, other):
         return Value.apply(DIV, self, other) if is_operand(other) else NotImplemented
@@ -225,6 +225,9 @@ class Value:
 
     @_backward.setter
     def _backward(self, closure: Callable[[], None]) -> None:
+        if not callable(closure):
+            raise TypeError(f"_backward must be a function that adds to the children's .grad, got "
+                            f"{type(closure).__name__}")
         self.__dict__['_backward'] = closure
         if self._prev:
             self._local_grads = None  # from now on backward() calls the closure
@@ -234,18 +237,29 @@ class Value:
         for child, local in zip(self._prev, self._local_grads):
             child.grad += local * self.grad
 
-    def _expect_closure(self, local_grads: tuple) -> None:
-        """A node made with children but no local derivatives: its ``_backward`` closure must follow
-        (until then ``_local_grads`` is None)."""
-        if local_grads:
-            raise ValueError(f"Value(..., _op={self._op!r}) got {len(local_grads)} local derivatives for "
-                             f"{len(self._prev)} children; give one d out/d child per child, in order")
+    def _check_children(self, local_grads) -> None:
+        """An op made by hand: its children must be Values, with one number per child as local derivative,
+        or none at all when its ``_backward`` closure follows (micrograd-style; ``_local_grads`` is None)."""
+        if isinstance(self._prev, Value) or not isinstance(self._prev, Iterable):
+            raise TypeError(f"Value(data, _children, ...): the children of a {self._op!r} node must be a tuple of "
+                            f"Values, got {type(self._prev).__name__}; e.g. (x,) for one child")
         self._prev = tuple(self._prev)  # micrograd code may pass a set or a list
         for child in self._prev:
             if not isinstance(child, Value):
                 raise TypeError(f"the children of a {self._op!r} node must be Values, got {type(child).__name__} "
                                 f"{child!r}; wrap numbers first, e.g. Value({child!r})")
-        self._local_grads = None
+        if not local_grads:
+            self._local_grads = None
+            return
+        local_grads = tuple(local_grads)
+        if len(local_grads) != len(self._prev):
+            raise ValueError(f"Value(..., _op={self._op!r}) got {len(local_grads)} local derivatives for "
+                             f"{len(self._prev)} children; give one d out/d child per child, in order")
+        for local in local_grads:
+            if isinstance(local, Value) or not isinstance(local, numbers.Real):
+                raise TypeError(f"the local derivatives of a {self._op!r} node must be numbers (d out/d child "
+                                f"at this point), got {type(local).__name__} {local!r}")
+        self._local_grads = local_grads
 
     def backward(self) -> None:
         """Fill ``.grad`` of every node in the graph with d self / d node.
@@ -312,8 +326,8 @@ class Value:
 
 
 def result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
-    """The Value an op above returns: ``Value(data, children, op, local_grads)`` without the checks
-    that these ops never need (a float, Values as children, one local derivative per child)."""
+    """The Value an op of the engine or of the table returns: ``Value(data, children, op, local_grads)``
+    without the checks these ops never need (a float, Values as children, one local derivative each)."""
     node = new_value(Value)
     node.data = data
     node.grad = 0.0
@@ -373,22 +387,40 @@ def start_backward(root: Value) -> list[Value]:
     return order
 
 
+class ClosureError(ValueError):
+    """A micrograd-style ``_backward`` that does not add to its children's grads (``=`` where ``+=`` is needed)."""
+
+
 def run_closure(node: Value, upstream: float) -> dict[Value, float]:
     """What a micrograd-style node's own ``_backward`` adds to each child when ``node.grad`` is ``upstream``.
 
     Every ``.grad`` is put back afterwards, so this only looks. A child used twice (``x*x``) gets one entry.
+    The closure runs twice, from children's grads of 0 and then of a larger number: if what it adds
+    changes with them, it overwrote a grad (the lecture's ``=`` for ``+=``), and a ``ClosureError`` says so.
     """
     children = list(dict.fromkeys(node._prev))
     saved = [(n, n.grad) for n in [node, *children]]
-    try:
+
+    def gains(starts: dict[Value, float]) -> dict[Value, float]:
         for child in children:
-            child.grad = 0.0
+            child.grad = starts[child]
         node.grad = upstream
         node._backward()
-        return {child: child.grad for child in children}
+        return {child: child.grad - starts[child] for child in children}
+
+    try:
+        added = gains({child: 0.0 for child in children})
+        offsets = {child: max(1.0, abs(g)) if math.isfinite(g) else 1.0 for child, g in added.items()}
+        again = gains(offsets)
     finally:
         for n, grad in saved:
             n.grad = grad
+    for child in children:
+        if math.isfinite(added[child]) and not abs(again[child] - added[child]) < offsets[child] / 2:
+            raise ClosureError(f"the {node._op!r} node's _backward sets {describe(child)}'s grad instead of adding "
+                               "to it, so a child used elsewhere loses its other contributions; write "
+                               "child.grad += local * out.grad")
+    return added
 
 
 def own_attributes(node: Value) -> dict:

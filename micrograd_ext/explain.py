@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from .autograd import gradients
 from .engine import Value, topological_order
+from .modes import describe
 from .steps import local_edges
 from .table import fmt, grouped, is_number, node_names
 
@@ -72,7 +73,11 @@ class Explanation:
         self.total = sum(p.product for p in self.paths) if self.paths is not None else None
 
     def __str__(self) -> str:
-        out, x = self.names.get(self.output, 'output'), self.names.get(self.target, self.target.label or 'x')
+        out = self.names[self.output]
+        if self.target not in self.names:
+            return (f"{out} does not depend on {describe(self.target)}: it is not a node of {out}'s graph, so its "
+                    f"derivative is 0 (explain a Value that {out} was computed from)")
+        x = self.names[self.target]
         if self.n_paths == 0:
             return f"{out} does not depend on {x}: there is no path between them, so {derivative(out, x)} = 0"
         lines = [f"{derivative(out, x)} = {fmt(self.backward_value)}: {x} reaches {out} along {self.n_paths} "

@@ -24,6 +24,10 @@ BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: la
           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
 
 
+SYMBOLS = {ast.Mod: '%', ast.FloorDiv: '//', ast.MatMult: '@', ast.BitAnd: '&', ast.BitOr: '|', ast.LShift: '<<',
+           ast.RShift: '>>', ast.Invert: '~', ast.Not: 'not'}  # how the refused operators are written
+
+
 class ExpressionError(ValueError):
     """The expression cannot be used; the message says which part and why."""
 
@@ -96,10 +100,10 @@ def _check(node: ast.AST, text: str, leaves: dict[str, Value]) -> None:
     if isinstance(node, (ast.Expression, ast.Load, ast.operator, ast.unaryop)):
         if isinstance(node, ast.BitXor):
             raise ExpressionError("^ is not allowed: write powers as x ** 2")
-        if isinstance(node, ast.operator) and type(node) not in BINARY:
-            raise ExpressionError(f"the operator {type(node).__name__} is not allowed; use + - * / **")
-        if isinstance(node, ast.unaryop) and not isinstance(node, (ast.USub, ast.UAdd)):
-            raise ExpressionError(f"the operator {type(node).__name__} is not allowed; use + - * / **")
+        if isinstance(node, ast.operator) and type(node) not in BINARY or \
+                isinstance(node, ast.unaryop) and not isinstance(node, (ast.USub, ast.UAdd)):
+            symbol = SYMBOLS.get(type(node), type(node).__name__)
+            raise ExpressionError(f"the operator {symbol} is not allowed; use + - * / **")
         return
     where = _pointer(text, getattr(node, 'col_offset', 0), getattr(node, 'end_col_offset', None))
     if isinstance(node, ast.Constant):
@@ -120,7 +124,8 @@ def _check(node: ast.AST, text: str, leaves: dict[str, Value]) -> None:
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise ExpressionError(f"{node.func.id}() takes exactly one argument\n{where}")
     elif not isinstance(node, (ast.BinOp, ast.UnaryOp)):
-        raise ExpressionError(f"{type(node).__name__} is not allowed here: use numbers, names, + - * / ** "
+        what = 'a comparison (== < > ...)' if isinstance(node, ast.Compare) else type(node).__name__
+        raise ExpressionError(f"{what} is not allowed here: use numbers, names, + - * / ** "
                               f"and {', '.join(FUNCTIONS)}\n{where}")
 
 

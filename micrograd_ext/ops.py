@@ -115,9 +115,9 @@ def data(x) -> float:
 
 
 def sign(x) -> float:
-    """-1.0, 0.0 or 1.0 (nan for nan), as torch.sgn."""
+    """-1.0, 0.0 or 1.0 (0.0 for nan), as torch.sgn."""
     x = data(x)
-    return x if x != x else float((x > 0.0) - (x < 0.0))
+    return float((x > 0.0) - (x < 0.0))
 
 
 # ---- IEEE versions of the float functions that Python makes raise ------------------------------------
@@ -153,7 +153,7 @@ def _sqrt(x: float) -> float:
 
 
 def _exp(x: float) -> float:
-    return math.exp(x) if x <= MAX_EXP_INPUT else math.inf
+    return math.inf if x > MAX_EXP_INPUT else math.exp(x)  # exp(nan) is nan
 
 
 def _sigmoid(x: float) -> float:
@@ -189,13 +189,15 @@ def _check_div(out: float, a, b) -> None:
 
 def _check_log(out: float, x) -> None:
     if x.data <= 0.0:
-        raise ValueError(f"log({describe(x)}): log needs a positive input; "
-                         "clamp it or add a small epsilon, e.g. (x + 1e-12).log()")
+        fix = ("add a small epsilon, e.g. (x + 1e-12).log()" if x.data == 0.0 else
+               "a negative number has no real log: take log(abs(x)), or make sure x stays positive")
+        raise ValueError(f"log({describe(x)}): log needs a positive input; {fix}")
 
 
 def _check_sqrt(out: float, x) -> None:
     if x.data < 0.0:
-        raise ValueError(f"sqrt({describe(x)}): sqrt needs a non-negative input")
+        raise ValueError(f"sqrt({describe(x)}): sqrt needs a non-negative input; take sqrt(abs(x)) or "
+                         "sqrt(relu(x)), or make sure x stays >= 0")
 
 
 def _check_exp(out: float, x) -> None:
@@ -364,6 +366,23 @@ OPS: dict[str, Op] = {op.name: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, 
                                              SIGMOID, GELU, SILU, LINEAR)}
 FUNCTIONS: dict[str, Op] = {op.function: op for op in OPS.values() if op.function}  # tanh(x), relu(x), ...
 ACTIVATIONS: dict[str, Op] = {name: op for name, op in FUNCTIONS.items() if op.activation}
+
+
+def op_of(node) -> Op | None:
+    """The table's op that made ``node``, or None: an op defined elsewhere (its own ``_backward``, or a
+    name the table lacks), or a node made by hand under a table name whose local derivatives are not
+    the table's (``Value(e, (x,), 'exp', (2 * e,))`` for exp(2x)): then its own numbers are all it has."""
+    op = op_named(node._op)
+    if op is None or node._local_grads is None:
+        return None
+    try:
+        expected = op.derivatives(node.data, *[child.data for child in node._prev])
+    except TypeError:  # another number of inputs than the table's op takes
+        return None
+    stored = node._local_grads
+    if len(expected) != len(stored) or not all(a == b or (a != a and b != b) for a, b in zip(expected, stored)):
+        return None
+    return op
 
 
 def op_named(name: str) -> Op | None:

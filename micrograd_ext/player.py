@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .engine import Value
 from .explain import derivative
 from .steps import BackwardSteps
-from .viz import Drawing, draw_dot, render_source
+from .viz import Drawing, GraphTooLargeError, draw_dot, render_source
 
 
 @dataclass
@@ -30,11 +30,19 @@ class Frame:
         return svg[svg.index('<svg'):]  # drop the XML prolog so the SVG can sit inside HTML
 
 
+MAX_DRAWN_NODES = 20_000  # over all frames: about 100 steps of a 200-node graph, a player of a few MB
+
+
 def backward_frames(root: Value, **draw_options) -> list[Frame]:
     """Frame 0 is the seed; then one frame per step with the current node and the edges it used in red,
     and the grads no step has reached yet shown as pending. Runs the steps, so afterwards every ``.grad``
     is what ``backward()`` gives."""
     steps = BackwardSteps(root)
+    pictures = len(steps) + 1
+    if pictures * len(steps.order) > MAX_DRAWN_NODES:
+        raise GraphTooLargeError(f"the player would draw {pictures} pictures of {len(steps.order)} nodes each, more "
+                                 f"than {MAX_DRAWN_NODES:,} nodes in all; step through a smaller expression, or "
+                                 "print the steps instead (backward_steps())")
     steps.start()
     reached = {root}
     root_name = steps.names[root]

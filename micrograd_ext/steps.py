@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .engine import Value, run_closure, start_backward, topological_order
-from .ops import Op, op_named
+from .ops import op_of
 from .table import fmt, grouped, is_number, node_names
 
 
@@ -119,19 +119,15 @@ def backward_steps(root: Value) -> BackwardSteps:
 def expression(node: Value, names: dict[Value, str]) -> str:
     """How ``node`` was computed from its children, in the graph's names: ``x*w``, ``tanh(n)``..."""
     args = [names[child] for child in node._prev]
-    op = op_named(node._op)
-    if op is not None and _fits(op, args):
-        return op.written(*args)
-    return f"{node._op}({', '.join(args)})"
+    op = op_of(node)
+    return op.written(*args) if op is not None else f"{node._op}({', '.join(args)})"
 
 
 def local_formulas(node: Value, names: dict[Value, str]) -> list[str]:
     """Each local derivative d node / d child as a formula in the graph's names (numbers for constants)."""
     args = [names[child] for child in node._prev]
-    op = op_named(node._op)
-    if op is not None and _fits(op, args):
-        return list(op.formulas(names[node], *args))
-    return [f'd{names[node]}/d{arg}' for arg in args]
+    op = op_of(node)
+    return list(op.formulas(names[node], *args)) if op is not None else [f'd{names[node]}/d{arg}' for arg in args]
 
 
 def local_edges(node: Value, names: dict[Value, str]) -> list[tuple[Value, str | None, float]]:
@@ -143,12 +139,3 @@ def local_edges(node: Value, names: dict[Value, str]) -> list[tuple[Value, str |
     if node._local_grads is None:
         return [(child, None, local) for child, local in run_closure(node, 1.0).items()]
     return list(zip(node._prev, local_formulas(node, names), node._local_grads))
-
-
-def _fits(op: Op, args: list[str]) -> bool:
-    """Whether the table's ``op`` takes this many inputs (a node made by hand may not)."""
-    try:
-        op.written(*args)
-    except TypeError:
-        return False
-    return True

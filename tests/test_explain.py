@@ -62,3 +62,12 @@ def test_explain_totals_equal_backward_on_random_graphs(program):
             assert 'they match' in str(e)
         else:
             assert e.n_paths == 0 and expected == 0.0
+
+
+def test_a_target_outside_the_graph_is_not_called_by_another_nodes_name():
+    from micrograd_ext import Value
+    x = Value(2.0, label='x')
+    y = (x * 3).tanh()
+    y.label = 'y'
+    text = str(y.explain(Value(7.0)))
+    assert 'is not a node of y' in text and '7.0' in text and 'does not depend on x' not in text

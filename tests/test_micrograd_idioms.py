@@ -259,3 +259,69 @@ def test_explain_is_linear_in_the_graph_size():
     for _ in range(60):
         z = z + z  # each step doubles the paths: 2**60, counted, never listed
     assert explain(z, w).n_paths == 2 ** 60
+
+
+def overwriting_double(self):
+    """The lecture's classic bug: = where the chain rule needs +=."""
+    out = Value(self.data * 2, (self,), 'dbl')
+
+    def _backward():
+        self.grad = 2 * out.grad
+    out._backward = _backward
+    return out
+
+
+def test_a_closure_that_overwrites_a_grad_is_named_by_grad_explain_and_steps():
+    from micrograd_ext.engine import ClosureError
+    x = Value(3.0, label='x')
+    w = overwriting_double(x) + x * x
+    for look in (lambda: grad(w, [x]), lambda: explain(w, x), lambda: list(backward_steps(w))):
+        with pytest.raises(ClosureError, match="'dbl' node's _backward sets x .* instead of adding"):
+            look()
+    assert '(stale)' not in w.draw_dot().source  # nothing can be called stale against a broken closure
+
+
+def test_a_subclass_with_micrograds_constructor_gets_right_higher_derivatives():
+    class MyValue(Value):
+        def __init__(self, data, _children=(), _op='', _local_grads=(), label=''):
+            super().__init__(data, _children, _op, _local_grads, label=label)
+            self._backward = lambda: None  # micrograd's own __init__ line
+
+    x = MyValue(0.7)
+    (d,) = grad(x ** 3, [x], create_graph=True)
+    assert grad(d, [x]) == [pytest.approx(6 * 0.7, rel=1e-12)]
+
+
+def test_a_hand_made_node_under_a_table_name_keeps_its_own_numbers():
+    x = Value(0.5, label='x')
+    e2 = Value(math.exp(2 * x.data), (x,), 'exp', (2 * math.exp(2 * x.data),))  # exp(2x), not exp(x)
+    assert grad(e2, [x]) == [pytest.approx(2 * math.exp(1.0), rel=1e-12)]
+    with pytest.raises(NotImplementedError, match="'exp' node .*given by hand"):
+        grad(e2, [x], create_graph=True)
+    assert 'dv1/dx' in str(next(backward_steps(e2)))  # not the table's formula for exp
+
+
+def test_nodes_made_by_hand_are_checked_when_they_are_made():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match='must be Values, got float 2.0'):
+        Value(1.0, (x, 2.0), 'op', (1.0, 1.0))
+    with pytest.raises(TypeError, match='local derivatives .* must be numbers'):
+        Value(1.0, (x,), 'op', (Value(3.0),))
+    with pytest.raises(TypeError, match='must be a tuple of Values, got Value'):
+        Value(1.0, x, 'op')
+    with pytest.raises(TypeError, match='_backward must be a function'):
+        Value(2.0, (x,), 'op')._backward = 5
+    assert Value(1.0, [x], 'op', (1.0,))._prev == (x,) and Value(1.0, label=3).label == '3'
+
+
+def test_grad_refuses_what_it_cannot_do_and_takes_numpy_arrays_of_values():
+    from micrograd_ext import no_grad
+    x = Value(2.0)
+    with no_grad():
+        with pytest.raises(RuntimeError, match='inside no_grad'):
+            grad(x ** 3, [x], create_graph=True)
+    with pytest.raises(TypeError, match='a Value or an iterable of Values'):
+        grad(x * 2, 3)
+    W = np.array([[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]])
+    loss = Value.sum(W * W)
+    assert grad(loss, W) == [2.0, 4.0, 6.0, 8.0]

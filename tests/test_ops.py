@@ -105,3 +105,13 @@ def test_domain_edges_give_ieee_numbers_inside_create_graph():
     assert ops.power(0.0, -0.5) == math.inf and ops.power(-0.0, -1) == -math.inf
     assert ops.power(1e200, 3) == math.inf and ops.power(-1e200, 3) == -math.inf and math.isnan(ops.power(-8.0, 1 / 3))
     assert ops.log(0.0) == -math.inf and math.isnan(ops.log(-1.0))
+
+
+def test_nan_passes_through_exp_and_abs_passes_a_zero_gradient_at_nan_as_torch():
+    x = Value(math.nan)
+    y = x.exp()
+    y.backward()
+    assert math.isnan(y.data) and math.isnan(x.grad)
+    x = Value(math.nan)
+    abs(x).backward()
+    assert x.grad == 0.0  # torch.sgn(nan) is 0

@@ -1,6 +1,8 @@
 """Frames and the HTML player, checked in a real headless browser."""
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from micrograd_ext.expressions import build_graph
 from micrograd_ext.player import backward_frames, save_backward_html
 
@@ -60,3 +62,10 @@ def test_the_player_works_in_a_real_browser(tmp_path):
         assert browser.evaluate("document.getElementById('frame-1').querySelector('svg') !== null")
     finally:
         browser.close()
+
+
+def test_a_player_too_large_to_draw_is_refused_before_drawing():
+    from micrograd_ext.viz import GraphTooLargeError
+    y = build_graph('+'.join(['x'] * 200), {'x': 1.0})
+    with pytest.raises(GraphTooLargeError, match='the player would draw 200 pictures'):
+        backward_frames(y)

@@ -168,3 +168,9 @@ def test_value_shortcut_and_render_errors(tmp_path):
             render_source('digraph {}', 'svg', backend='system')
         finally:
             os.environ['PATH'] = saved
+
+
+def test_render_names_what_it_draws_when_given_a_value():
+    from micrograd_ext.viz import render
+    with pytest.raises(TypeError, match=r"render\(\) draws a graph from draw_dot\(\)"):
+        render(Value(1.0), 'svg')

@@ -23,7 +23,7 @@ from collections.abc import Collection
 import graphviz
 
 from ..autograd import gradients
-from ..engine import Value, topological_order
+from ..engine import ClosureError, Value, topological_order
 from ..ops import split_linear
 from ..table import fmt
 from .rendering import DEFAULT_TIMEOUT, render_source
@@ -171,7 +171,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     depth = _depths(nodes)
     copied = {leaf for leaf, by in users.items() if max(depth[u] for u in by) - min(depth[u] for u in by) > COPY_SPREAD}
     role = roles(nodes, root, parameters)
-    fresh = gradients(root) if show_grad and mark_stale else {}
+    fresh = _fresh_gradients(root) if show_grad and mark_stale else {}
     stale = {n for n in nodes if n not in pending and not math.isclose(n.grad, fresh.get(n, 0.0),
                                                                        rel_tol=1e-9, abs_tol=1e-12)} if fresh else set()
     highlighted, red_edges = set(highlight), {(id(c), id(p)) for c, p in highlight_edges}
@@ -243,6 +243,14 @@ def _depths(nodes: list[Value]) -> dict[Value, int]:
     for node in nodes:
         depth[node] = 1 + max((depth[child] for child in node._prev), default=-1)
     return depth
+
+
+def _fresh_gradients(root: Value) -> dict:
+    """d root / d node now, to tell stale grads; none (nothing marked) if an op's _backward overwrites grads."""
+    try:
+        return gradients(root)
+    except ClosureError:
+        return {}
 
 
 def record_escape(text: str) -> str:

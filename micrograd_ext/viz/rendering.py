@@ -126,7 +126,10 @@ def render(graph, target: str = 'svg', backend: str = 'auto', timeout: float | N
     >>> render(graphviz.Digraph(body=['a -> b']), 'svg')[:5]
     b'<?xml'
     """
-    source = graph.source if hasattr(graph, 'source') else str(graph)
+    if not isinstance(graph, str) and not hasattr(graph, 'source'):
+        raise TypeError(f"render() draws a graph from draw_dot() or DOT text, got {type(graph).__name__}; "
+                        "e.g. render(draw_dot(y), 'graph.svg')")
+    source = graph if isinstance(graph, str) else graph.source
     if target in FORMATS:
         return render_source(source, target, backend, timeout)
     format = os.path.splitext(target)[1].lstrip('.').lower()
