@@ -5,7 +5,7 @@ import pytest
 
 from micrograd_ext import Value, grad, numerical_grad
 from micrograd_ext import ops
-from micrograd_ext.ops import BLOCKED, FUNCTIONS, OPS, op_named, power_op
+from micrograd_ext.ops import BLOCKED, FUNCTIONS, OPS, op_named
 
 POINTS = [-2.5, -1.0, -0.0, 0.0, 0.5, 3.0, 1e-300, -1e300, 1e308, math.inf, -math.inf, math.nan]
 

@@ -165,7 +165,7 @@ def test_gradients_of_random_graphs_equal_pytorch_float64(program):
     values, steps = program
     leaves, nodes = ours(steps, values)
     torch_leaves, torch_nodes = theirs(steps, values)
-    assert not mismatches([n.data for n in nodes], [float(n) for n in torch_nodes]), 'forward values differ'
+    assert not mismatches([n.data for n in nodes], [float(n.detach()) for n in torch_nodes]), 'forward values differ'
     reference = [float(g) for g in torch_grads(torch_nodes[-1], torch_leaves)]
     scales = magnitudes(nodes[-1], leaves)
     nodes[-1].backward()
@@ -182,9 +182,9 @@ def test_second_derivatives_of_random_graphs_equal_pytorch_float64(program):
     leaves, nodes = ours(steps, values)
     torch_leaves, torch_nodes = theirs(steps, values)
     first = torch_grads(torch_nodes[-1], torch_leaves[:1], create_graph=True)[0]
-    reference = [float(g) for g in torch_grads(first, torch_leaves)]
+    reference = [float(g.detach()) for g in torch_grads(first, torch_leaves)]
     (d_first,) = grad(nodes[-1], leaves[0], create_graph=True)
-    assert not mismatches([d_first.data], [float(first)], magnitudes(nodes[-1], leaves[:1])), (steps, values)
+    assert not mismatches([d_first.data], [float(first.detach())], magnitudes(nodes[-1], leaves[:1])), (steps, values)
     found = mismatches(grad(d_first, leaves), reference, magnitudes(d_first, leaves))
     if masks_a_zero_exponent(steps, nodes):  # PyTorch's known NaN from a torch.where branch not taken
         found = [(i, a, b) for i, a, b in found if not (math.isfinite(a) and math.isnan(b))]
