@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 
 from . import ops
 from .modes import apply_mode, chain_checked, describe, mode
-from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SQRT, TANH, Op, power_op
+from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SQRT, TANH, Op, is_number, power_op
 
 BLOCKED = ops.BLOCKED
 
@@ -151,7 +151,7 @@ class Value:
         return result(out, children, op.name, tuple(op.derivatives(out, *inputs)))
 
     def __truediv__(self, other):
-        return Value.apply(DIV, self, other) if is_operand(other) else NotImplemented
+        return Value.apply(DIV, self, other) if isinstance(other, Value) or is_number(other) else NotImplemented
 
     def __rtruediv__(self, other):
         return Value.apply(DIV, other, self)
@@ -432,15 +432,6 @@ def own_attributes(node: Value) -> dict:
         attributes, _ = object.__getstate__(node)
         return attributes or {}
     return vars(node)
-
-
-def is_number(x) -> bool:
-    """A real number that becomes a constant leaf (int, float, bool, NumPy scalar), not an array or a Value."""
-    return isinstance(x, numbers.Real)
-
-
-def is_operand(x) -> bool:
-    return isinstance(x, Value) or isinstance(x, numbers.Real)
 
 
 def as_float(data) -> float:

@@ -78,9 +78,14 @@ class Op:
 # node of the table's op, without the domain check, so create_graph=True never raises where
 # backward() gives a number.
 
+def is_number(x) -> bool:
+    """A plain number, not a Value (floats first: the check against numbers.Real is slow)."""
+    return type(x) is float or isinstance(x, numbers.Real)
+
+
 def _on(op: Op, *inputs):
     for x in inputs:
-        if not isinstance(x, numbers.Real):
+        if not is_number(x):
             return type(x).apply(op, *inputs, check_domain=False)
     return op.value(*inputs)
 
@@ -92,9 +97,9 @@ def div(a, b):
 
 def power(x, n):
     """x ** n, with 0 ** -1 = inf, overflow = ±inf and a complex result = nan."""
-    if not isinstance(n, numbers.Real):
+    if not is_number(n):
         return _on(POW, x, n)
-    return _power(x, n) if isinstance(x, numbers.Real) else _on(power_op(n), x)
+    return _power(x, n) if is_number(x) else _on(power_op(n), x)
 
 
 def log(x):
@@ -111,7 +116,7 @@ def sigmoid(x):
 
 def data(x) -> float:
     """The number inside a Value, or the number itself."""
-    return x if isinstance(x, numbers.Real) else x.data
+    return x if is_number(x) else x.data
 
 
 def sign(x) -> float:
