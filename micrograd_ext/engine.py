@@ -32,7 +32,7 @@ import numbers
 import types
 from collections.abc import Callable, Iterable
 
-from . import ops
+from . import modes, ops
 from .modes import apply_mode, chain_checked, describe, mode
 from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SQRT, TANH, Op, is_number, power_op
 
@@ -63,7 +63,7 @@ class Value:
             self.label = label if isinstance(label, str) else str(label)
         if _children:  # an op made by hand (the ops here make theirs with result())
             self._check_children(_local_grads)
-            if not mode.is_default:  # inside no_grad() or detect_anomaly()
+            if modes.switched_threads:  # some thread is inside no_grad() or detect_anomaly()
                 apply_mode(self)
 
     def __repr__(self) -> str:
@@ -74,21 +74,21 @@ class Value:
 
     def __add__(self, other):
         try:
-            other = other if isinstance(other, Value) else Value(other)
+            other = other if isinstance(other, Value) else leaf(other)
         except TypeError:  # not a number: e.g. a NumPy array, which then makes an array of Values
             return NotImplemented
         return result(self.data + other.data, (self, other), '+', (1.0, 1.0))  # d/da = 1, d/db = 1
 
     def __sub__(self, other):
         try:
-            other = other if isinstance(other, Value) else Value(other)
+            other = other if isinstance(other, Value) else leaf(other)
         except TypeError:
             return NotImplemented
         return result(self.data - other.data, (self, other), '-', (1.0, -1.0))  # d/da = 1, d/db = -1
 
     def __mul__(self, other):
         try:
-            other = other if isinstance(other, Value) else Value(other)
+            other = other if isinstance(other, Value) else leaf(other)
         except TypeError:
             return NotImplemented
         return result(self.data * other.data, (self, other), '*', (other.data, self.data))  # d/da = b, d/db = a
@@ -191,13 +191,13 @@ class Value:
         return Value.apply(SILU, self)
 
     def __radd__(self, other):
-        return Value(other) + self
+        return leaf(other) + self
 
     def __rsub__(self, other):
-        return Value(other) - self
+        return leaf(other) - self
 
     def __rmul__(self, other):
-        return Value(other) * self
+        return leaf(other) * self
 
     # ---- ordering compares data; == and hashing stay by identity, as in micrograd ------------------
 
@@ -334,7 +334,7 @@ def result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
     node._prev = children
     node._op = op
     node._local_grads = local_grads
-    if not mode.is_default:  # inside no_grad() or detect_anomaly()
+    if modes.switched_threads:  # some thread is inside no_grad() or detect_anomaly()
         apply_mode(node)
     return node
 
@@ -342,14 +342,28 @@ def result(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
 new_value = object.__new__
 
 
-def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Value]:
+def leaf(number) -> Value:
+    """``Value(number)`` for the plain number an op was given (the 2 of ``x * 2``), without ``__init__``'s checks
+    of arguments these leaves never have."""
+    node = new_value(Value)
+    node.data = number if type(number) is float else as_float(number)
+    node.grad = 0.0
+    node._prev = ()
+    node._op = ''
+    node._local_grads = ()
+    return node
+
+
+def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node reachable from ``root``, each after all of its children (iterative, no recursion).
 
-    ``backward()`` asks for ``zero_interior_grads`` to reset non-leaf grads on the way.
+    With ``leaves=False`` only the nodes that have children (what ``backward()`` walks) are listed.
 
     >>> x = Value(1.0, label='x'); y = x * 2
     >>> [node.label or node._op for node in topological_order(y + x)]
     ['x', '', '*', '+']
+    >>> [node._op for node in topological_order(y + x, leaves=False)]
+    ['*', '+']
     """
     order, visited = [], set()
     stack = [root]
@@ -366,23 +380,24 @@ def topological_order(root: Value, zero_interior_grads: bool = False) -> list[Va
             continue
         stack.append(node)
         stack.append(None)
-        if zero_interior_grads:
-            node.grad = 0.0
         for child in reversed(node._prev):  # reversed, so the first operand is expanded first
-            if child not in visited:
+            if child not in visited and (leaves or child._prev):
                 stack.append(child)
     return order
 
 
 def start_backward(root: Value) -> list[Value]:
-    """Begin a backward pass: the nodes children first, interior grads reset to 0 and d root / d root = 1.
+    """Begin a backward pass: the nodes with children, children first, their grads reset to 0, and
+    d root / d root = 1. Leaves are not listed: they only accumulate what reaches them.
 
     A leaf root just accumulates 1, like every leaf.
     """
     if not root._prev:
         root.grad += 1.0
-        return [root]
-    order = topological_order(root, zero_interior_grads=True)
+        return []
+    order = topological_order(root, leaves=False)
+    for node in order:
+        node.grad = 0.0
     root.grad = 1.0
     return order
 

@@ -19,10 +19,16 @@ class _Mode(threading.local):
     is_default: bool = True  # neither of the above switched: the engine's fast path
 
     def update(self) -> None:
-        self.is_default = self.grad_enabled and self.anomaly is None
+        global switched_threads
+        was_default, self.is_default = self.is_default, self.grad_enabled and self.anomaly is None
+        if was_default != self.is_default:
+            with _switch_lock:
+                switched_threads += 1 if was_default else -1
 
 
 mode = _Mode()
+switched_threads = 0  # how many threads are inside no_grad() or detect_anomaly(); while 0 the engine skips apply_mode
+_switch_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
@@ -80,7 +86,9 @@ class AnomalyError(ArithmeticError):
 
 
 def apply_mode(node) -> None:
-    """Called for each new op node while no_grad() or detect_anomaly() is active."""
+    """Called for each new op node while some thread is inside no_grad() or detect_anomaly()."""
+    if mode.is_default:  # another thread is; this one records as usual
+        return
     if not mode.grad_enabled:  # a leaf: nothing recorded
         node._prev, node._op, node._local_grads = (), '', ()
     elif mode.anomaly is not None:

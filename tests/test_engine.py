@@ -232,6 +232,26 @@ def test_topological_order_lists_children_first_and_each_node_once():
     assert order == topological_order(d)  # deterministic
 
 
+def test_the_interior_order_is_the_full_order_without_its_leaves():
+    a, w = Value(1.0, label='a'), Value(-2.0, label='w')
+    h = (a * w + 3).relu()
+    out = h * h + a.tanh() * 2
+    interior = topological_order(out, leaves=False)
+    assert interior == [node for node in topological_order(out) if node._prev]
+    assert [node._op for node in interior] == ['*', '+', 'ReLU', '*', 'tanh', '*', '+']
+    assert topological_order(a, leaves=False) == [a]
+
+
+def test_backward_resets_every_interior_node_and_no_leaf():
+    a, b = Value(2.0, label='a'), Value(3.0, label='b')
+    product = a * b
+    out = product * product + a
+    out.backward()
+    out.backward()  # interior grads are recomputed, leaves accumulate
+    assert product.grad == pytest.approx(2 * 6.0)
+    assert a.grad == pytest.approx(2 * (2 * 6.0 * 3.0 + 1)) and b.grad == pytest.approx(2 * (2 * 6.0 * 2.0))
+
+
 def test_detach_makes_a_leaf_ordering_uses_data_and_equality_is_identity():
     x = Value(2.0, label='x')
     y = (x * 3).detach()

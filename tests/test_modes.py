@@ -39,6 +39,29 @@ def test_no_grad_is_thread_local():
     assert seen == {'enabled': True, 'children': 2}
 
 
+def test_another_threads_no_grad_does_not_change_what_this_thread_records():
+    from micrograd_ext import modes
+    inside, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with no_grad(), detect_anomaly():
+            seen['children'] = len((Value(1.0) + 1)._prev)
+            inside.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(10)
+    x = Value(math.inf)
+    y = (x * 2 + 1).relu()  # recorded as usual here, and no anomaly raised for inf
+    done.set()
+    thread.join()
+    assert seen == {'children': 0}
+    assert len(y._prev) == 1 and y._prev[0]._op == '+' and y.data == math.inf
+    assert modes.switched_threads == 0  # every thread is back: the engine's fast path is on again
+
+
 def test_anomaly_in_the_forward_pass_names_op_inputs_and_place():
     a = Value(math.inf, label='a')
     with detect_anomaly():
