@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .engine import Value, run_closure, topological_order
+import math
+
+from .engine import ClosureError, Value, run_closure, topological_order
 from .modes import is_grad_enabled
 from .ops import op_of
 
@@ -64,6 +66,22 @@ def gradients(output: Value, create_graph: bool = False) -> dict[Value, float | 
         for child, contribution in contributions:
             grads[child] = grads[child] + contribution if child in grads else contribution
     return grads
+
+
+def stale_grads(root: Value, nodes: Iterable[Value]) -> set[Value]:
+    """The ``nodes`` whose ``.grad`` is not d root / d node now: ``backward()`` has not run since the graph was
+    built or its data changed, or leaves accumulated several passes. Empty when an op's own ``_backward``
+    overwrites grads (then nothing can be told).
+
+    >>> x = Value(2.0); y = x * x
+    >>> stale_grads(y, [x]) == {x}, (y.backward(), stale_grads(y, [x]))[1]
+    (True, set())
+    """
+    try:
+        fresh = gradients(root)
+    except ClosureError:
+        return set()
+    return {node for node in nodes if not math.isclose(node.grad, fresh.get(node, 0.0), rel_tol=1e-9, abs_tol=1e-12)}
 
 
 def chain(local, upstream):

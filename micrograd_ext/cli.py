@@ -413,7 +413,8 @@ def add_explain_parser(commands) -> None:
 def run_explain(args, parser) -> int:
     from .expressions import build_graph, named_inputs
     from .finite_differences import NotCheckableError, agrees, derivative
-    from .table import fmt, graph_table
+    from .naming import fmt
+    from .table import graph_table
 
     root, assignments = build_expression(args, parser)
     leaves = named_inputs(root)
@@ -424,7 +425,8 @@ def run_explain(args, parser) -> int:
         from .player import save_backward_html
         drawn(lambda: save_backward_html(build_graph(args.expression, assignments), args.html, args.expression),
               'leave out --html or shorten the expression')  # a fresh graph: the player replays it from the start
-    print(f"forward: {args.expression} = {root.data:.6g}\n{graph_table(root)}\n\nbackward, one chain-rule step at a time:")
+    print(f"forward: {args.expression} = {root.data:.6g}\n{graph_table(root, show_grad=False)}\n\n"
+          "backward, one chain-rule step at a time:")
     for step in root.backward_steps():
         print(step)
     print('\ngradients (backprop vs central finite differences):')

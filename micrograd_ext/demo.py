@@ -5,7 +5,9 @@ import os
 
 from .engine import Value
 from .finite_differences import GradcheckError, gradcheck
-from .table import fmt, graph_table
+from .naming import fmt
+from .nn import Parameter
+from .table import graph_table
 
 
 INPUTS = {'x1': 2.0, 'x2': 3.0, 'w1': 0.5, 'w2': -1.0, 'b': 0.2}
@@ -22,7 +24,7 @@ def neuron(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
 
 def seed_neuron() -> tuple[dict[str, Value], Value]:
     """The hand-computed neuron: x = [2, 3], w = [0.5, -1.0], b = 0.2, so z = -1.8; output tanh(z)."""
-    leaves = {name: Value(number, label=name) for name, number in INPUTS.items()}
+    leaves = {name: (Value if name.startswith('x') else Parameter)(number, label=name) for name, number in INPUTS.items()}
     y = neuron(**leaves)
     return {**leaves, 'z': y._prev[0]}, y
 

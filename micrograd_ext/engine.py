@@ -49,6 +49,7 @@ class Value:
 
     __slots__ = ('data', 'grad', '_prev', '_op', '_local_grads', '__dict__')
     label = ''  # a class default: only labelled Values store a label (in their __dict__)
+    is_parameter = False  # True for a model's weights (nn.Parameter): drawings colour them as parameters
 
     def __init__(self, data, _children: tuple = (), _op: str = '', _local_grads: tuple = (),
                  label: str = ''):

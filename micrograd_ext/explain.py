@@ -4,17 +4,20 @@ product of the local derivatives along the path.
 >>> from micrograd_ext import Value
 >>> x = Value(3.0, label='x')
 >>> y = x * x + x; y.label = 'y'
+>>> y.backward(); y.backward()  # twice, without zero_grad() in between
 >>> print(explain(y, x))  # doctest: +NORMALIZE_WHITESPACE
 dy/dx = 7.0000: x reaches y along 3 paths; each path multiplies the local derivatives on its edges,
 and the paths add up.
 x is used 3 times (by v1, v1, y), so its gradient collects a contribution from each use.
-  path 1: x -> v1 -> y
+  path 1: x -(operand 1)-> v1 -> y
           dv1/dx = x = 3.0000 ; dy/dv1 = 1  =>  3.0000 * 1 = 3.0000
-  path 2: x -> v1 -> y
+  path 2: x -(operand 2)-> v1 -> y
           dv1/dx = x = 3.0000 ; dy/dv1 = 1  =>  3.0000 * 1 = 3.0000
   path 3: x -> y
           dy/dx = 1  =>  1 = 1.0000
 total over the paths: 7.0000; backward() gives 7.0000 (they match)
+x.grad holds 14.0000, 2 times the paths' total: backward() ran 2 times and a leaf's grad adds up over the
+passes; call y.zero_grad() (or model.zero_grad()) before y.backward() to get 7.0000
 """
 from __future__ import annotations
 
@@ -24,8 +27,8 @@ from dataclasses import dataclass
 from .autograd import gradients
 from .engine import Value, topological_order
 from .modes import describe
+from .naming import derivative, fmt, grouped, is_number, node_names
 from .steps import local_edges
-from .table import fmt, grouped, is_number, node_names
 
 MAX_PATHS = 64
 MAX_PATH_EDGES = 2000  # edges over all listed paths: longer explanations give the count only
@@ -38,12 +41,17 @@ class PathStep:
     child: str
     formula: str | None  # None: measured from the op's own _backward
     local: float
+    operand: int | None = None  # which operand of the parent the child is, when it is several (x*x)
 
     def __str__(self) -> str:
         if self.formula is None:
             return f'{derivative(self.parent, self.child)} = {fmt(self.local)} (from its _backward)'
         value = '' if is_number(self.formula) else f' = {fmt(self.local)}'
         return f'{derivative(self.parent, self.child)} = {self.formula}{value}'
+
+    @property
+    def arrow(self) -> str:
+        return ' -> ' if self.operand is None else f' -(operand {self.operand})-> '
 
 
 @dataclass
@@ -55,6 +63,9 @@ class Path:
     @property
     def product(self) -> float:
         return math.prod(step.local for step in self.steps)
+
+    def __str__(self) -> str:
+        return self.names[0] + ''.join(step.arrow + step.parent for step in self.steps)
 
 
 class Explanation:
@@ -90,15 +101,34 @@ class Explanation:
             lines.append(f"There are too many paths to list ({self.n_paths} paths, {self.n_edges} edges in all; the limit "
                          f"is {MAX_PATHS} paths and {MAX_PATH_EDGES} edges); backward() adds them up without listing "
                          "them, one node at a time (see backward_steps()).")
-            return '\n'.join(lines)
+            return '\n'.join(lines + self.held())
         for i, path in enumerate(self.paths, 1):
             factors = ' * '.join(s.formula if is_number(s.formula) else fmt(s.local) for s in path.steps)
-            lines.append(f"  path {i}: {' -> '.join(path.names)}")
+            lines.append(f"  path {i}: {path}")
             lines.append(f"          {' ; '.join(str(s) for s in path.steps)}  =>  {factors} = {fmt(path.product)}")
         verdict = 'they match' if math.isclose(self.total, self.backward_value, rel_tol=1e-9, abs_tol=1e-12) \
             else 'they DIFFER'
         lines.append(f"total over the paths: {fmt(self.total)}; backward() gives {fmt(self.backward_value)} ({verdict})")
-        return '\n'.join(lines)
+        return '\n'.join(lines + self.held())
+
+    def held(self) -> list[str]:
+        """A line on ``target.grad`` when it does not hold what ``backward()`` gives, saying why and what to do."""
+        held, due = self.target.grad, self.backward_value
+        if math.isclose(held, due, rel_tol=1e-9, abs_tol=1e-12):
+            return []
+        x, out = grouped(self.names[self.target]), self.names[self.output]
+        if held == 0:
+            return [f"{x}.grad is 0 now: backward() has not run on {out} yet (or zero_grad() reset it); "
+                    f"{out}.backward() puts {fmt(due)} there"]
+        runs = held / due if due else 0.0
+        if runs > 1.5 and math.isclose(runs, round(runs), rel_tol=1e-9):
+            cause = (f"{round(runs)} times the paths' total: backward() ran {round(runs)} times and a leaf's grad "
+                     "adds up over the passes")
+        else:
+            cause = ("not the paths' total: it kept gradients from an earlier backward() (a leaf's grad adds up "
+                     "over the passes), or the data changed since")
+        return [f"{x}.grad holds {fmt(held)}, {cause}; call {out}.zero_grad() (or model.zero_grad()) before "
+                f"{out}.backward() to get {fmt(due)}"]
 
     __repr__ = __str__
 
@@ -108,11 +138,6 @@ def explain(output: Value, target: Value, max_paths: int = MAX_PATHS) -> Explana
     if not isinstance(output, Value) or not isinstance(target, Value):
         raise TypeError("explain(output, target) takes two Values, e.g. y.explain(x)")
     return Explanation(output, target, max_paths)
-
-
-def derivative(top: str, bottom: str) -> str:
-    """``dy/dx``, with parentheses around compound names: ``d(x*w)/dx``."""
-    return f'd{grouped(top)}/d{grouped(bottom)}'
 
 
 def count_paths(order: list[Value], target: Value) -> tuple[dict[Value, int], dict[Value, int]]:
@@ -146,11 +171,14 @@ def list_paths(output: Value, target: Value, count: dict[Value, int], names: dic
         if node is target:
             steps = []
             while edges is not None:
-                (parent, child, formula, local), edges = edges
-                steps.append(PathStep(names[parent], names[child], formula, local))
+                (parent, child, formula, local, operand), edges = edges
+                steps.append(PathStep(names[parent], names[child], formula, local, operand))
             paths.append(Path([names[target]] + [step.parent for step in steps], steps))
             continue
-        for child, formula, local in reversed(local_edges(node, names)):
+        node_edges = local_edges(node, names)
+        repeated = len(node_edges) != len({id(child) for child, _, _ in node_edges})
+        for position, (child, formula, local) in reversed(list(enumerate(node_edges, 1))):
             if count[child]:
-                stack.append((child, ((node, child, formula, local), edges)))
+                operand = position if repeated and node._prev.count(child) > 1 else None
+                stack.append((child, ((node, child, formula, local, operand), edges)))
     return paths

@@ -147,6 +147,18 @@ class Module:
         self.load_state_dict(document.get('state'))
 
 
+def Parameter(data: float, label: str = '') -> Value:
+    """A leaf Value marked as a parameter (``is_parameter``), as PyTorch's ``nn.Parameter`` marks a tensor:
+    drawings colour it as one. Models make their weights with it.
+
+    >>> w = Parameter(-3.0, label='w'); w.is_parameter, w.data
+    (True, -3.0)
+    """
+    value = Value(data, label=label)
+    value.is_parameter = True
+    return value
+
+
 class Neuron(Module):
     """``activation(w . x + b)`` with weights drawn from uniform(-1, 1) and bias 0, as in micrograd.
 
@@ -162,8 +174,9 @@ class Neuron(Module):
         rng = make_rng(seed)
         self.activation = check_activation(activation or ('relu' if nonlin else 'linear'))
         self.nonlin = self.activation != 'linear'
-        self.w = [Value(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
-        self.b = Value(0.0, label='b')
+        self.w = [Parameter(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
+        self.b = Parameter(0.0, label='b')
+        self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
         self._activate = ACTIVATIONS[self.activation]
         NEURONS_BY_BIAS[id(self.b)] = self
 
@@ -189,6 +202,12 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, seed=None, **kwargs):
         rng = make_rng(seed)
         self.neurons = [Neuron(nin, seed=rng, **kwargs) for _ in range(nout)]
+        self.name_neurons('')
+
+    def name_neurons(self, prefix: str) -> None:
+        """Call the neurons ``N0, N1, ...`` after ``prefix`` (an MLP gives ``L1.`` for its first layer)."""
+        for j, neuron in enumerate(self.neurons):
+            neuron.name = f'{prefix}N{j}'
 
     @classmethod
     def from_weights(cls, weights: Sequence[Sequence[float]], biases: Sequence[float],
@@ -242,6 +261,8 @@ class MLP(Module):
         self.layers = [Layer(sizes[i], sizes[i + 1], seed=rng,
                              activation=activation if i != len(nouts) - 1 else 'linear')
                        for i in range(len(nouts))]
+        for i, layer in enumerate(self.layers, 1):
+            layer.name_neurons(f'L{i}.')
 
     def __call__(self, x: Sequence) -> Value | list[Value]:
         for layer in self.layers:

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 
 from .engine import Value
-from .explain import derivative
+from .naming import derivative
+from .nn import write_atomically
 from .steps import BackwardSteps
 from .viz import Drawing, GraphTooLargeError, draw_dot, render_source
 
@@ -51,8 +52,8 @@ def backward_frames(root: Value, **draw_options) -> list[Frame]:
         pending = [node for node in steps.order if node not in reached]
         return draw_dot(root, pending=pending, mark_stale=False, **highlights, **draw_options)
 
-    frames = [Frame(0, f'start: {derivative(root_name, root_name)} = 1; every other grad is pending',
-                    picture(highlight=[root]))]
+    start = f'start: {derivative(root_name, root_name)} = 1; every other grad is pending'
+    frames = [Frame(0, start + (f'\nnote: {steps.warning}' if steps.warning else ''), picture(highlight=[root]))]
     for step in steps:
         reached.update(step.node._prev)
         frames.append(Frame(step.index, str(step), picture(
@@ -62,14 +63,16 @@ def backward_frames(root: Value, **draw_options) -> list[Frame]:
 
 def save_backward_html(root: Value, path: str, title: str | None = None, **draw_options) -> str:
     """Write a single HTML file (no network, no external scripts) that plays the backward pass of ``root``
-    with Prev / Next / Play buttons, a slider and each step's text beside the graph. Returns ``path``."""
+    with Prev / Next / Play buttons, a slider and each step's text beside the graph. Returns ``path``.
+
+    Pictures fit the page's width but are never shrunk below 80% (labels stay 10 px or larger): a wider
+    graph scrolls, and the zoom buttons (-, fit, +) make it larger or smaller."""
     frames = backward_frames(root, **draw_options)
     title = title or f'Backpropagation through {root.label or "the graph"}'
     pictures = '\n'.join(f'<div class="frame" id="frame-{f.index}" hidden>{f.svg()}</div>' for f in frames)
     page = PAGE.format(title=html.escape(title), last=len(frames) - 1, pictures=pictures,
                        texts=json.dumps([f.text for f in frames]).replace('</', '<\\/'))
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write(page)
+    write_atomically(path, page.encode('utf-8'))
     return path
 
 
@@ -78,7 +81,7 @@ PAGE = """<!DOCTYPE html>
 <style>
  body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
  .controls {{ display: flex; gap: .6em; align-items: center; margin-bottom: 1em; }}
- .graph {{ overflow: auto; }} .graph svg {{ width: 100%; height: auto; max-height: 75vh; }}
+ .graph {{ overflow: auto; max-height: 75vh; border: 1px solid #e9ecef; }}
  #text {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 15px;
           background: #f8f9fa; padding: .8em 1em; border-radius: 6px; margin-bottom: 1em; }}
  button {{ font-size: 15px; padding: .3em .9em; }}
@@ -89,6 +92,8 @@ PAGE = """<!DOCTYPE html>
  <button id="prev">&#9664; Prev</button><button id="play">Play</button><button id="next">Next &#9654;</button>
  <input id="slider" type="range" min="0" max="{last}" value="0" step="1">
  <span id="counter"></span>
+ <span class="zoom">zoom <button id="zoom-out" title="smaller">&minus;</button><button id="zoom-fit"
+  title="fit the width (text stays legible: scroll to pan)">fit</button><button id="zoom-in" title="larger">+</button></span>
 </div>
 <div id="text"></div>
 <div class="graph">
@@ -96,7 +101,19 @@ PAGE = """<!DOCTYPE html>
 </div>
 <script>
 const texts = {texts};
-let current = 0, timer = null;
+const MIN_FIT = 0.8;  // fitting never shrinks a picture below 80%: Graphviz's 10-11 pt labels stay at 10 px or more
+let current = 0, timer = null, zoom = null;  // zoom null: fit the width, down to MIN_FIT (then scroll to pan)
+function layout() {{
+  const width = document.querySelector('.graph').clientWidth - 2;
+  document.querySelectorAll('.frame svg').forEach(svg => {{
+    if (!svg.dataset.width) {{ svg.dataset.width = svg.width.baseVal.value; svg.dataset.height = svg.height.baseVal.value; }}
+    const scale = zoom === null ? Math.max(MIN_FIT, Math.min(1, width / svg.dataset.width)) : zoom;
+    svg.setAttribute('width', svg.dataset.width * scale); svg.setAttribute('height', svg.dataset.height * scale);
+  }});
+}}
+function setZoom(z) {{ zoom = z === null ? null : Math.max(0.25, Math.min(4, z)); layout(); }}
+function currentScale() {{ const svg = document.querySelector('#frame-' + current + ' svg');
+  return svg.width.baseVal.value / svg.dataset.width; }}
 function show(k) {{
   current = Math.max(0, Math.min(texts.length - 1, k));
   document.querySelectorAll('.frame').forEach(f => f.hidden = f.id !== 'frame-' + current);
@@ -113,8 +130,13 @@ function play() {{
 document.getElementById('prev').onclick = () => show(current - 1);
 document.getElementById('next').onclick = () => show(current + 1);
 document.getElementById('play').onclick = play;
+document.getElementById('zoom-in').onclick = () => setZoom(currentScale() * 1.25);
+document.getElementById('zoom-out').onclick = () => setZoom(currentScale() / 1.25);
+document.getElementById('zoom-fit').onclick = () => setZoom(null);
+window.addEventListener('resize', layout);
 document.getElementById('slider').oninput = e => show(Number(e.target.value));
 document.addEventListener('keydown', e => {{ if (e.key === 'ArrowRight') show(current + 1); if (e.key === 'ArrowLeft') show(current - 1); }});
+layout();
 show(0);
 </script>
 </body></html>

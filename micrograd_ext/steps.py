@@ -8,16 +8,17 @@
 >>> print(next(steps))
 step 1/3  y = tanh(n)  [tanh]  n.grad += (1 - y**2 = 0.9151) * 1.0000 = 0.9151
 >>> print(next(steps))
-step 2/3  n = v2 + b  [+]  v2.grad += 1 * 0.9151 = 0.9151 ;  b.grad += 1 * 0.9151 = 0.9151
+step 2/3  n = v1 + b  [+]  v1.grad += 1 * 0.9151 = 0.9151 ;  b.grad += 1 * 0.9151 = 0.9151
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .engine import Value, run_closure, start_backward, topological_order
+from .naming import fmt, grouped, is_number, node_names
 from .ops import op_of
-from .table import fmt, grouped, is_number, node_names
 
 
 @dataclass
@@ -62,6 +63,10 @@ class BackwardStep:
         return f'step {self.index}/{self.total}  {computed}  [{op}]  {added}'
 
 
+class GradientsAddUpWarning(UserWarning):
+    """The leaves of a graph already hold gradients when a step-through starts: its steps add to them."""
+
+
 class BackwardSteps(Iterator[BackwardStep]):
     """The steps of ``root.backward()``, applied one by one as they are reached (lazily).
 
@@ -76,6 +81,7 @@ class BackwardSteps(Iterator[BackwardStep]):
         self.schedule = [node for node in reversed(self.order) if node._prev]  # interior nodes, as backward() runs
         self.done: list[BackwardStep] = []
         self.started = False
+        self.warning = held_gradients(self.order, self.names, self.names[root])
 
     def __len__(self) -> int:
         return len(self.schedule)
@@ -84,6 +90,8 @@ class BackwardSteps(Iterator[BackwardStep]):
         """Seed the pass as ``backward()`` does: interior grads to 0, d root / d root = 1 (once)."""
         if not self.started:
             self.started = True
+            if self.warning:
+                warnings.warn(self.warning, GradientsAddUpWarning, stacklevel=3)
             start_backward(self.root)
 
     def __next__(self) -> BackwardStep:
@@ -109,6 +117,20 @@ class BackwardSteps(Iterator[BackwardStep]):
                             expression(node, self.names), upstream, contributions)
         self.done.append(step)
         return step
+
+
+def held_gradients(order: list[Value], names: dict[Value, str], root: str) -> str | None:
+    """What to tell before a pass whose leaves already hold gradients (None when none does)."""
+    held = [node for node in order if not node._prev and node.grad != 0]
+    if not held:
+        return None
+    listed = ', '.join(f'{grouped(names[node])}.grad = {fmt(node.grad)}' for node in held[:3])
+    simple = root.replace('.', '_').isidentifier()
+    derivatives = f'd{root}/d(leaf)' if simple else "the output's derivatives"
+    return (f"{len(held)} of the leaves already hold gradients ({listed}{', ...' if len(held) > 3 else ''}): "
+            f"the steps add to them, as backward() does, so afterwards they are not {derivatives}; "
+            f"call {root + '.zero_grad()' if simple else 'zero_grad() on the output'} (or model.zero_grad()) "
+            "first to start from 0")
 
 
 def backward_steps(root: Value) -> BackwardSteps:

@@ -40,7 +40,7 @@ and can then be differentiated.
 import math
 from IPython.display import SVG
 from micrograd_ext import Value, gradcheck
-from micrograd_ext.nn import Layer
+from micrograd_ext.nn import Layer, Parameter
 from micrograd_ext.viz import draw_dot, render
 """),
     md("""
@@ -67,7 +67,7 @@ With $x = [2, 3]$, $w = [0.5, -1.0]$ and $b = 0.2$: $z = 0.5 \\cdot 2 + (-1.0) \
 """),
     code("""
 x1, x2 = Value(2.0, label='x1'), Value(3.0, label='x2')
-w1, w2, b = Value(0.5, label='w1'), Value(-1.0, label='w2'), Value(0.2, label='b')
+w1, w2, b = Parameter(0.5, label='w1'), Parameter(-1.0, label='w2'), Parameter(0.2, label='b')  # drawn as parameters
 z = w1 * x1 + w2 * x2 + b
 z.label = 'z'
 print(f"z = {z.data:.4g}")
@@ -177,6 +177,7 @@ for step in steps:
 print({name: node.grad for name, node in v.items()})
 assert all(v[name].grad == by_hand[name] for name in v)
 """),
+    md("The table names every node as the steps and the drawing do (`c1` would be a constant, `v1` an unnamed computed node):"),
     code("graph_table(L)"),
     code("SVG(render(draw_dot(L), 'svg'))"),
     md("""
@@ -191,6 +192,29 @@ y = x * x + 2 * x
 y.label = 'y'
 y.backward()
 print(y.explain(x))
+"""),
+    md("""
+A leaf's `.grad` *adds up* over backward passes. Run `backward()` again without `zero_grad()` and
+`x.grad` holds twice the answer; `explain` notices and says what to do:
+"""),
+    code("""
+y.backward()
+print(str(y.explain(x)).splitlines()[-1])  # the last line: what .grad holds, and why
+y.zero_grad(); y.backward()
+print('after zero_grad() and one backward():', x.grad)
+"""),
+    md("""
+## A small network as a picture
+
+`cluster=True` boxes each neuron (named by layer and place, `L1.N0`) with its weights as a table in
+order. A neuron's `w·x + b` is one `linear` node, as the engine computes it; `expand_linear=True`
+draws the products and their sum, as micrograd's lecture does.
+"""),
+    code("""
+from micrograd_ext.nn import MLP
+model = MLP(2, [3, 1], seed=0)
+out = model([1.0, -2.0]); out.backward()
+SVG(render(draw_dot(out, cluster=True), 'svg'))
 """),
     md("""
 ## The step-through player

@@ -1,6 +1,7 @@
 """Drive a real headless Chromium through the DevTools protocol (for the HTML player's test)."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -29,10 +30,11 @@ def chromium_or_skip() -> str:
 class Browser:
     """A headless Chromium showing one page; ``evaluate(js)`` runs JavaScript in it and returns the value."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, width: int = 1200, height: int = 900):
         import websocket
         self.profile = tempfile.mkdtemp()
-        self.process = subprocess.Popen([chromium_or_skip(), *FLAGS, f'--user-data-dir={self.profile}', url],
+        self.process = subprocess.Popen([chromium_or_skip(), *FLAGS, f'--window-size={width},{height}',
+                                         f'--user-data-dir={self.profile}', url],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port = self._wait_for_port()
         pages = []
@@ -56,17 +58,26 @@ class Browser:
             time.sleep(0.1)
         raise RuntimeError('Chromium did not start its DevTools endpoint')
 
-    def evaluate(self, expression: str):
+    def call(self, method: str, **params) -> dict:
+        """One DevTools protocol command; its result."""
         self.next_id += 1
-        self.socket.send(json.dumps({'id': self.next_id, 'method': 'Runtime.evaluate',
-                                     'params': {'expression': expression, 'returnByValue': True}}))
+        self.socket.send(json.dumps({'id': self.next_id, 'method': method, 'params': params}))
         while True:
             message = json.loads(self.socket.recv())
             if message.get('id') == self.next_id:
-                result = message['result']
-                if 'exceptionDetails' in result:
-                    raise RuntimeError(result['exceptionDetails'])
-                return result['result'].get('value')
+                return message['result']
+
+    def evaluate(self, expression: str):
+        result = self.call('Runtime.evaluate', expression=expression, returnByValue=True)
+        if 'exceptionDetails' in result:
+            raise RuntimeError(result['exceptionDetails'])
+        return result['result'].get('value')
+
+    def screenshot(self, path: str) -> str:
+        """Save what the window shows as a PNG."""
+        with open(path, 'wb') as f:
+            f.write(base64.b64decode(self.call('Page.captureScreenshot', format='png')['data']))
+        return path
 
     def wait_for(self, expression: str, timeout: float = 20.0):
         """Poll until ``expression`` is truthy; errors count as "not yet" (the page may still be loading)."""

@@ -146,3 +146,12 @@ def test_ctrl_c_during_training_still_saves_the_model(tmp_path):
     steps = int(re.search(r'interrupted at step (\d+) of 100000; keeping what was trained so far', err).group(1))
     assert f'stopped after {steps} steps' in out.decode() and 'model saved to' in out.decode()
     assert json.loads(model.read_text())['config']['nouts'] == [4, 1]
+
+
+def test_explain_prints_no_grad_column_before_the_backward_pass():
+    done = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'explain', 'x*w + 3', '--set', 'x=2', 'w=-1'],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    table = done.stdout.split('backward, one chain-rule step')[0]
+    assert table.splitlines()[1].split() == ['node', 'op', 'inputs', 'data'] and 'grad' not in table
+    assert 'c1' in table and 'c1.grad += 1 * 1.0000' in done.stdout

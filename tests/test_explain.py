@@ -16,8 +16,8 @@ def test_one_path_written_out_with_numbers():
     text = str(y.explain(x))
     assert text.startswith('dy/dx = -1.5')
     assert 'along 1 path' in text
-    assert 'path 1: x -> v2 -> n -> y' in text
-    assert 'dv2/dx = w = -3.0000 ; dn/dv2 = 1 ; dy/dn = 1 - y**2 = 0.5010' in text
+    assert 'path 1: x -> v1 -> n -> y' in text
+    assert 'dv1/dx = w = -3.0000 ; dn/dv1 = 1 ; dy/dn = 1 - y**2 = 0.5010' in text
     assert 'they match' in text
 
 
@@ -71,3 +71,33 @@ def test_a_target_outside_the_graph_is_not_called_by_another_nodes_name():
     y.label = 'y'
     text = str(y.explain(Value(7.0)))
     assert 'is not a node of y' in text and '7.0' in text and 'does not depend on x' not in text
+
+
+def test_explain_says_when_grad_holds_more_than_the_paths_give_and_how_to_fix_it():
+    x = Value(2.0, label='x')
+    y = x * x
+    y.label = 'y'
+    assert 'x.grad is 0 now: backward() has not run on y yet' in str(y.explain(x))
+    y.backward()
+    assert '.grad holds' not in str(y.explain(x)) and 'is 0 now' not in str(y.explain(x))
+    y.backward()  # twice without zero_grad(): x.grad is 8 where the paths give 4
+    text = str(y.explain(x))
+    assert ('x.grad holds 8.0000, 2 times the paths\' total: backward() ran 2 times' in text
+            and 'call y.zero_grad() (or model.zero_grad()) before y.backward() to get 4.0000' in text)
+    y.zero_grad()
+    y.backward()
+    assert '.grad holds' not in str(y.explain(x))
+    x.grad += 0.5  # some other leftover
+    assert "x.grad holds 4.5000, not the paths' total" in str(y.explain(x))
+
+
+def test_explain_with_too_many_paths_still_compares_the_grad():
+    x = Value(1.0, label='x')
+    y = x
+    for _ in range(8):
+        y = y * x + y  # 2**8 paths and more
+    y.label = 'y'
+    y.backward()
+    y.backward()
+    text = str(y.explain(x))
+    assert 'too many paths to list' in text and 'x.grad holds' in text and '2 times' in text

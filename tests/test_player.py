@@ -64,6 +64,34 @@ def test_the_player_works_in_a_real_browser(tmp_path):
         browser.close()
 
 
+MIN_FONT_PX = '''Math.min(...[...document.querySelectorAll('.frame:not([hidden]) svg g.node text')].map(t =>
+    parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))'''
+
+
+def test_at_1200_px_the_step_text_and_node_labels_are_at_least_10_px(tmp_path):
+    chromium_or_skip()
+    y = build_graph('tanh(w1*x1 + w2*x2 + w3*x3 + w4*x4 + b)', dict(x1=2, x2=0, x3=1, x4=-1, w1=-3, w2=1, w3=2, w4=1, b=1))
+    path = save_backward_html(y, str(tmp_path / 'long.html'))
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.getElementById('text').textContent")
+        assert browser.evaluate('window.innerWidth') == 1200
+        for _ in range(3):
+            assert browser.evaluate(MIN_FONT_PX) >= 10
+            assert float(browser.evaluate("getComputedStyle(document.getElementById('text')).fontSize")[:-2]) >= 10
+            browser.evaluate("document.getElementById('next').click()")
+        wide = browser.evaluate("document.querySelector('.frame:not([hidden]) svg').getBoundingClientRect().width")
+        assert wide > browser.evaluate("document.querySelector('.graph').clientWidth")  # too wide to fit: it scrolls
+        browser.evaluate("document.getElementById('zoom-out').click(); document.getElementById('zoom-out').click()")
+        assert browser.evaluate(MIN_FONT_PX) < 10  # the teacher may zoom out on purpose
+        browser.evaluate("document.getElementById('zoom-fit').click()")
+        assert browser.evaluate(MIN_FONT_PX) >= 10
+        browser.screenshot(str(tmp_path / 'player.png'))
+        assert (tmp_path / 'player.png').stat().st_size > 10_000
+    finally:
+        browser.close()
+
+
 def test_a_player_too_large_to_draw_is_refused_before_drawing():
     from micrograd_ext.viz import GraphTooLargeError
     y = build_graph('+'.join(['x'] * 200), {'x': 1.0})

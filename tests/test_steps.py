@@ -63,13 +63,14 @@ def test_a_reused_node_shows_its_running_total():
     assert x.grad == 7.0
 
 
-def test_constants_are_named_by_their_value():
+def test_constants_are_named_c1_c2_and_shown_with_their_value():
     x = Value(2.0, label='x')
-    y = 3 * x
+    y = 3 * x + 3
     y.label = 'y'
-    (step,) = list(y.backward_steps())
-    assert str(step) == ('step 1/1  y = 3*x  [*]  3.grad += (x = 2.0000) * 1.0000 = 2.0000 ;  '
-                         'x.grad += 3 * 1.0000 = 3.0000')
+    steps = [str(step) for step in y.backward_steps()]
+    assert steps == ['step 1/2  y = v1 + c2  [+]  v1.grad += 1 * 1.0000 = 1.0000 ;  c2.grad += 1 * 1.0000 = 1.0000',
+                     'step 2/2  v1 = c1*x  [*]  c1.grad += (x = 2.0000) * 1.0000 = 2.0000 ;  '
+                     'x.grad += (c1 = 3.0000) * 1.0000 = 3.0000']
 
 
 @pytest.mark.parametrize('build, formula', [
@@ -113,3 +114,28 @@ def test_stepping_gives_backwards_grads_on_random_graphs(program):
         for _ in out.backward_steps():
             pass
         assert [x.grad for x in xs] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_a_warning_before_the_first_step_when_leaves_already_hold_gradients():
+    import warnings
+
+    from micrograd_ext.player import backward_frames
+    from micrograd_ext.steps import GradientsAddUpWarning
+    x = Value(3.0, label='x')
+    y = x * x
+    y.label = 'y'
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # a fresh graph: no warning
+        list(y.backward_steps())
+    steps = y.backward_steps()  # x.grad is 6 from the pass above
+    with pytest.warns(GradientsAddUpWarning, match=r'1 of the leaves already hold gradients \(x.grad = 6.0000\).*'
+                                                   r'call y.zero_grad\(\)'):
+        next(steps)
+    assert x.grad == 12.0  # the steps still do what backward() does: add
+    with pytest.warns(GradientsAddUpWarning):
+        frames = backward_frames(y)
+    assert 'note: 1 of the leaves already hold gradients' in frames[0].text
+    y.zero_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert [s.index for s in y.backward_steps()] == [1]

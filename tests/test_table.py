@@ -1,5 +1,8 @@
+import pytest
+
 from micrograd_ext import Value
-from micrograd_ext.table import fmt, graph_table, node_names
+from micrograd_ext.naming import fmt
+from micrograd_ext.table import graph_table
 
 
 def test_table_lists_every_node_in_order_with_op_inputs_data_grad():
@@ -8,9 +11,38 @@ def test_table_lists_every_node_in_order_with_op_inputs_data_grad():
     c.backward()
     lines = str(graph_table(c)).splitlines()
     assert lines[0].split() == ['node', 'op', 'inputs', 'data', 'grad']
-    assert [line.split()[0] for line in lines[1:]] == ['a', 'b', 'v2', '1', 'v4']
-    assert lines[3].split() == ['v2', '*', 'a,', 'b', '-6.0000', '1.0000']
+    assert [line.split()[0] for line in lines[1:]] == ['a', 'b', 'v1', 'c1', 'v2']
+    assert lines[3].split() == ['v1', '*', 'a,', 'b', '-6.0000', '1.0000']
     assert lines[1].split() == ['a', '2.0000', '-3.0000']
+    assert lines[5].split() == ['v2', '+', 'v1,', 'c1', '-5.0000', '1.0000']
+    assert '(stale)' not in str(graph_table(c))
+
+
+def test_two_constants_with_the_same_value_are_two_rows_with_two_names():
+    w, x = Value(2.0, label='w'), Value(3.0, label='x')
+    y = (w * x + 3) * 3
+    assert [row[0] for row in graph_table(y).rows if not row[1]] == ['w', 'x', 'c1', 'c2']
+
+
+def test_before_backward_the_grads_are_marked_stale_or_left_out():
+    a, b = Value(2.0, label='a'), Value(-3.0, label='b')
+    y = a * b
+    text = str(graph_table(y))
+    assert text.count('(stale)') == 3  # a, b and y: their true derivatives are -3, 2 and 1, the grads hold 0
+    assert 'run backward()' in text.splitlines()[-1]
+    assert 'grad' not in str(graph_table(y, show_grad=False))
+    y.backward()
+    assert '(stale)' not in str(graph_table(y))
+    y.backward()  # leaves accumulate: a.grad is now -6, twice dy/da
+    rows = {row[0]: row[4] for row in graph_table(y).rows}
+    assert rows['a'] == '-6.0000 (stale)' and rows['v1'] == '1.0000' and 'zero_grad()' in str(graph_table(y))
+
+
+def test_pending_grads_say_so():
+    a = Value(2.0, label='a')
+    y = a * a
+    rows = {row[0]: row[4] for row in graph_table(y, pending=[a]).rows}
+    assert rows == {'a': 'pending', 'v1': '0.0000 (stale)'}
 
 
 def test_table_in_jupyter_is_an_escaped_html_table():
@@ -19,9 +51,7 @@ def test_table_in_jupyter_is_an_escaped_html_table():
     assert html.startswith('<table>') and '&lt;x&gt;' in html and html.count('<tr>') == 4
 
 
-def test_number_formatting_and_names():
-    assert (fmt(0.5), fmt(-3.0), fmt(1e-7), fmt(2.5e8), fmt(0.0)) == ('0.5000', '-3.0000', '1.0000e-07', '2.5000e+08',
-                                                                   '0.0000')
-    x = Value(1.0)
-    y = x * 2.5
-    assert list(node_names([x, y._prev[1], y]).values()) == ['1', '2.5', 'v2']
+@pytest.mark.parametrize('number, text', [(0.5, '0.5000'), (-3.0, '-3.0000'), (1e-7, '1.0000e-07'),
+                                          (2.5e8, '2.5000e+08'), (0.0, '0.0000')])
+def test_number_formatting(number, text):
+    assert fmt(number) == text

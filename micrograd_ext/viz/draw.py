@@ -16,16 +16,15 @@ with edges across the whole picture makes Graphviz's layout take minutes and is 
 """
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Collection
 
 import graphviz
 
-from ..autograd import gradients
-from ..engine import ClosureError, Value, topological_order
+from ..autograd import stale_grads
+from ..engine import Value, topological_order
 from ..ops import split_linear
-from ..table import fmt
+from ..naming import fmt, node_names
 from .rendering import DEFAULT_TIMEOUT, render_source
 
 ROLE_COLORS = {
@@ -41,6 +40,7 @@ SPINE_WEIGHT = '3'  # with copies, the other edges pull harder, so the main path
 # Graphviz's node placement (network simplex) may take minutes on long edges; cap it at nslimit x nodes
 # iterations. Graphs without long edges converge well before that, so their layout is unchanged.
 LAYOUT = {'nslimit': '2'}
+CLUSTER_LAYOUT = {'ranksep': '0.15', 'nodesep': '0.08'}  # a model's neurons packed closer, to fit a slide
 
 
 class GraphTooLargeError(ValueError):
@@ -81,7 +81,11 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
 
 
 def roles(nodes: list[Value], root: Value, parameters: Collection[Value] = ()) -> dict[Value, str]:
-    """Each node's role: output, parameter, input, constant (an unlabeled leaf), or value (computed)."""
+    """Each node's role: output, parameter, input, constant (an unlabeled leaf), or value (computed).
+
+    Parameters are the leaves marked ``is_parameter`` (``nn.Parameter``, every model's weights), those in
+    ``parameters``, and the weights and bias of a neuron's ``linear`` node, whose other children are inputs.
+    """
     role = {}
     params, inputs = set(parameters), set()
     for node in nodes:
@@ -95,7 +99,7 @@ def roles(nodes: list[Value], root: Value, parameters: Collection[Value] = ()) -
             role[node] = 'output'
         elif node._prev:
             role[node] = 'value'
-        elif node in params:
+        elif node in params or node.is_parameter:
             role[node] = 'parameter'
         else:
             role[node] = 'input' if node.label or node in inputs else 'constant'
@@ -128,36 +132,59 @@ def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], 
     return groups
 
 
+def neuron_title(neuron) -> str:
+    """``L1.N0 ReLUNeuron(2)``: the neuron's place in its model (when it has one) and its kind."""
+    return f'{neuron.name} {neuron!r}' if neuron.name else repr(neuron)
+
+
 def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data: bool = True,
              show_grad: bool = True, highlight: Collection[Value] = (), highlight_edges: Collection = (),
              pending: Collection[Value] = (), parameters: Collection[Value] = (), cluster: bool = False,
-             collapse: str | None = None, legend: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
-             max_edges: int = DEFAULT_MAX_EDGES, mark_stale: bool = True) -> Drawing:
+             collapse: str | None = None, expand_linear: bool = False, legend: bool = True,
+             max_nodes: int = DEFAULT_MAX_NODES, max_edges: int = DEFAULT_MAX_EDGES, mark_stale: bool = True) -> Drawing:
     """The graph of ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
 
-    Record boxes show ``label | data | grad`` coloured by role (see the legend); grads that are not the
-    current d root / d node (``backward()`` has not run since the graph was built or changed) are greyed
-    and marked stale, and ``pending`` nodes show no grad yet. ``highlight`` nodes and
-    ``highlight_edges`` ((child, parent) pairs) are drawn in red. ``cluster=True`` boxes the nodes each
-    Neuron produced; ``collapse='neuron'`` draws each neuron as one box. ``mark_stale=False`` shows grads
-    as they are (the step-through frames show partial sums on purpose). More than ``max_nodes`` values or
-    ``max_edges`` edges raise ``GraphTooLargeError``.
+    Record boxes show ``name | data | grad`` coloured by role (see the legend), with the names that
+    ``backward_steps()``, ``explain()`` and ``graph_table()`` use (``v1`` for a computed node, ``c1`` for a
+    constant). Grads that are not the current d root / d node (``backward()`` has not run since the graph
+    was built, or leaves added up several passes) are marked ``(stale)`` in grey, and ``pending`` nodes
+    show no grad yet. ``highlight`` nodes and ``highlight_edges`` ((child, parent) pairs) are drawn in red.
+    ``parameters`` are coloured as parameters (as are leaves made with ``nn.Parameter`` and every model's).
+
+    Neurons: ``cluster=True`` boxes each neuron's nodes, titled by its place (``L1.N0``), with its weights
+    and bias as one table in order (w0, w1, ..., b); ``collapse='neuron'`` draws each neuron as one box.
+    A neuron's ``w·x + b`` is one ``linear`` node, as the engine computes it and ``backward_steps()`` steps
+    through it, so picture and steps match; ``expand_linear=True`` draws it the way micrograd's lecture
+    does, each product ``wi*xi`` and then their sum, for comparing with that picture (the products are not
+    nodes of this graph: each shows its data and, since d sum / d product = 1, the sum's grad).
+
+    ``mark_stale=False`` shows grads as they are (the step-through frames show partial sums on purpose).
+    More than ``max_nodes`` values or ``max_edges`` edges raise ``GraphTooLargeError``.
     """
     if rankdir not in ('LR', 'TB', 'RL', 'BT'):
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
     if collapse not in (None, 'neuron'):
         raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
+    if cluster and collapse:
+        raise ValueError("cluster=True boxes the nodes of each neuron and collapse='neuron' draws each neuron as one "
+                         "box: choose one of them")
     nodes, _ = trace(root)
+    names = node_names(nodes)
     groups = neuron_groups(nodes)
     in_a_neuron = {m: output for _, output, members, _ in groups for m in members}  # member -> neuron output
     collapsed_count = len(nodes) - len(in_a_neuron) + len(groups)
     hidden = in_a_neuron if collapse else {}
     groups = groups if (cluster or collapse) else []
+    table_of = {}  # in clusters: parameter -> (its neuron's table id, the row's port)
+    for k, (_, _, members, _) in enumerate(groups if cluster else []):
+        table_of.update((p, (f'params{k}', f'p{i}')) for i, p in enumerate(m for m in members if not m._prev))
+    expanded = {node for node in nodes if expand_linear and node._op == 'linear' and node not in hidden}
     shown = collapsed_count if collapse else len(nodes)
     # every drawn edge into an operation (or a collapsed neuron) as (child, user); users are drawn nodes
     links = [(x, output) for _, output, _, inputs in groups if collapse for x in dict.fromkeys(inputs)]
     links += [(child, node) for node in nodes if node not in hidden for child in node._prev]
     edge_count = len(links) + sum(1 for node in nodes if node._prev and node not in hidden)  # + op -> result
+    edge_count += sum(len(node._prev) // 2 * 2 for node in expanded)  # each product's op -> value, and -> the sum
     for name, count, limit in (('max_nodes', shown, max_nodes), ('max_edges', edge_count, max_edges)):
         if count > limit:
             raise GraphTooLargeError(_too_large_message(shown, edge_count, name, limit, count,
@@ -166,58 +193,82 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     order = {node: i for i, node in enumerate(nodes)}
     users = {}
     for child, user in links:
-        if not child._prev and child not in hidden:
+        if not child._prev and child not in hidden and child not in table_of:
             users.setdefault(child, {})[user] = None  # an ordered set
     depth = _depths(nodes)
     copied = {leaf for leaf, by in users.items() if max(depth[u] for u in by) - min(depth[u] for u in by) > COPY_SPREAD}
     role = roles(nodes, root, parameters)
-    fresh = _fresh_gradients(root) if show_grad and mark_stale else {}
-    stale = {n for n in nodes if n not in pending and not math.isclose(n.grad, fresh.get(n, 0.0),
-                                                                       rel_tol=1e-9, abs_tol=1e-12)} if fresh else set()
+    drawn = [node for node in nodes if node not in hidden] + [output for _, output, _, _ in groups if collapse]
+    stale = stale_grads(root, [n for n in nodes if n not in pending]) if show_grad and mark_stale else set()
     highlighted, red_edges = set(highlight), {(id(c), id(p)) for c, p in highlight_edges}
     spine = {'weight': SPINE_WEIGHT} if copied else {}
 
-    dot = Drawing(format=format, graph_attr={'rankdir': rankdir, 'fontname': 'Helvetica', **LAYOUT},
-                  node_attr={'fontname': 'Helvetica', 'fontsize': '11'}, edge_attr={'color': '#495057'})
+    dot = Drawing(format=format, graph_attr={'rankdir': rankdir, 'fontname': 'Helvetica', **LAYOUT,
+                                             **(CLUSTER_LAYOUT if table_of else {})},
+                  node_attr={'fontname': 'Helvetica', 'fontsize': '10' if table_of else '11'},
+                  edge_attr={'color': '#495057'})
 
     def node_id(node: Value, user: Value | None = None) -> str:
-        """A copied leaf has one id per user; every other node one id."""
+        """A copied leaf has one id per user, a parameter in a neuron's table its row; every other node one id."""
+        if node in table_of:
+            return ':'.join(table_of[node]) + ':e'
         name = f'n{order[hidden.get(node, node)]}'
         return f'{name}_for{order[user]}' if node in copied else name
 
-    def add_value(graph, node: Value) -> None:
-        fields = [record_escape(node.label)] if node.label else []
+    def fields(node: Value, name: str) -> list[str]:
+        """name | data | grad; a model's picture leaves out the words 'data' and 'grad' (the legend says them)."""
+        shown_fields = [record_escape(name)]
         if show_data:
-            fields.append(f'data {fmt(node.data)}')
+            shown_fields.append(fmt(node.data) if table_of else f'data {fmt(node.data)}')
         if show_grad:
-            fields.append(_grad_field(node, node in pending, node in stale))
+            grad = _grad_field(node, node in pending, node in stale)
+            shown_fields.append(grad[len('grad '):] if table_of else grad)
+        return shown_fields
+
+    def add_value(graph, node: Value) -> None:
         for name in [node_id(node, user) for user in users[node]] if node in copied else [node_id(node)]:
-            graph.node(name, label=_record(fields, rankdir), shape='record',
+            graph.node(name, label=_record(fields(node, names[node]), rankdir), shape='record',
                        style='filled,dashed' if node in copied else 'filled', fillcolor=ROLE_COLORS[role[node]],
                        **_emphasis(node in highlighted, node in stale and show_grad))
         if node._prev:
-            graph.node(f'{node_id(node)}_op', label=node._op, shape='ellipse', style='filled',
-                       fillcolor=ROLE_COLORS['operation'], fontsize='10', height='0.3')
+            graph.node(f'{node_id(node)}_op', label='+' if node in expanded else node._op, shape='ellipse',
+                       style='filled', fillcolor=ROLE_COLORS['operation'], fontsize='10', height='0.3')
+
+    def add_table(graph, k: int, parameters: list[Value]) -> None:
+        """One row per parameter (name | data | grad), under a header row, the grad cell the edge's port."""
+        header = ['param'] + ['data'] * show_data + ['grad'] * show_grad
+        rows = [' | '.join(header)]
+        for p in parameters:
+            cells = fields(p, p.label or names[p])
+            cells[-1] = f'<{table_of[p][1]}> {cells[-1]}'
+            rows.append(' | '.join(cells))
+        label = ' | '.join(f'{{ {row} }}' for row in rows) if rankdir in ('LR', 'RL') else \
+            '{ ' + ' | '.join(rows) + ' }'
+        graph.node(f'params{k}', label=label, shape='record', style='filled', fillcolor=ROLE_COLORS['parameter'],
+                   **_emphasis(any(p in highlighted for p in parameters), False))
 
     drawn_in_cluster = set()
     for k, (module, output, members, inputs) in enumerate(groups):
         if collapse:
-            fields = [record_escape(repr(module)), f'out {fmt(output.data)}']
+            box = [record_escape(neuron_title(module)), f'out {fmt(output.data)}']
             if show_grad:
-                fields.append(_grad_field(output, output in pending, output in stale))
-            fields.append(f'b {fmt(members[-1].data)}')
-            dot.node(node_id(output), label=_record(fields, rankdir), shape='record', style='filled,bold',
+                box.append(_grad_field(output, output in pending, output in stale))
+            box.append(f'b {fmt(members[-1].data)}')
+            dot.node(node_id(output), label=_record(box, rankdir), shape='record', style='filled,bold',
                      fillcolor=ROLE_COLORS[role[output]],
                      **_emphasis(output in highlighted, output in stale and show_grad))
             for x in dict.fromkeys(inputs):
                 dot.edge(node_id(x, output), node_id(output))
         else:
             with dot.subgraph(name=f'cluster_{k}') as box:
-                box.attr(label=f'{module!r} #{k}', style='rounded,dashed', color='#868e96', fontsize='10')
+                box.attr(label=neuron_title(module), style='rounded,dashed', color='#868e96', fontsize='10')
+                parameters = [m for m in members if not m._prev]
                 for member in members:
-                    if member not in drawn_in_cluster:
+                    if member._prev and member not in drawn_in_cluster:
                         add_value(box, member)
                         drawn_in_cluster.add(member)
+                add_table(box, k, parameters)
+                drawn_in_cluster.update(parameters)
     for node in nodes:
         if node in hidden or node in drawn_in_cluster:
             continue
@@ -225,16 +276,45 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     for node in nodes:
         if node in hidden:
             continue
-        for child in node._prev:
+        if node in expanded:
+            _add_products(dot, node, node_id, names, red_edges, pending, stale, show_data, show_grad, rankdir)
+        for child in () if node in expanded else node._prev:
             red = (id(child), id(node)) in red_edges
-            dot.edge(node_id(child, node), f'{node_id(node)}_op', **({} if child in copied else spine),
+            # a neuron's inputs come from two ranks back, so its table has a rank of its own inside its box
+            # and the boxes of one layer do not reach into the previous layer's
+            reach = {'minlen': '2'} if node._op == 'linear' and table_of and child not in table_of else {}
+            dot.edge(node_id(child, node), f'{node_id(node)}_op', **({} if child in copied else spine), **reach,
                      **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
         if node._prev:
             dot.edge(f'{node_id(node)}_op', node_id(node), **spine)
     if legend:
-        _add_legend(dot, sorted(set(role.values()), key=list(ROLE_COLORS).index), bool(stale and show_grad),
-                    bool(copied))
+        present = {role[node] for node in drawn} | ({'parameter'} if table_of else set())
+        if any(node._prev for node in nodes if node not in hidden):
+            present.add('operation')
+        _add_legend(dot, [name for name in ROLE_COLORS if name in present], bool(stale and show_grad), bool(copied),
+                    bool(highlighted or red_edges), bool(table_of))
     return dot
+
+
+def _add_products(dot: graphviz.Digraph, node: Value, node_id, names: dict, red_edges: set, pending: Collection,
+                  stale: set, show_data: bool, show_grad: bool, rankdir: str) -> None:
+    """Draw a ``linear`` node's products ``wi*xi`` as micrograd would, each a '*' feeding the node's '+'."""
+    weights, inputs, bias = split_linear(node._prev)
+    grad = 'grad pending' if node in pending else f"grad {fmt(node.grad)}{' (stale)' if node in stale else ''}"
+    for i, (w, x) in enumerate(zip(weights, inputs)):
+        product = f'{node_id(node)}_x{i}'
+        fields = [record_escape(f'{names[w]}*{names[x]}')] + ([f'data {fmt(w.data * x.data)}'] if show_data else [])
+        dot.node(product, label=_record(fields + ([grad] if show_grad else []), rankdir), shape='record',
+                 style='filled', fillcolor=ROLE_COLORS['value'])
+        dot.node(f'{product}_op', label='*', shape='ellipse', style='filled', fillcolor=ROLE_COLORS['operation'],
+                 fontsize='10', height='0.3')
+        for child in (w, x):
+            red = (id(child), id(node)) in red_edges
+            dot.edge(node_id(child, node), f'{product}_op', **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
+        dot.edge(f'{product}_op', product)
+        dot.edge(product, f'{node_id(node)}_op')
+    red = (id(bias), id(node)) in red_edges
+    dot.edge(node_id(bias, node), f'{node_id(node)}_op', **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
 
 
 def _depths(nodes: list[Value]) -> dict[Value, int]:
@@ -243,14 +323,6 @@ def _depths(nodes: list[Value]) -> dict[Value, int]:
     for node in nodes:
         depth[node] = 1 + max((depth[child] for child in node._prev), default=-1)
     return depth
-
-
-def _fresh_gradients(root: Value) -> dict:
-    """d root / d node now, to tell stale grads; none (nothing marked) if an op's _backward overwrites grads."""
-    try:
-        return gradients(root)
-    except ClosureError:
-        return {}
 
 
 def record_escape(text: str) -> str:
@@ -277,20 +349,24 @@ def _emphasis(highlighted: bool, stale: bool) -> dict[str, str]:
     return attributes
 
 
-def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_copies: bool) -> None:
+def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_copies: bool,
+                any_highlight: bool, compact: bool) -> None:
+    """The roles drawn (only those), and what dashed boxes, grey text and red mean when the picture has them."""
     with dot.subgraph(name='cluster_legend') as legend:
         legend.attr(label='legend', fontsize='10', style='rounded', color='#ced4da')
         for name in present:
-            legend.node(f'legend_{name}', label=name, shape='box', style='filled', fillcolor=ROLE_COLORS[name],
-                        fontsize='9', height='0.2')
-        legend.node('legend_operation', label='operation', shape='ellipse', style='filled',
-                    fillcolor=ROLE_COLORS['operation'], fontsize='9', height='0.2')
+            legend.node(f'legend_{name}', label=name, shape='ellipse' if name == 'operation' else 'box',
+                        style='filled', fillcolor=ROLE_COLORS[name], fontsize='10', height='0.2')
+        if compact:
+            legend.node('legend_fields', label='box: name | data | grad', shape='box', fontsize='10', height='0.2')
         if any_copies:
             legend.node('legend_copy', label='dashed: a leaf drawn again beside each use', shape='box',
-                        style='dashed', fontsize='9', height='0.2')
+                        style='dashed', fontsize='10', height='0.2')
         if any_stale:
-            legend.node('legend_stale', label='grey grad: stale, run backward() on this output',
-                        shape='plaintext', fontcolor=STALE, fontsize='9')
+            legend.node('legend_stale', label='grey text, grad (stale): not the current gradient; run backward() '
+                        'on this output (after zero_grad())', shape='plaintext', fontcolor=STALE, fontsize='10')
+        if any_highlight:
+            legend.node('legend_highlight', label='red: the step\'s node and the edges its gradient flows along', shape='box', color=HIGHLIGHT, penwidth='2', fontsize='10', height='0.2')
 
 
 def _too_large_message(nodes: int, edges: int, limit_name: str, limit: int, count: int,

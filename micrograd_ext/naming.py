@@ -1,0 +1,94 @@
+"""What the teaching tools call each node, and how they write numbers: one naming for text and pictures.
+
+``backward_steps()``, ``explain()``, ``graph_table()``, ``draw_dot()`` and the player all name a graph's
+nodes with ``node_names``, so a name in the text is a name in the picture.
+
+>>> from micrograd_ext import Value, topological_order
+>>> w = Value(-3.0, label='w')
+>>> order = topological_order(w * 2 + 3)
+>>> names = node_names(order); [names[node] for node in order]
+['w', 'c1', 'v1', 'c2', 'v2']
+"""
+from __future__ import annotations
+
+from .ops import split_linear
+
+
+def node_names(order: list) -> dict:
+    """Each node's name, for nodes listed children first (``topological_order``).
+
+    A labelled node is called by its label; a computed one ``v1, v2, ...``; an unlabelled leaf ``x0, x1, ...``
+    when a neuron reads it as an input, else ``c1, c2, ...`` (a constant: the tools show its value beside
+    the name). A label that several neurons' parameters share (``w0``, ``b``) is given the neuron's name
+    (``L1.N0.w0``). Numbered names that a label already uses are skipped.
+    """
+    inputs, owners = _neuron_roles(order)
+    labels = [node.label for node in order if node.label]
+    shared = {label for label in labels if labels.count(label) > 1} if len(labels) != len(set(labels)) else set()
+    taken = set(labels)
+    counters = {'v': 0, 'c': 0, 'x': -1}
+    names = {}
+    for node in order:
+        if node.label:
+            owner = owners.get(node)
+            names[node] = f'{owner}.{node.label}' if owner and node.label in shared else node.label
+            continue
+        prefix = 'v' if node._prev else ('x' if node in inputs else 'c')
+        while True:
+            counters[prefix] += 1
+            name = f'{prefix}{counters[prefix]}'
+            if name not in taken:
+                break
+        names[node] = name
+    return names
+
+
+def _neuron_roles(order: list) -> tuple[set, dict]:
+    """The unlabelled leaves that neurons read as inputs, and each neuron parameter's owner's name."""
+    from .nn import neuron_of
+    inputs, owners = set(), {}
+    for node in order:
+        if node._op != 'linear':
+            continue
+        weights, xs, bias = split_linear(node._prev)
+        inputs.update(x for x in xs if not x._prev and not x.label)
+        neuron = neuron_of(node)
+        if neuron is not None and neuron.name:
+            owners.update((p, neuron.name) for p in (*weights, bias))
+    return inputs, owners
+
+
+def grouped(name: str) -> str:
+    """``name`` in parentheses when it is an expression (``(x*w).grad``), as is otherwise.
+
+    >>> grouped('x*w'), grouped('L1.N0.w0'), grouped('2.5')
+    ('(x*w)', 'L1.N0.w0', '2.5')
+    """
+    return name if name.replace('.', '_').isidentifier() or is_number(name) else f'({name})'
+
+
+def is_number(text: str | None) -> bool:
+    """Whether ``text`` is a number written out (a local derivative that is a constant, like ``1``)."""
+    if text is None:
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def fmt(number: float) -> str:
+    """Numbers as the tables and drawings show them: 4 decimals, or scientific when tiny or huge.
+
+    >>> fmt(2.0), fmt(1e-7)
+    ('2.0000', '1.0000e-07')
+    """
+    if number != 0 and (abs(number) >= 1e6 or abs(number) < 1e-4):
+        return f'{number:.4e}'
+    return f'{number:.4f}'
+
+
+def derivative(top: str, bottom: str) -> str:
+    """``dy/dx``, with parentheses around compound names: ``d(x*w)/dx``."""
+    return f'd{grouped(top)}/d{grouped(bottom)}'
