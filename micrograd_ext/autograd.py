@@ -19,7 +19,7 @@ import math
 
 from .engine import ClosureError, Value, run_closure, topological_order
 from .modes import is_grad_enabled
-from .ops import op_of
+from .ops import op_named, op_of
 
 
 def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> list:
@@ -82,6 +82,27 @@ def stale_grads(root: Value, nodes: Iterable[Value]) -> set[Value]:
     except ClosureError:
         return set()
     return {node for node in nodes if not math.isclose(node.grad, fresh.get(node, 0.0), rel_tol=1e-9, abs_tol=1e-12)}
+
+
+def changed_since_forward(nodes: Iterable[Value]) -> list[Value]:
+    """The table's nodes among ``nodes`` whose data is no longer their op applied to their children's data:
+    a child's data changed after the forward pass (an optimizer step), so the local derivatives stored then
+    are not those of the current numbers.
+
+    >>> w = Value(2.0); y = w * 3; w.data = 2.5
+    >>> changed_since_forward([y]) == [y]
+    True
+    """
+    changed = []
+    for node in nodes:
+        op = op_named(node._op) if node._prev and node._local_grads is not None else None
+        try:
+            now = float(op.value(*[child.data for child in node._prev])) if op is not None else node.data
+        except TypeError:  # a node made by hand under a table name, with another number of children
+            continue
+        if not (math.isclose(now, node.data, rel_tol=1e-9, abs_tol=1e-12) or (now != now and node.data != node.data)):
+            changed.append(node)
+    return changed
 
 
 def chain(local, upstream):

@@ -17,7 +17,7 @@ x is used 3 times (by v1, v1, y), so its gradient collects a contribution from e
           dy/dx = 1  =>  1 = 1.0000
 total over the paths: 7.0000; backward() gives 7.0000 (they match)
 x.grad holds 14.0000, 2 times the paths' total: backward() ran 2 times and a leaf's grad adds up over the
-passes; call y.zero_grad() (or model.zero_grad()) before y.backward() to get 7.0000
+passes; call y.zero_grad() before y.backward() to get 7.0000
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from .autograd import gradients
 from .engine import Value, topological_order
 from .modes import describe
 from .naming import derivative, fmt, grouped, is_number, node_names
-from .steps import local_edges
+from .steps import data_changed, local_edges, zero_grad_advice
 
 MAX_PATHS = 64
 MAX_PATH_EDGES = 2000  # edges over all listed paths: longer explanations give the count only
@@ -47,6 +47,8 @@ class PathStep:
         if self.formula is None:
             return f'{derivative(self.parent, self.child)} = {fmt(self.local)} (from its _backward)'
         value = '' if is_number(self.formula) else f' = {fmt(self.local)}'
+        if self.formula == derivative(self.parent, self.child):  # no formula, only the number the node stored
+            return f'{self.formula}{value}'
         return f'{derivative(self.parent, self.child)} = {self.formula}{value}'
 
     @property
@@ -82,13 +84,21 @@ class Explanation:
         listable = 0 < self.n_paths <= max_paths and self.n_edges <= MAX_PATH_EDGES
         self.paths = list_paths(output, target, self.count, self.names) if listable else None
         self.total = sum(p.product for p in self.paths) if self.paths is not None else None
+        changed = data_changed(order, self.names)
+        self.changed = [changed] if changed else []
 
     def __str__(self) -> str:
         out = self.names[self.output]
         if self.target not in self.names:
+            hint = f"explain a Value that {out} was computed from"
+            if self.output in topological_order(self.target):
+                hint = (f"it is the other way round: {out} was computed from it, so ask "
+                        f"{grouped(self.target.label) if self.target.label else 'that Value'}.explain({out})")
             return (f"{out} does not depend on {describe(self.target)}: it is not a node of {out}'s graph, so its "
-                    f"derivative is 0 (explain a Value that {out} was computed from)")
+                    f"derivative is 0 ({hint})")
         x = self.names[self.target]
+        if self.target is self.output:
+            return '\n'.join([f"{x} is the output itself: {derivative(x, x)} = 1"] + self.held())
         if self.n_paths == 0:
             return f"{out} does not depend on {x}: there is no path between them, so {derivative(out, x)} = 0"
         lines = [f"{derivative(out, x)} = {fmt(self.backward_value)}: {x} reaches {out} along {self.n_paths} "
@@ -101,7 +111,7 @@ class Explanation:
             lines.append(f"There are too many paths to list ({self.n_paths} paths, {self.n_edges} edges in all; the limit "
                          f"is {MAX_PATHS} paths and {MAX_PATH_EDGES} edges); backward() adds them up without listing "
                          "them, one node at a time (see backward_steps()).")
-            return '\n'.join(lines + self.held())
+            return '\n'.join(lines + self.held() + self.changed)
         for i, path in enumerate(self.paths, 1):
             factors = ' * '.join(s.formula if is_number(s.formula) else fmt(s.local) for s in path.steps)
             lines.append(f"  path {i}: {path}")
@@ -109,7 +119,7 @@ class Explanation:
         verdict = 'they match' if math.isclose(self.total, self.backward_value, rel_tol=1e-9, abs_tol=1e-12) \
             else 'they DIFFER'
         lines.append(f"total over the paths: {fmt(self.total)}; backward() gives {fmt(self.backward_value)} ({verdict})")
-        return '\n'.join(lines + self.held())
+        return '\n'.join(lines + self.held() + self.changed)
 
     def held(self) -> list[str]:
         """A line on ``target.grad`` when it does not hold what ``backward()`` gives, saying why and what to do."""
@@ -127,7 +137,7 @@ class Explanation:
         else:
             cause = ("not the paths' total: it kept gradients from an earlier backward() (a leaf's grad adds up "
                      "over the passes), or the data changed since")
-        return [f"{x}.grad holds {fmt(held)}, {cause}; call {out}.zero_grad() (or model.zero_grad()) before "
+        return [f"{x}.grad holds {fmt(held)}, {cause}; {zero_grad_advice(out, [self.target])} before "
                 f"{out}.backward() to get {fmt(due)}"]
 
     __repr__ = __str__

@@ -139,6 +139,14 @@ def _inputs(node) -> str:
     return ', '.join(describe(child) for child in node._prev)
 
 
+def stacklevel_outside() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that points at the innermost caller outside this package."""
+    frame, level = sys._getframe(1), 1  # the function that will call warnings.warn is level 1
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _user_frame() -> str:
     """'file:line in function' of the innermost caller outside this package."""
     frame = sys._getframe(1)

@@ -11,6 +11,8 @@ nodes with ``node_names``, so a name in the text is a name in the picture.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from .ops import split_linear
 
 
@@ -20,26 +22,33 @@ def node_names(order: list) -> dict:
     A labelled node is called by its label; a computed one ``v1, v2, ...``; an unlabelled leaf ``x0, x1, ...``
     when a neuron reads it as an input, else ``c1, c2, ...`` (a constant: the tools show its value beside
     the name). A label that several neurons' parameters share (``w0``, ``b``) is given the neuron's name
-    (``L1.N0.w0``). Numbered names that a label already uses are skipped.
+    (``L1.N0.w0``). Numbered names that a label already uses are skipped, and a name that is still given
+    to several nodes (two Values both labelled ``a``) is told apart by a suffix: ``a``, ``a#2``.
     """
     inputs, owners = _neuron_roles(order)
-    labels = [node.label for node in order if node.label]
-    shared = {label for label in labels if labels.count(label) > 1} if len(labels) != len(set(labels)) else set()
-    taken = set(labels)
+    labels = Counter(node.label for node in order if node.label)
     counters = {'v': 0, 'c': 0, 'x': -1}
     names = {}
     for node in order:
         if node.label:
+            label = ' '.join(node.label.splitlines())  # one line, in tables and step text
             owner = owners.get(node)
-            names[node] = f'{owner}.{node.label}' if owner and node.label in shared else node.label
+            names[node] = f'{owner}.{label}' if owner and labels[node.label] > 1 else label
             continue
         prefix = 'v' if node._prev else ('x' if node in inputs else 'c')
         while True:
             counters[prefix] += 1
             name = f'{prefix}{counters[prefix]}'
-            if name not in taken:
+            if name not in labels:
                 break
         names[node] = name
+    uses = Counter(names.values())
+    seen: Counter = Counter()
+    for node, name in names.items():
+        if uses[name] > 1:
+            seen[name] += 1
+            if seen[name] > 1:
+                names[node] = f'{name}#{seen[name]}'
     return names
 
 
@@ -61,10 +70,15 @@ def _neuron_roles(order: list) -> tuple[set, dict]:
 def grouped(name: str) -> str:
     """``name`` in parentheses when it is an expression (``(x*w).grad``), as is otherwise.
 
-    >>> grouped('x*w'), grouped('L1.N0.w0'), grouped('2.5')
-    ('(x*w)', 'L1.N0.w0', '2.5')
+    >>> grouped('x*w'), grouped('L1.N0.w0'), grouped('a#2'), grouped('2.5')
+    ('(x*w)', 'L1.N0.w0', 'a#2', '2.5')
     """
-    return name if name.replace('.', '_').isidentifier() or is_number(name) else f'({name})'
+    return name if is_simple(name) or is_number(name) else f'({name})'
+
+
+def is_simple(name: str) -> bool:
+    """Whether ``name`` reads as one name: an identifier, maybe dotted (``L1.N0.w0``) or numbered (``a#2``)."""
+    return name.replace('.', '_').replace('#', '_').isidentifier()
 
 
 def is_number(text: str | None) -> bool:
@@ -84,7 +98,9 @@ def fmt(number: float) -> str:
     >>> fmt(2.0), fmt(1e-7)
     ('2.0000', '1.0000e-07')
     """
-    if number != 0 and (abs(number) >= 1e6 or abs(number) < 1e-4):
+    if number == 0:
+        return '0.0000'  # -0.0 too: the sign of a zero means nothing to a student
+    if abs(number) >= 1e6 or abs(number) < 1e-4:
         return f'{number:.4e}'
     return f'{number:.4f}'
 

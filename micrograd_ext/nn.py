@@ -17,7 +17,6 @@ import reprlib
 import secrets
 import stat
 import sys
-import weakref
 from collections.abc import Callable, Sequence
 
 from . import ops
@@ -34,8 +33,6 @@ MAX_FILE_BYTES = 64 * 2**20
 MAX_PARAMETERS = 1_000_000
 MAX_INT_DIGITS = 15  # sizes and integer weights (a float64 holds every integer up to 16 digits exactly)
 MAX_OPENINGS = 16  # '{' and '[' in a file: a model file opens at most 4, so nothing nests deep enough to trouble json
-# Which neuron made a graph's `linear` node: looked up by its bias parameter, so the forward pass pays nothing.
-NEURONS_BY_BIAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 class ModelFileError(ValueError):
@@ -178,7 +175,7 @@ class Neuron(Module):
         self.b = Parameter(0.0, label='b')
         self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
         self._activate = ACTIVATIONS[self.activation]
-        NEURONS_BY_BIAS[id(self.b)] = self
+        self.b._neuron = self  # which neuron made a graph's `linear` node, found from its bias (a graph keeps it alive)
 
     def __call__(self, x: Sequence) -> Value:
         if len(x) != len(self.w):
@@ -405,8 +402,8 @@ def neuron_of(node: Value) -> Neuron | None:
     if node._op != 'linear':
         return None
     bias = node._prev[-1]
-    neuron = NEURONS_BY_BIAS.get(id(bias))
-    return neuron if neuron is not None and neuron.b is bias else None
+    neuron = getattr(bias, '_neuron', None)
+    return neuron if isinstance(neuron, Neuron) and neuron.b is bias else None
 
 
 def read_model_file(path) -> dict:

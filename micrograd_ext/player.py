@@ -17,6 +17,7 @@ from .naming import derivative
 from .nn import write_atomically
 from .steps import BackwardSteps
 from .viz import Drawing, GraphTooLargeError, draw_dot, render_source
+from .viz.draw import HIGHLIGHT
 
 
 @dataclass
@@ -38,6 +39,9 @@ def backward_frames(root: Value, **draw_options) -> list[Frame]:
     """Frame 0 is the seed; then one frame per step with the current node and the edges it used in red,
     and the grads no step has reached yet shown as pending. Runs the steps, so afterwards every ``.grad``
     is what ``backward()`` gives."""
+    if draw_options.get('collapse'):
+        raise ValueError("the player steps through every node, and collapse='neuron' hides a neuron's nodes; "
+                         "use cluster=True to box each neuron instead")
     steps = BackwardSteps(root)
     pictures = len(steps) + 1
     if pictures * len(steps.order) > MAX_DRAWN_NODES:
@@ -70,7 +74,7 @@ def save_backward_html(root: Value, path: str, title: str | None = None, **draw_
     frames = backward_frames(root, **draw_options)
     title = title or f'Backpropagation through {root.label or "the graph"}'
     pictures = '\n'.join(f'<div class="frame" id="frame-{f.index}" hidden>{f.svg()}</div>' for f in frames)
-    page = PAGE.format(title=html.escape(title), last=len(frames) - 1, pictures=pictures,
+    page = PAGE.format(title=html.escape(title), last=len(frames) - 1, pictures=pictures, highlight=HIGHLIGHT,
                        texts=json.dumps([f.text for f in frames]).replace('</', '<\\/'))
     write_atomically(path, page.encode('utf-8'))
     return path
@@ -120,6 +124,8 @@ function show(k) {{
   document.getElementById('text').textContent = texts[current];
   document.getElementById('slider').value = current;
   document.getElementById('counter').textContent = 'frame ' + current + ' of ' + (texts.length - 1);
+  const node = document.querySelector('#frame-' + current + ' g.node [stroke="{highlight}"]');
+  if (node) node.scrollIntoView({{block: 'nearest', inline: 'nearest'}});  // the step's node, in a wide graph
 }}
 function play() {{
   if (timer) {{ clearInterval(timer); timer = null; document.getElementById('play').textContent = 'Play'; return; }}

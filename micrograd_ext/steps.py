@@ -16,9 +16,11 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .autograd import changed_since_forward
 from .engine import Value, run_closure, start_backward, topological_order
-from .naming import fmt, grouped, is_number, node_names
-from .ops import op_of
+from .modes import stacklevel_outside
+from .naming import derivative, fmt, grouped, is_number, is_simple, node_names
+from .ops import op_named, op_of
 
 
 @dataclass
@@ -62,9 +64,12 @@ class BackwardStep:
         op = self.op if self.node._local_grads is not None else f'{self.op}, ran its own _backward'
         return f'step {self.index}/{self.total}  {computed}  [{op}]  {added}'
 
+    __repr__ = __str__  # ``next(steps)`` in a REPL shows the step as a line, as print() does
+
 
 class GradientsAddUpWarning(UserWarning):
-    """The leaves of a graph already hold gradients when a step-through starts: its steps add to them."""
+    """A step-through starts where its numbers will not be the output's gradients: leaves already hold
+    gradients (the steps add to them), or data changed since the forward pass."""
 
 
 class BackwardSteps(Iterator[BackwardStep]):
@@ -81,7 +86,8 @@ class BackwardSteps(Iterator[BackwardStep]):
         self.schedule = [node for node in reversed(self.order) if node._prev]  # interior nodes, as backward() runs
         self.done: list[BackwardStep] = []
         self.started = False
-        self.warning = held_gradients(self.order, self.names, self.names[root])
+        notes = [held_gradients(self.order, self.names, self.names[root]), data_changed(self.order, self.names)]
+        self.warning = '\n'.join(note for note in notes if note) or None
 
     def __len__(self) -> int:
         return len(self.schedule)
@@ -91,7 +97,7 @@ class BackwardSteps(Iterator[BackwardStep]):
         if not self.started:
             self.started = True
             if self.warning:
-                warnings.warn(self.warning, GradientsAddUpWarning, stacklevel=3)
+                warnings.warn(self.warning, GradientsAddUpWarning, stacklevel=stacklevel_outside())
             start_backward(self.root)
 
     def __next__(self) -> BackwardStep:
@@ -125,12 +131,29 @@ def held_gradients(order: list[Value], names: dict[Value, str], root: str) -> st
     if not held:
         return None
     listed = ', '.join(f'{grouped(names[node])}.grad = {fmt(node.grad)}' for node in held[:3])
-    simple = root.replace('.', '_').isidentifier()
-    derivatives = f'd{root}/d(leaf)' if simple else "the output's derivatives"
+    derivatives = f'd{root}/d(leaf)' if is_simple(root) else "the output's derivatives"
     return (f"{len(held)} of the leaves already hold gradients ({listed}{', ...' if len(held) > 3 else ''}): "
             f"the steps add to them, as backward() does, so afterwards they are not {derivatives}; "
-            f"call {root + '.zero_grad()' if simple else 'zero_grad() on the output'} (or model.zero_grad()) "
+            f"{zero_grad_advice(root, [node for node in held if node.label or not names[node].startswith('c')])} "
             "first to start from 0")
+
+
+def zero_grad_advice(root: str, held: list[Value]) -> str:
+    """``call y.zero_grad()``, and ``model.zero_grad()`` as another way when the leaves that hold grads (constants
+    aside) are all parameters."""
+    call = f'call {root}.zero_grad()' if is_simple(root) else 'call zero_grad() on the output'
+    return call + (' (or model.zero_grad())' if all(node.is_parameter for node in held) else '')
+
+
+def data_changed(order: list[Value], names: dict[Value, str]) -> str | None:
+    """What to tell when data changed since the forward pass (None when nothing did)."""
+    changed = changed_since_forward(order)
+    if not changed:
+        return None
+    node = changed[0]
+    return (f"the data changed since this graph was built ({names[node]} = {expression(node, names)} no longer gives "
+            f"{fmt(node.data)}; an optimizer step?), or that node was made by hand to compute something else: the local "
+            "derivatives are those stored in the forward pass; run the forward pass again to see the current numbers")
 
 
 def backward_steps(root: Value) -> BackwardSteps:
@@ -141,15 +164,18 @@ def backward_steps(root: Value) -> BackwardSteps:
 def expression(node: Value, names: dict[Value, str]) -> str:
     """How ``node`` was computed from its children, in the graph's names: ``x*w``, ``tanh(n)``..."""
     args = [names[child] for child in node._prev]
-    op = op_of(node)
-    return op.written(*args) if op is not None else f"{node._op}({', '.join(args)})"
+    op = op_named(node._op) if node._local_grads is not None else None
+    try:
+        return op.written(*args) if op is not None else f"{node._op}({', '.join(args)})"
+    except TypeError:  # made by hand under a table name, with another number of children
+        return f"{node._op}({', '.join(args)})"
 
 
 def local_formulas(node: Value, names: dict[Value, str]) -> list[str]:
     """Each local derivative d node / d child as a formula in the graph's names (numbers for constants)."""
     args = [names[child] for child in node._prev]
     op = op_of(node)
-    return list(op.formulas(names[node], *args)) if op is not None else [f'd{names[node]}/d{arg}' for arg in args]
+    return list(op.formulas(names[node], *args)) if op is not None else [derivative(names[node], a) for a in args]
 
 
 def local_edges(node: Value, names: dict[Value, str]) -> list[tuple[Value, str | None, float]]:

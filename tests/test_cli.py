@@ -155,3 +155,12 @@ def test_explain_prints_no_grad_column_before_the_backward_pass():
     table = done.stdout.split('backward, one chain-rule step')[0]
     assert table.splitlines()[1].split() == ['node', 'op', 'inputs', 'data'] and 'grad' not in table
     assert 'c1' in table and 'c1.grad += 1 * 1.0000' in done.stdout
+
+
+def test_graph_without_backward_draws_no_grads(tmp_path):
+    out = tmp_path / 'g.svg'
+    done = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'graph', 'x*w + 3', '--set', 'x=2', 'w=-1',
+                           '-o', str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert 'data 2.0000' in text and 'grad' not in text

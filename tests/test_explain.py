@@ -83,7 +83,7 @@ def test_explain_says_when_grad_holds_more_than_the_paths_give_and_how_to_fix_it
     y.backward()  # twice without zero_grad(): x.grad is 8 where the paths give 4
     text = str(y.explain(x))
     assert ('x.grad holds 8.0000, 2 times the paths\' total: backward() ran 2 times' in text
-            and 'call y.zero_grad() (or model.zero_grad()) before y.backward() to get 4.0000' in text)
+            and 'call y.zero_grad() before y.backward() to get 4.0000' in text)
     y.zero_grad()
     y.backward()
     assert '.grad holds' not in str(y.explain(x))
@@ -101,3 +101,21 @@ def test_explain_with_too_many_paths_still_compares_the_grad():
     y.backward()
     text = str(y.explain(x))
     assert 'too many paths to list' in text and 'x.grad holds' in text and '2 times' in text
+
+
+def test_explain_of_the_output_itself_and_with_the_arguments_swapped():
+    x = Value(2.0, label='x')
+    y = x * 3
+    y.label = 'y'
+    y.backward()
+    assert str(y.explain(y)) == 'y is the output itself: dy/dy = 1'
+    text = str(x.explain(y))
+    assert "x does not depend on y" in text and 'ask y.explain(x)' in text
+
+
+def test_a_derivative_without_a_formula_is_written_once():
+    x = Value(2.0, label='x')
+    y = Value(5.0, (x,), 'my_op', (4.0,))  # made by hand: the node's own number, no formula
+    y.label = 'y'
+    text = str(y.explain(x))
+    assert 'dy/dx = 4.0000' in text and 'dy/dx = dy/dx' not in text

@@ -87,3 +87,30 @@ def test_explain_tells_apart_the_two_operands_of_x_times_x():
     assert 'path 1: x -(operand 1)-> y' in text and 'path 2: x -(operand 2)-> y' in text
     z = x * 2 + x
     assert 'operand' not in str(z.explain(x))  # one use per op: plain arrows
+
+
+def test_two_nodes_are_never_given_one_name():
+    a, b = Value(2.0, label='a'), Value(3.0, label='a')
+    (step,) = list((a * b).backward_steps())
+    assert str(step).startswith('step 1/1  v1 = a*a#2') and 'a#2.grad +=' in str(step)
+    first, second = MLP(2, [2, 1], seed=0), MLP(2, [2, 1], seed=1)
+    out = first([1.0, 2.0]) + second([1.0, 2.0])
+    names = list(node_names(topological_order(out)).values())
+    assert len(names) == len(set(names)) and 'L1.N0.w0' in names and 'L1.N0.w0#2' in names
+
+
+def test_a_model_used_in_one_line_keeps_its_neurons_named():
+    out = MLP(2, [2, 1], seed=0)([1.0, 2.0])  # the model object itself is gone after this line
+    import gc
+    gc.collect()
+    assert 'L1.N0.w0' in names_of(out)
+    assert draw_dot(out, cluster=True).source.count('subgraph cluster_') == 3 + 1  # three neurons and the legend
+
+
+def test_many_nodes_with_one_label_are_numbered_apart():
+    x = Value(1.0, label='s')
+    for _ in range(2000):
+        x = x + 1
+        x.label = 's'
+    names = names_of(x)
+    assert names[:3] == ['s', 'c1', 's#2'] and len(set(names)) == len(names)

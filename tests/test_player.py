@@ -97,3 +97,24 @@ def test_a_player_too_large_to_draw_is_refused_before_drawing():
     y = build_graph('+'.join(['x'] * 200), {'x': 1.0})
     with pytest.raises(GraphTooLargeError, match='the player would draw 200 pictures'):
         backward_frames(y)
+
+
+def test_the_player_refuses_collapse_and_scrolls_to_the_steps_node(tmp_path):
+    from micrograd_ext.nn import MLP
+    model = MLP(2, [4, 4, 1], seed=0)
+    with pytest.raises(ValueError, match="collapse='neuron' hides a neuron's nodes; use cluster=True"):
+        backward_frames(model([1.0, -2.0]), collapse='neuron')
+    chromium_or_skip()
+    path = save_backward_html(model([1.0, -2.0]), str(tmp_path / 'model.html'), cluster=True)
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.getElementById('text').textContent")
+        for _ in range(3):
+            browser.evaluate("document.getElementById('next').click()")
+            visible = browser.evaluate('''(() => {
+                const box = document.querySelector('.graph').getBoundingClientRect();
+                const node = document.querySelector('.frame:not([hidden]) g.node [stroke="#e03131"]').getBoundingClientRect();
+                return node.left >= box.left - 1 && node.right <= box.right + 1; })()''')
+            assert visible  # the node being stepped is in view, however wide the graph
+    finally:
+        browser.close()

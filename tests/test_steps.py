@@ -139,3 +139,47 @@ def test_a_warning_before_the_first_step_when_leaves_already_hold_gradients():
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         assert [s.index for s in y.backward_steps()] == [1]
+
+
+def test_a_step_through_after_the_data_changed_says_so_and_stays_readable():
+    import warnings
+
+    from micrograd_ext.steps import GradientsAddUpWarning
+    x, w = Value(2.0, label='x'), Value(-3.0, label='w')
+    y = x * w
+    y.label = 'y'
+    w.data -= 0.1  # an optimizer step on a graph that was not rebuilt
+    with pytest.warns(GradientsAddUpWarning, match=r'the data changed since this graph was built \(y = x\*w no longer'
+                                                   r' gives -6\.0000'):
+        (step,) = list(y.backward_steps())
+    assert str(step).startswith('step 1/1  y = x*w  [*]')
+    assert 'the data changed since this graph was built' in str(y.explain(x))
+    y2 = x * w
+    y2.zero_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        list(y2.backward_steps())  # a rebuilt graph: nothing to say
+
+
+def test_the_advice_names_model_zero_grad_only_when_parameters_hold_the_grads():
+    from micrograd_ext.nn import Parameter
+    from micrograd_ext.steps import GradientsAddUpWarning
+    w, x = Parameter(2.0, label='w'), Value(3.0, label='x')
+    y = w * 2
+    y.label = 'y'
+    y.backward()
+    with pytest.warns(GradientsAddUpWarning, match=r'call y\.zero_grad\(\) \(or model\.zero_grad\(\)\) first'):
+        next(y.backward_steps())
+    z = x * 2
+    z.label = 'z'
+    z.backward()
+    with pytest.warns(GradientsAddUpWarning) as caught:
+        next(z.backward_steps())
+    assert 'call z.zero_grad() first' in str(caught[0].message) and 'model' not in str(caught[0].message)
+    assert caught[0].filename == __file__  # the warning points at the user's line, not into the package
+
+
+def test_a_step_shows_itself_as_its_line():
+    x = Value(2.0, label='x')
+    step = next((x * 3).backward_steps())
+    assert repr(step) == str(step) and repr(step).startswith('step 1/1')

@@ -55,3 +55,7 @@ def test_table_in_jupyter_is_an_escaped_html_table():
                                           (2.5e8, '2.5000e+08'), (0.0, '0.0000')])
 def test_number_formatting(number, text):
     assert fmt(number) == text
+
+
+def test_a_negative_zero_is_written_as_zero():
+    assert fmt(-0.0) == '0.0000' and fmt(-1e-9) == '-1.0000e-09'

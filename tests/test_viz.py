@@ -242,9 +242,11 @@ def test_a_models_picture_fits_a_slide_with_weights_in_order_and_neurons_named(b
                       'L3.N0 LinearNeuron(4)']
     tables = re.findall(r'params\d+ \[label="(.*?)" ', drawing.source)
     assert len(tables) == 9
-    for table in tables:
-        names = re.findall(r'\{ (\w+) \|', table)
-        assert names[0] == 'param' and names[1:] == [f'w{i}' for i in range(len(names) - 2)] + ['b']
+    for table in tables:  # rows named as the step-through names them: L1.N0.w0, L1.N0.w1, L1.N0.b
+        header, *rows = re.findall(r'\{ ([\w.]+) \|', table)
+        neuron = rows[0].rsplit('.', 1)[0]
+        assert header == 'param' and re.fullmatch(r'L\d\.N\d', neuron)
+        assert rows == [f'{neuron}.w{i}' for i in range(len(rows) - 1)] + [f'{neuron}.b']
     text = ' '.join(t.text or '' for t in root.iter(f'{SVG}text'))
     assert 'x0' in text and 'x1' in text  # the unlabelled inputs are named
     assert edges_through_other_neurons(drawing.source, svg) == []
@@ -323,3 +325,24 @@ def test_system_dot_and_the_embedded_renderer_draw_the_same_boxes_edges_and_text
         assert texts[0] == texts[1]
         sizes = [float(svg.get('width').removesuffix('pt')) for svg in (system, embedded)]
         assert abs(sizes[0] - sizes[1]) <= 0.15 * sizes[0]  # layouts differ a little: versions and font metrics
+
+
+def test_a_models_tables_keep_their_rows_top_to_bottom_too(backend):
+    model = MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])
+    out.backward()
+    svg = ET.fromstring(render(draw_dot(out, cluster=True, rankdir='TB'), 'svg', backend))
+    texts = {t.text: float(t.get('y')) for t in svg.iter(f'{SVG}text')}
+    w = model.layers[0].neurons[0].w[0]
+    assert texts['L1.N0.w0'] == texts[f'{w.data:.4f}']  # a parameter's name and its data on one row
+
+
+def test_options_that_contradict_each_other_are_refused_and_the_legend_says_what_boxes_hold():
+    model = MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])
+    with pytest.raises(ValueError, match='expand_linear=True draws the products'):
+        draw_dot(out, expand_linear=True, collapse='neuron')
+    assert 'box: name \\| data' in draw_dot(out, cluster=True, show_grad=False).source.replace('|', '\\|') \
+        or 'box: name | data"' in draw_dot(out, cluster=True, show_grad=False).source
+    assert 'grad' not in re.search(r'legend_fields \[label="([^"]*)"', draw_dot(out, cluster=True,
+                                                                               show_grad=False).source).group(1)

@@ -168,6 +168,9 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     if cluster and collapse:
         raise ValueError("cluster=True boxes the nodes of each neuron and collapse='neuron' draws each neuron as one "
                          "box: choose one of them")
+    if expand_linear and collapse:
+        raise ValueError("expand_linear=True draws the products inside each neuron, which collapse='neuron' hides: "
+                         "choose one of them")
     nodes, _ = trace(root)
     names = node_names(nodes)
     groups = neuron_groups(nodes)
@@ -239,11 +242,11 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         header = ['param'] + ['data'] * show_data + ['grad'] * show_grad
         rows = [' | '.join(header)]
         for p in parameters:
-            cells = fields(p, p.label or names[p])
+            cells = fields(p, names[p])
             cells[-1] = f'<{table_of[p][1]}> {cells[-1]}'
             rows.append(' | '.join(cells))
-        label = ' | '.join(f'{{ {row} }}' for row in rows) if rankdir in ('LR', 'RL') else \
-            '{ ' + ' | '.join(rows) + ' }'
+        rows = [f'{{ {row} }}' for row in rows]  # each row's cells side by side; the rows one under another
+        label = ' | '.join(rows) if rankdir in ('LR', 'RL') else '{ ' + ' | '.join(rows) + ' }'
         graph.node(f'params{k}', label=label, shape='record', style='filled', fillcolor=ROLE_COLORS['parameter'],
                    **_emphasis(any(p in highlighted for p in parameters), False))
 
@@ -288,11 +291,11 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         if node._prev:
             dot.edge(f'{node_id(node)}_op', node_id(node), **spine)
     if legend:
-        present = {role[node] for node in drawn} | ({'parameter'} if table_of else set())
+        present = {role[node] for node in drawn} | ({'parameter'} if table_of else set()) | ({'value'} if expanded else set())
         if any(node._prev for node in nodes if node not in hidden):
             present.add('operation')
         _add_legend(dot, [name for name in ROLE_COLORS if name in present], bool(stale and show_grad), bool(copied),
-                    bool(highlighted or red_edges), bool(table_of))
+                    bool(highlighted or red_edges), ['name'] + ['data'] * show_data + ['grad'] * show_grad if table_of else [])
     return dot
 
 
@@ -305,7 +308,7 @@ def _add_products(dot: graphviz.Digraph, node: Value, node_id, names: dict, red_
         product = f'{node_id(node)}_x{i}'
         fields = [record_escape(f'{names[w]}*{names[x]}')] + ([f'data {fmt(w.data * x.data)}'] if show_data else [])
         dot.node(product, label=_record(fields + ([grad] if show_grad else []), rankdir), shape='record',
-                 style='filled', fillcolor=ROLE_COLORS['value'])
+                 style='filled', fillcolor=ROLE_COLORS['value'], **_emphasis(False, node in stale and show_grad))
         dot.node(f'{product}_op', label='*', shape='ellipse', style='filled', fillcolor=ROLE_COLORS['operation'],
                  fontsize='10', height='0.3')
         for child in (w, x):
@@ -350,7 +353,7 @@ def _emphasis(highlighted: bool, stale: bool) -> dict[str, str]:
 
 
 def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_copies: bool,
-                any_highlight: bool, compact: bool) -> None:
+                any_highlight: bool, compact: list[str]) -> None:
     """The roles drawn (only those), and what dashed boxes, grey text and red mean when the picture has them."""
     with dot.subgraph(name='cluster_legend') as legend:
         legend.attr(label='legend', fontsize='10', style='rounded', color='#ced4da')
@@ -358,7 +361,7 @@ def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_
             legend.node(f'legend_{name}', label=name, shape='ellipse' if name == 'operation' else 'box',
                         style='filled', fillcolor=ROLE_COLORS[name], fontsize='10', height='0.2')
         if compact:
-            legend.node('legend_fields', label='box: name | data | grad', shape='box', fontsize='10', height='0.2')
+            legend.node('legend_fields', label=f"box: {' | '.join(compact)}", shape='box', fontsize='10', height='0.2')
         if any_copies:
             legend.node('legend_copy', label='dashed: a leaf drawn again beside each use', shape='box',
                         style='dashed', fontsize='10', height='0.2')
@@ -366,7 +369,8 @@ def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_
             legend.node('legend_stale', label='grey text, grad (stale): not the current gradient; run backward() '
                         'on this output (after zero_grad())', shape='plaintext', fontcolor=STALE, fontsize='10')
         if any_highlight:
-            legend.node('legend_highlight', label='red: the step\'s node and the edges its gradient flows along', shape='box', color=HIGHLIGHT, penwidth='2', fontsize='10', height='0.2')
+            legend.node('legend_highlight', label="red: the step's node and edges", shape='box', color=HIGHLIGHT,
+                        penwidth='2', fontsize='10', height='0.2')
 
 
 def _too_large_message(nodes: int, edges: int, limit_name: str, limit: int, count: int,
