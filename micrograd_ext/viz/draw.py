@@ -218,11 +218,13 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         name = f'n{order[hidden.get(node, node)]}'
         return f'{name}_for{order[user]}' if node in copied else name
 
-    def fields(node: Value, name: str) -> list[str]:
-        """name | data | grad; a model's picture leaves out the words 'data' and 'grad' (the legend says them)."""
+    def fields(node: Value, name: str, data: float | None = None) -> list[str]:
+        """name | data | grad (``data`` if given, else the node's); a model's picture leaves out the words
+        'data' and 'grad' (the legend says them)."""
         shown_fields = [record_escape(name)]
         if show_data:
-            shown_fields.append(fmt(node.data) if table_of else f'data {fmt(node.data)}')
+            data = node.data if data is None else data
+            shown_fields.append(fmt(data) if table_of else f'data {fmt(data)}')
         if show_grad:
             grad = _grad_field(node, node in pending, node in stale)
             shown_fields.append(grad[len('grad '):] if table_of else grad)
@@ -280,44 +282,46 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         if node in hidden:
             continue
         if node in expanded:
-            _add_products(dot, node, node_id, names, red_edges, pending, stale, show_data, show_grad, rankdir)
+            _add_products(dot, node, node_id, names, fields, red_edges, node in stale and show_grad, rankdir)
         for child in () if node in expanded else node._prev:
-            red = (id(child), id(node)) in red_edges
             # a neuron's inputs come from two ranks back, so its table has a rank of its own inside its box
             # and the boxes of one layer do not reach into the previous layer's
             reach = {'minlen': '2'} if node._op == 'linear' and table_of and child not in table_of else {}
             dot.edge(node_id(child, node), f'{node_id(node)}_op', **({} if child in copied else spine), **reach,
-                     **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
+                     **_red((id(child), id(node)) in red_edges))
         if node._prev:
             dot.edge(f'{node_id(node)}_op', node_id(node), **spine)
     if legend:
         present = {role[node] for node in drawn} | ({'parameter'} if table_of else set()) | ({'value'} if expanded else set())
         if any(node._prev for node in nodes if node not in hidden):
             present.add('operation')
+        compact = ['name'] + ['data'] * show_data + ['grad'] * show_grad if table_of else []
         _add_legend(dot, [name for name in ROLE_COLORS if name in present], bool(stale and show_grad), bool(copied),
-                    bool(highlighted or red_edges), ['name'] + ['data'] * show_data + ['grad'] * show_grad if table_of else [])
+                    bool(highlighted or red_edges), compact)
     return dot
 
 
-def _add_products(dot: graphviz.Digraph, node: Value, node_id, names: dict, red_edges: set, pending: Collection,
-                  stale: set, show_data: bool, show_grad: bool, rankdir: str) -> None:
-    """Draw a ``linear`` node's products ``wi*xi`` as micrograd would, each a '*' feeding the node's '+'."""
+def _add_products(dot: graphviz.Digraph, node: Value, node_id, names: dict, fields, red_edges: set, stale: bool,
+                  rankdir: str) -> None:
+    """Draw a ``linear`` node's products ``wi*xi`` as micrograd would, each a '*' feeding the node's '+'; each
+    product box shows its data and the node's grad (d sum / d product = 1)."""
     weights, inputs, bias = split_linear(node._prev)
-    grad = 'grad pending' if node in pending else f"grad {fmt(node.grad)}{' (stale)' if node in stale else ''}"
     for i, (w, x) in enumerate(zip(weights, inputs)):
         product = f'{node_id(node)}_x{i}'
-        fields = [record_escape(f'{names[w]}*{names[x]}')] + ([f'data {fmt(w.data * x.data)}'] if show_data else [])
-        dot.node(product, label=_record(fields + ([grad] if show_grad else []), rankdir), shape='record',
-                 style='filled', fillcolor=ROLE_COLORS['value'], **_emphasis(False, node in stale and show_grad))
+        dot.node(product, label=_record(fields(node, f'{names[w]}*{names[x]}', w.data * x.data), rankdir),
+                 shape='record', style='filled', fillcolor=ROLE_COLORS['value'], **_emphasis(False, stale))
         dot.node(f'{product}_op', label='*', shape='ellipse', style='filled', fillcolor=ROLE_COLORS['operation'],
                  fontsize='10', height='0.3')
         for child in (w, x):
-            red = (id(child), id(node)) in red_edges
-            dot.edge(node_id(child, node), f'{product}_op', **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
+            dot.edge(node_id(child, node), f'{product}_op', **_red((id(child), id(node)) in red_edges))
         dot.edge(f'{product}_op', product)
         dot.edge(product, f'{node_id(node)}_op')
-    red = (id(bias), id(node)) in red_edges
-    dot.edge(node_id(bias, node), f'{node_id(node)}_op', **({'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}))
+    dot.edge(node_id(bias, node), f'{node_id(node)}_op', **_red((id(bias), id(node)) in red_edges))
+
+
+def _red(red: bool) -> dict[str, str]:
+    """An edge's attributes when it is highlighted."""
+    return {'color': HIGHLIGHT, 'penwidth': '2.5'} if red else {}
 
 
 def _depths(nodes: list[Value]) -> dict[Value, int]:
