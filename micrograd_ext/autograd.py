@@ -13,9 +13,8 @@ recorded: ``local_derivatives(node)`` evaluates the same formulas of the op tabl
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import math
+from collections.abc import Iterable
 
 from .engine import ClosureError, Value, run_closure, topological_order
 from .modes import is_grad_enabled

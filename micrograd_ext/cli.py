@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Collection, Sequence
+from functools import partial
 from itertools import pairwise
 
 from .ops import ACTIVATIONS, FUNCTIONS
@@ -308,7 +309,8 @@ def add_graph_parser(commands) -> None:
     graph = add_expression_command(commands, 'graph', 'draw the computation graph of an expression',
                                    'Draw an expression\'s computation graph, e.g. '
                                    'micrograd-ext graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward', run_graph)
-    graph.add_argument('--backward', action='store_true', help='run the backward pass first and draw the grads (without it they are left out)')
+    graph.add_argument('--backward', action='store_true',
+                       help='run the backward pass first and draw the grads (without it they are left out)')
     graph.add_argument('-o', '--output', type=output_file(drawing_formats), default='graph.svg',
                        help='output file; .svg, or .png and .pdf with the system Graphviz')
     graph.add_argument('--rankdir', choices=('LR', 'TB'), default='LR', help='left to right or top to bottom')
@@ -379,7 +381,7 @@ def run_graph(args, parser) -> int:
     root, _ = build_expression(args, parser)
     if args.backward:
         root.backward()
-    picture = lambda: draw_dot(root, rankdir=args.rankdir, legend=not args.no_legend, show_grad=args.backward)  # noqa: E731
+    picture = partial(draw_dot, root, rankdir=args.rankdir, legend=not args.no_legend, show_grad=args.backward)
     path = drawn(lambda: render(picture(), args.output, args.backend), 'draw a shorter expression')
     used = 'system dot' if args.backend != 'embedded' and system_dot() else 'embedded Graphviz'
     print(f"{args.expression} = {root.data:.6g}")

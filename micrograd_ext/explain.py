@@ -185,7 +185,7 @@ def list_paths(output: Value, target: Value, count: dict[Value, int], names: dic
                 steps.append(PathStep(names[parent], names[child], formula, local, operand))
             paths.append(Path([names[target]] + [step.parent for step in steps], steps))
             continue
-        node_edges = local_edges(node, names)
+        node_edges = local_edges(node, names)  # one per operand (one per distinct child for a closure op)
         repeated = len(node_edges) != len({id(child) for child, _, _ in node_edges})
         for position, (child, formula, local) in reversed(list(enumerate(node_edges, 1))):
             if count[child]:

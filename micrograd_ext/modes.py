@@ -139,19 +139,22 @@ def _inputs(node) -> str:
     return ', '.join(describe(child) for child in node._prev)
 
 
+def _outside(frame):
+    """The first frame from ``frame`` outwards whose code is not this package's, and how many frames out it is."""
+    steps = 0
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+        frame, steps = frame.f_back, steps + 1
+    return frame, steps
+
+
 def stacklevel_outside() -> int:
     """The ``stacklevel`` for ``warnings.warn`` that points at the innermost caller outside this package."""
-    frame, level = sys._getframe(1), 1  # the function that will call warnings.warn is level 1
-    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    return level
+    return 1 + _outside(sys._getframe(1))[1]  # level 1 is the function that calls warnings.warn
 
 
 def _user_frame() -> str:
     """'file:line in function' of the innermost caller outside this package."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
-        frame = frame.f_back
+    frame, _ = _outside(sys._getframe(1))
     if frame is None:
         return 'an unknown place'
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"

@@ -23,7 +23,8 @@ def node_names(order: list) -> dict:
     when a neuron reads it as an input, else ``c1, c2, ...`` (a constant: the tools show its value beside
     the name). A label that several neurons' parameters share (``w0``, ``b``) is given the neuron's name
     (``L1.N0.w0``). Numbered names that a label already uses are skipped, and a name that is still given
-    to several nodes (two Values both labelled ``a``) is told apart by a suffix: ``a``, ``a#2``.
+    to several nodes (two Values both labelled ``a``) is told apart by a suffix: ``a``, ``a#2``. A label
+    that reads as a number is quoted (``'3'``), so that formulas never show it as a constant.
     """
     inputs, owners = _neuron_roles(order)
     labels = Counter(node.label for node in order if node.label)
@@ -32,6 +33,7 @@ def node_names(order: list) -> dict:
     for node in order:
         if node.label:
             label = ' '.join(node.label.splitlines())  # one line, in tables and step text
+            label = f"'{label}'" if is_number(label) else label  # a label '3' is not the constant 3 in a formula
             owner = owners.get(node)
             names[node] = f'{owner}.{label}' if owner and labels[node.label] > 1 else label
             continue

@@ -114,3 +114,10 @@ def test_many_nodes_with_one_label_are_numbered_apart():
         x.label = 's'
     names = names_of(x)
     assert names[:3] == ['s', 'c1', 's#2'] and len(set(names)) == len(names)
+
+
+def test_a_label_that_reads_as_a_number_is_quoted_not_taken_for_a_constant():
+    w = Value(13.0, label='-3')
+    y = w * Value(2.0, label='x')
+    (step,) = list(y.backward_steps())
+    assert "x.grad += ('-3' = 13.0000) * 1.0000 = 13.0000" in str(step)
