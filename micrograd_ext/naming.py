@@ -21,13 +21,14 @@ def node_names(order: list) -> dict:
 
     A labelled node is called by its label; a computed one ``v1, v2, ...``; an unlabelled leaf ``x0, x1, ...``
     when a neuron reads it as an input, else ``c1, c2, ...`` (a constant: the tools show its value beside
-    the name). A label that several neurons' parameters share (``w0``, ``b``) is given the neuron's name
-    (``L1.N0.w0``). Numbered names that a label already uses are skipped, and a name that is still given
+    the name). When the graph holds several neurons of a model, their parameters are given the neuron's
+    name (``L1.N0.w0``). Numbered names that a label already uses are skipped, and a name that is still given
     to several nodes (two Values both labelled ``a``) is told apart by a suffix: ``a``, ``a#2``. A label
     that reads as a number is quoted (``'3'``), so that formulas never show it as a constant.
     """
     inputs, owners = _neuron_roles(order)
     labels = Counter(node.label for node in order if node.label)
+    several_neurons = len(set(owners.values())) > 1
     counters = {'v': 0, 'c': 0, 'x': -1}
     names = {}
     for node in order:
@@ -35,7 +36,7 @@ def node_names(order: list) -> dict:
             label = ' '.join(node.label.splitlines())  # one line, in tables and step text
             label = f"'{label}'" if is_number(label) else label  # a label '3' is not the constant 3 in a formula
             owner = owners.get(node)
-            names[node] = f'{owner}.{label}' if owner and labels[node.label] > 1 else label
+            names[node] = f'{owner}.{label}' if owner and several_neurons else label
             continue
         prefix = 'v' if node._prev else ('x' if node in inputs else 'c')
         while True:
@@ -44,13 +45,16 @@ def node_names(order: list) -> dict:
             if name not in labels:
                 break
         names[node] = name
-    uses = Counter(names.values())
-    seen: Counter = Counter()
-    for node, name in names.items():
-        if uses[name] > 1:
-            seen[name] += 1
-            if seen[name] > 1:
-                names[node] = f'{name}#{seen[name]}'
+    uses, taken = Counter(names.values()), set(names.values())
+    suffix: Counter = Counter()
+    for node, name in list(names.items()):
+        if uses[name] > 1 and name in suffix:  # the first node keeps the name, the others get a free a#2, a#3, ...
+            while f'{name}#{suffix[name]}' in taken:
+                suffix[name] += 1
+            names[node] = f'{name}#{suffix[name]}'
+            taken.add(names[node])
+        elif uses[name] > 1:
+            suffix[name] = 2
     return names
 
 

@@ -69,8 +69,9 @@ def save_backward_html(root: Value, path: str, title: str | None = None, **draw_
     """Write a single HTML file (no network, no external scripts) that plays the backward pass of ``root``
     with Prev / Next / Play buttons, a slider and each step's text beside the graph. Returns ``path``.
 
-    Pictures fit the page's width but are never shrunk below 80% (labels stay 10 px or larger): a wider
-    graph scrolls, and the zoom buttons (-, fit, +) make it larger or smaller."""
+    Pictures fit the page's width but are never shrunk below 75% (labels stay 10 px or larger): a wider
+    graph scrolls to show each step's node and the edges it sends gradient along, and the zoom buttons
+    (-, fit, +) make it larger or smaller."""
     frames = backward_frames(root, **draw_options)
     title = title or f'Backpropagation through {root.label or "the graph"}'
     pictures = '\n'.join(f'<div class="frame" id="frame-{f.index}" hidden>{f.svg()}</div>' for f in frames)
@@ -83,7 +84,7 @@ def save_backward_html(root: Value, path: str, title: str | None = None, **draw_
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
- body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
+ body {{ font-family: Helvetica, Arial, sans-serif; margin: 1em .6em; }}
  .controls {{ display: flex; gap: .6em; align-items: center; margin-bottom: 1em; }}
  .graph {{ overflow: auto; max-height: 75vh; border: 1px solid #e9ecef; }}
  #text {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 15px;
@@ -105,7 +106,8 @@ PAGE = """<!DOCTYPE html>
 </div>
 <script>
 const texts = {texts};
-const MIN_FIT = 0.8;  // fitting never shrinks a picture below 80%: Graphviz's 10-11 pt labels stay at 10 px or more
+const MIN_FIT = 0.75;  // fitting never shrinks a picture below 75%: Graphviz's 10-11 pt labels stay at 10 px or more
+const CHILD_LABEL = 120;  // px left of a red edge's start: the child's name, at the left of its box
 let current = 0, timer = null, zoom = null;  // zoom null: fit the width, down to MIN_FIT (then scroll to pan)
 function layout() {{
   const width = document.querySelector('.graph').clientWidth - 2;
@@ -124,8 +126,18 @@ function show(k) {{
   document.getElementById('text').textContent = texts[current];
   document.getElementById('slider').value = current;
   document.getElementById('counter').textContent = 'frame ' + current + ' of ' + (texts.length - 1);
-  const node = document.querySelector('#frame-' + current + ' g.node [stroke="{highlight}"]');
-  if (node) node.scrollIntoView({{block: 'nearest', inline: 'nearest'}});  // the step's node, in a wide graph
+  reveal();
+}}
+function reveal() {{  // scroll a wide picture to the step's node and the edges its gradient flows along
+  const pane = document.querySelector('.graph'), view = pane.getBoundingClientRect();
+  const marked = [...document.querySelectorAll('#frame-' + current + ' [stroke="{highlight}"]')]
+    .map(e => e.getBoundingClientRect());
+  if (!marked.length) return;
+  const left = Math.min(...marked.map(r => r.left)) - CHILD_LABEL, right = Math.max(...marked.map(r => r.right));
+  const top = Math.min(...marked.map(r => r.top)), bottom = Math.max(...marked.map(r => r.bottom));
+  const fit = (low, high, start, size) => high - low <= size ? (low + high - size) / 2 - start : high - start - size;
+  pane.scrollLeft += fit(left, right, view.left, pane.clientWidth);
+  pane.scrollTop += fit(top, bottom, view.top, pane.clientHeight);
 }}
 function play() {{
   if (timer) {{ clearInterval(timer); timer = null; document.getElementById('play').textContent = 'Play'; return; }}

@@ -1,7 +1,8 @@
 """A table of every node in a graph (name, op, inputs, data, grad) for terminals and notebooks.
 
 Nodes are named as ``backward_steps()`` and the drawings name them; a grad that is not the current
-d root / d node is marked ``(stale)``, as the drawings mark it.
+d root / d node is marked ``(stale)``, and data that no longer follows from the children's (changed
+after the forward pass) ``(out of date)``, as the drawings mark them.
 
 >>> from micrograd_ext import Value
 >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
@@ -24,9 +25,10 @@ from __future__ import annotations
 import html
 from collections.abc import Collection
 
-from .autograd import stale_grads
+from .autograd import changed_since_forward, stale_grads
 from .engine import Value, topological_order
 from .naming import fmt, node_names
+from .steps import data_changed
 
 
 class GraphTable:
@@ -37,17 +39,21 @@ class GraphTable:
         names = node_names(order)
         self.header = ('node', 'op', 'inputs', 'data', 'grad')[:5 if show_grad else 4]
         stale = stale_grads(root, [n for n in order if n not in pending]) if show_grad else set()
+        changed = set(changed_since_forward(order))
 
         def grad(node: Value) -> str:
             return 'pending' if node in pending else fmt(node.grad) + (' (stale)' if node in stale else '')
 
-        self.rows = [(names[n], n._op, ', '.join(names[c] for c in n._prev), fmt(n.data), grad(n))[:len(self.header)]
-                     for n in order]
+        self.rows = [(names[n], n._op, ', '.join(names[c] for c in n._prev),
+                      fmt(n.data) + (' (out of date)' if n in changed else ''), grad(n))[:len(self.header)] for n in order]
         self.stale = len(stale)
+        self.changed = data_changed(order, names)
 
     def __str__(self) -> str:
         widths = [max(len(row[i]) for row in [self.header, *self.rows]) for i in range(len(self.header))]
         lines = ['  '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [self.header, *self.rows]]
+        if self.changed:
+            lines.append(f'({self.changed})')
         if self.stale:
             lines.append(f'({self.stale} stale grads: not the current derivatives of this output; run backward() '
                          'on it, after zero_grad() if its leaves hold grads from an earlier pass)')

@@ -183,7 +183,7 @@ assert all(v[name].grad == by_hand[name] for name in v)
     md("""
 ## Why does a node get its gradient? Paths.
 
-A node used twice collects a contribution from each use. `explain` lists every path and multiplies
+A node used more than once collects a contribution from each use. `explain` lists every path and multiplies
 the local derivatives along it:
 """),
     code("""
@@ -211,10 +211,16 @@ order. A neuron's `w·x + b` is one `linear` node, as the engine computes it; `e
 draws the products and their sum, as micrograd's lecture does.
 """),
     code("""
-from micrograd_ext.nn import MLP
+from micrograd_ext.nn import MLP, Neuron
 model = MLP(2, [3, 1], seed=0)
 out = model([1.0, -2.0]); out.backward()
 SVG(render(draw_dot(out, cluster=True), 'svg'))
+"""),
+    md("One neuron drawn as micrograd's lecture draws it, each product and then their sum:"),
+    code("""
+neuron = Neuron(2, seed=1)
+out = neuron([1.0, -2.0]); out.backward()
+SVG(render(draw_dot(out, expand_linear=True), 'svg'))
 """),
     md("""
 ## The step-through player

@@ -121,3 +121,15 @@ def test_a_label_that_reads_as_a_number_is_quoted_not_taken_for_a_constant():
     y = w * Value(2.0, label='x')
     (step,) = list(y.backward_steps())
     assert "x.grad += ('-3' = 13.0000) * 1.0000 = 13.0000" in str(step)
+
+
+def test_suffixes_never_collide_with_a_label():
+    taken, first, second = Value(1.0, label='a#2'), Value(2.0, label='a'), Value(3.0, label='a')
+    names = list(node_names(topological_order(taken * first + second)).values())
+    assert len(names) == len(set(names)) and {'a#2', 'a', 'a#3'} <= set(names)
+
+
+def test_every_parameter_of_a_model_is_named_by_its_neuron():
+    model = MLP(2, [3, 1], seed=0)
+    names = names_of(model([1.0, 2.0]))
+    assert 'L2.N0.w2' in names and not any(n in names for n in ('w0', 'w1', 'w2', 'b'))

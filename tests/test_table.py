@@ -59,3 +59,19 @@ def test_number_formatting(number, text):
 
 def test_a_negative_zero_is_written_as_zero():
     assert fmt(-0.0) == '0.0000' and fmt(-1e-9) == '-1.0000e-09'
+
+
+def test_data_changed_after_the_forward_pass_is_marked_in_the_table_and_the_drawing():
+    from micrograd_ext.viz import draw_dot
+    a, b = Value(2.0, label='a'), Value(-3.0, label='b')
+    y = a * b
+    y.label = 'y'
+    y.backward()
+    a.data -= 0.01 * a.grad  # an SGD step; the graph still holds a*b from before
+    rows = {row[0]: row[3] for row in graph_table(y).rows}
+    assert rows == {'a': '2.0300', 'b': '-3.0000', 'y': '-6.0000 (out of date)'}
+    assert 'the data changed since this graph was built' in str(graph_table(y))
+    source = draw_dot(y).source
+    assert 'data -6.0000 (out of date)' in source and 'legend_changed' in source
+    fresh = a * b
+    assert '(out of date)' not in str(graph_table(fresh)) and 'legend_changed' not in draw_dot(fresh).source

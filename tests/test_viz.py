@@ -281,7 +281,7 @@ def test_stale_marks_grey_the_text_and_say_stale_as_the_legend_says():
     source = draw_dot(L).source
     stale_boxes = [line for line in source.splitlines() if '(stale)' in line and 'legend' not in line]
     assert stale_boxes and all('fontcolor="#868e96"' in line for line in stale_boxes)
-    assert 'grey text, grad (stale)' in source
+    assert 'grey, (stale): not the current grad' in source
 
 
 def test_parameters_made_with_parameter_are_coloured_as_parameters():

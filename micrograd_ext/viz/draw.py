@@ -16,12 +16,13 @@ with edges across the whole picture makes Graphviz's layout take minutes and is 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Collection
 
 import graphviz
 
-from ..autograd import stale_grads
+from ..autograd import changed_since_forward, stale_grads
 from ..engine import Value, topological_order
 from ..ops import split_linear
 from ..naming import fmt, node_names
@@ -188,10 +189,9 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     links += [(child, node) for node in nodes if node not in hidden for child in node._prev]
     edge_count = len(links) + sum(1 for node in nodes if node._prev and node not in hidden)  # + op -> result
     edge_count += sum(len(node._prev) // 2 * 2 for node in expanded)  # each product's op -> value, and -> the sum
-    for name, count, limit in (('max_nodes', shown, max_nodes), ('max_edges', edge_count, max_edges)):
-        if count > limit:
-            raise GraphTooLargeError(_too_large_message(shown, edge_count, name, limit, count,
-                                                        None if collapse or not in_a_neuron else collapsed_count))
+    if shown > max_nodes or edge_count > max_edges:
+        raise GraphTooLargeError(_too_large_message(shown, edge_count, {'max_nodes': max_nodes, 'max_edges': max_edges},
+                                                    None if collapse or not in_a_neuron else collapsed_count))
 
     order = {node: i for i, node in enumerate(nodes)}
     users = {}
@@ -203,6 +203,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     role = roles(nodes, root, parameters)
     drawn = [node for node in nodes if node not in hidden] + [output for _, output, _, _ in groups if collapse]
     stale = stale_grads(root, [n for n in nodes if n not in pending]) if show_grad and mark_stale else set()
+    changed = set(changed_since_forward(nodes)) if show_data else set()
     highlighted, red_edges = set(highlight), {(id(c), id(p)) for c, p in highlight_edges}
     spine = {'weight': SPINE_WEIGHT} if copied else {}
 
@@ -223,8 +224,8 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         'data' and 'grad' (the legend says them)."""
         shown_fields = [record_escape(name)]
         if show_data:
-            data = node.data if data is None else data
-            shown_fields.append(fmt(data) if table_of else f'data {fmt(data)}')
+            shown = fmt(node.data if data is None else data) + (' (out of date)' if node in changed and data is None else '')
+            shown_fields.append(shown if table_of else f'data {shown}')
         if show_grad:
             grad = _grad_field(node, node in pending, node in stale)
             shown_fields.append(grad[len('grad '):] if table_of else grad)
@@ -253,6 +254,8 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
                    **_emphasis(any(p in highlighted for p in parameters), False))
 
     drawn_in_cluster = set()
+    box_of = {members[1] if members[0]._op != 'linear' else members[0]: k
+              for k, (_, _, members, _) in enumerate(groups if cluster else [])}  # a neuron's linear node -> its box
     for k, (module, output, members, inputs) in enumerate(groups):
         if collapse:
             box = [record_escape(neuron_title(module)), f'out {fmt(output.data)}']
@@ -281,8 +284,9 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     for node in nodes:
         if node in hidden:
             continue
-        if node in expanded:
-            _add_products(dot, node, node_id, names, fields, red_edges, node in stale and show_grad, rankdir)
+        if node in expanded:  # the products inside the neuron's box, when it has one (DOT joins same-named subgraphs)
+            with dot.subgraph(name=f'cluster_{box_of[node]}') if node in box_of else contextlib.nullcontext(dot) as box:
+                _add_products(dot, box, node, node_id, names, fields, red_edges, node in stale and show_grad, rankdir)
         for child in () if node in expanded else node._prev:
             # a neuron's inputs come from two ranks back, so its table has a rank of its own inside its box
             # and the boxes of one layer do not reach into the previous layer's
@@ -297,25 +301,27 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
             present.add('operation')
         compact = ['name'] + ['data'] * show_data + ['grad'] * show_grad if table_of else []
         _add_legend(dot, [name for name in ROLE_COLORS if name in present], bool(stale and show_grad), bool(copied),
-                    bool(highlighted or red_edges), compact)
+                    bool(highlighted or red_edges), compact, bool(changed))
     return dot
 
 
-def _add_products(dot: graphviz.Digraph, node: Value, node_id, names: dict, fields, red_edges: set, stale: bool,
-                  rankdir: str) -> None:
+def _add_products(dot: graphviz.Digraph, box: graphviz.Digraph, node: Value, node_id, names: dict, fields,
+                  red_edges: set, stale: bool, rankdir: str) -> None:
     """Draw a ``linear`` node's products ``wi*xi`` as micrograd would, each a '*' feeding the node's '+'; each
-    product box shows its data and the node's grad (d sum / d product = 1)."""
+    product box shows its data and the node's grad (d sum / d product = 1). The products go in ``box`` (the
+    neuron's), the edges from the inputs in ``dot``: an edge named inside a box would pull its input in."""
     weights, inputs, bias = split_linear(node._prev)
     for i, (w, x) in enumerate(zip(weights, inputs)):
         product = f'{node_id(node)}_x{i}'
-        dot.node(product, label=_record(fields(node, f'{names[w]}*{names[x]}', w.data * x.data), rankdir),
+        box.node(product, label=_record(fields(node, f'{names[w]}*{names[x]}', w.data * x.data), rankdir),
                  shape='record', style='filled', fillcolor=ROLE_COLORS['value'], **_emphasis(False, stale))
-        dot.node(f'{product}_op', label='*', shape='ellipse', style='filled', fillcolor=ROLE_COLORS['operation'],
+        box.node(f'{product}_op', label='*', shape='ellipse', style='filled', fillcolor=ROLE_COLORS['operation'],
                  fontsize='10', height='0.3')
+        box.edge(f'{product}_op', product)
+        box.edge(product, f'{node_id(node)}_op')
+    for i, (w, x) in enumerate(zip(weights, inputs)):
         for child in (w, x):
-            dot.edge(node_id(child, node), f'{product}_op', **_red((id(child), id(node)) in red_edges))
-        dot.edge(f'{product}_op', product)
-        dot.edge(product, f'{node_id(node)}_op')
+            dot.edge(node_id(child, node), f'{node_id(node)}_x{i}_op', **_red((id(child), id(node)) in red_edges))
     dot.edge(node_id(bias, node), f'{node_id(node)}_op', **_red((id(bias), id(node)) in red_edges))
 
 
@@ -357,7 +363,7 @@ def _emphasis(highlighted: bool, stale: bool) -> dict[str, str]:
 
 
 def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_copies: bool,
-                any_highlight: bool, compact: list[str]) -> None:
+                any_highlight: bool, compact: list[str], any_changed: bool) -> None:
     """The roles drawn (only those), and what dashed boxes, grey text and red mean when the picture has them."""
     with dot.subgraph(name='cluster_legend') as legend:
         legend.attr(label='legend', fontsize='10', style='rounded', color='#ced4da')
@@ -370,19 +376,25 @@ def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_
             legend.node('legend_copy', label='dashed: a leaf drawn again beside each use', shape='box',
                         style='dashed', fontsize='10', height='0.2')
         if any_stale:
-            legend.node('legend_stale', label='grey text, grad (stale): not the current gradient; run backward() '
-                        'on this output (after zero_grad())', shape='plaintext', fontcolor=STALE, fontsize='10')
+            legend.node('legend_stale', label='grey, (stale): not the current grad;\nrun backward() (after zero_grad())',
+                        shape='plaintext', fontcolor=STALE, fontsize='10')
+        if any_changed:
+            legend.node('legend_changed', label='(out of date): data changed since\nthe forward pass; run it again',
+                        shape='plaintext', fontsize='10')
         if any_highlight:
             legend.node('legend_highlight', label="red: the step's node and edges", shape='box', color=HIGHLIGHT,
                         penwidth='2', fontsize='10', height='0.2')
 
 
-def _too_large_message(nodes: int, edges: int, limit_name: str, limit: int, count: int,
-                       collapsed_count: int | None) -> str:
-    """Both counts, the ``limit_name`` limit that ``count`` is over, and the ways out."""
+def _too_large_message(nodes: int, edges: int, limits: dict[str, int], collapsed_count: int | None) -> str:
+    """Both counts, the limits they are over, and the ways out (raising every limit that is exceeded)."""
+    over = {name: count for name, count in (('max_nodes', nodes), ('max_edges', edges)) if count > limits[name]}
     ways = ['draw one example instead of the whole batch (e.g. the loss of X[0] alone) or a part of the expression']
     if collapsed_count is not None:
-        ways.append(f"collapse='neuron' draws each neuron as one box ({collapsed_count} nodes)")
-    ways.append(f'or raise {limit_name} (draw_dot(..., {limit_name}={count}))')
-    return (f"this graph has {nodes} nodes and {edges} edges, more than {limit_name}={limit} can draw readably; "
+        fits = '' if collapsed_count <= limits['max_nodes'] else ', over max_nodes too'
+        ways.append(f"collapse='neuron' draws each neuron as one box ({collapsed_count} nodes{fits})")
+    raised = ', '.join(f'{name}={count}' for name, count in over.items())
+    ways.append(f"or raise {' and '.join(over)} (draw_dot(..., {raised}))")
+    limit_text = ' and '.join(f'{name}={limits[name]}' for name in over)
+    return (f"this graph has {nodes} nodes and {edges} edges, more than {limit_text} can draw readably; "
             + '; '.join(ways))
