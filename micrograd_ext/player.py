@@ -108,18 +108,19 @@ PAGE = """<!DOCTYPE html>
 const texts = {texts};
 const MIN_FIT = 0.75;  // fitting never shrinks a picture below 75%: Graphviz's 10-11 pt labels stay at 10 px or more
 const CHILD_LABEL = 120;  // px left of a red edge's start: the child's name, at the left of its box
-let current = 0, timer = null, zoom = null;  // zoom null: fit the width, down to MIN_FIT (then scroll to pan)
-function layout() {{
-  const width = document.querySelector('.graph').clientWidth - 2;
-  document.querySelectorAll('.frame svg').forEach(svg => {{
-    if (!svg.dataset.width) {{ svg.dataset.width = svg.width.baseVal.value; svg.dataset.height = svg.height.baseVal.value; }}
-    const scale = zoom === null ? Math.max(MIN_FIT, Math.min(1, width / svg.dataset.width)) : zoom;
-    svg.setAttribute('width', svg.dataset.width * scale); svg.setAttribute('height', svg.dataset.height * scale);
-  }});
+let current = 0, timer = null, zoom = null, shown = 1;  // zoom null: fit the width, down to MIN_FIT (then scroll)
+function layout() {{  // every frame at one size (the largest), so the picture does not shift on Next
+  const width = document.querySelector('.graph').clientWidth - 2, svgs = [...document.querySelectorAll('.frame svg')];
+  svgs.forEach(svg => {{ if (!svg.dataset.width) {{
+    svg.dataset.width = svg.width.baseVal.value; svg.dataset.height = svg.height.baseVal.value;
+    svg.setAttribute('preserveAspectRatio', 'xMinYMin meet'); }} }});
+  const most = Math.max(...svgs.map(svg => Number(svg.dataset.width)));
+  const tallest = Math.max(...svgs.map(svg => Number(svg.dataset.height)));
+  shown = zoom === null ? Math.max(MIN_FIT, Math.min(1, width / most)) : zoom;
+  svgs.forEach(svg => {{ svg.setAttribute('width', most * shown); svg.setAttribute('height', tallest * shown); }});
 }}
 function setZoom(z) {{ zoom = z === null ? null : Math.max(0.25, Math.min(4, z)); layout(); }}
-function currentScale() {{ const svg = document.querySelector('#frame-' + current + ' svg');
-  return svg.width.baseVal.value / svg.dataset.width; }}
+
 function show(k) {{
   current = Math.max(0, Math.min(texts.length - 1, k));
   document.querySelectorAll('.frame').forEach(f => f.hidden = f.id !== 'frame-' + current);
@@ -148,8 +149,8 @@ function play() {{
 document.getElementById('prev').onclick = () => show(current - 1);
 document.getElementById('next').onclick = () => show(current + 1);
 document.getElementById('play').onclick = play;
-document.getElementById('zoom-in').onclick = () => setZoom(currentScale() * 1.25);
-document.getElementById('zoom-out').onclick = () => setZoom(currentScale() / 1.25);
+document.getElementById('zoom-in').onclick = () => setZoom(shown * 1.25);
+document.getElementById('zoom-out').onclick = () => setZoom(shown / 1.25);
 document.getElementById('zoom-fit').onclick = () => setZoom(null);
 window.addEventListener('resize', layout);
 document.getElementById('slider').oninput = e => show(Number(e.target.value));

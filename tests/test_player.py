@@ -124,3 +124,20 @@ def test_the_player_refuses_collapse_and_scrolls_to_the_steps_node(tmp_path):
             assert browser.evaluate('window.scrollY') == 0  # the page itself stays put: the text stays on screen
     finally:
         browser.close()
+
+
+def test_the_picture_keeps_its_size_from_frame_to_frame(tmp_path):
+    chromium_or_skip()
+    path = save_backward_html(neuron(), str(tmp_path / 'steps.html'))
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.getElementById('text').textContent")
+        sizes, scales = set(), set()
+        for _ in range(6):
+            sizes.add(browser.evaluate("(() => { const r = document.querySelector('.frame:not([hidden]) svg')"
+                                       ".getBoundingClientRect(); return [r.width, r.height].join(); })()"))
+            scales.add(round(browser.evaluate("document.querySelector('.frame:not([hidden]) svg g').getScreenCTM().a"), 6))
+            browser.evaluate("document.getElementById('next').click()")
+        assert len(sizes) == 1 and max(scales) / min(scales) < 1.01  # one box; the drawings inside it alike to 1%
+    finally:
+        browser.close()
