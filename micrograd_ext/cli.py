@@ -231,7 +231,9 @@ def run_train(args, parser) -> int:
         kind = optim.Adam if args.optimizer == 'adam' else optim.AdamW
         decay = args.weight_decay if args.weight_decay is not None else (0.0 if kind is optim.Adam else 0.01)
         optimizer = kind(params, schedule, weight_decay=decay)
-    print(f"{args.dataset}: {len(y)} points, {n_classes} classes; {model!r}"[:300])
+    sizes = model.config()
+    print(f"{args.dataset}: {len(y)} points, {n_classes} classes; MLP({sizes['nin']}, {sizes['nouts']}) "
+          f"with {sizes['activation']} between layers")
     print(f"{len(params)} parameters; {args.optimizer} lr={lr} ({args.schedule}"
           f"{f', warmup {args.warmup}' if args.warmup else ''}), loss {loss}, {args.steps} steps")
     started, progress = time.perf_counter(), Progress(args.steps)

@@ -164,3 +164,10 @@ def test_graph_without_backward_draws_no_grads(tmp_path):
     assert done.returncode == 0, done.stderr
     text = out.read_text()
     assert 'data 2.0000' in text and 'grad' not in text
+
+
+def test_train_names_the_model_in_one_short_line():
+    done = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'train', '--steps', '2', '--hidden', '8', '8'],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == 'moons: 100 points, 2 classes; MLP(2, [8, 8, 1]) with relu between layers'
