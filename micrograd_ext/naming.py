@@ -26,7 +26,7 @@ def node_names(order: list) -> dict:
     to several nodes (two Values both labelled ``a``) is told apart by a suffix: ``a``, ``a#2``. A label
     that reads as a number is quoted (``'3'``), so that formulas never show it as a constant.
     """
-    inputs, owners = _neuron_roles(order)
+    _, inputs, owners = neuron_parts(order)
     labels = Counter(node.label for node in order if node.label)
     several_neurons = len(set(owners.values())) > 1
     counters = {'v': 0, 'c': 0, 'x': -1}
@@ -58,19 +58,21 @@ def node_names(order: list) -> dict:
     return names
 
 
-def _neuron_roles(order: list) -> tuple[set, dict]:
-    """The unlabelled leaves that neurons read as inputs, and each neuron parameter's owner's name."""
+def neuron_parts(order: list) -> tuple[set, set, dict]:
+    """What the graph's ``linear`` nodes (neurons' ``w·x + b``) say of their children: the weights and biases,
+    the inputs, and each parameter's neuron's name (for neurons of a model)."""
     from .nn import neuron_of
-    inputs, owners = set(), {}
+    parameters, inputs, owners = set(), set(), {}
     for node in order:
         if node._op != 'linear':
             continue
         weights, xs, bias = split_linear(node._prev)
-        inputs.update(x for x in xs if not x._prev and not x.label)
+        parameters.update((*weights, bias))
+        inputs.update(xs)
         neuron = neuron_of(node)
         if neuron is not None and neuron.name:
             owners.update((p, neuron.name) for p in (*weights, bias))
-    return inputs, owners
+    return parameters, inputs, owners
 
 
 def grouped(name: str) -> str:

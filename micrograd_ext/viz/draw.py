@@ -24,8 +24,8 @@ import graphviz
 
 from ..autograd import changed_since_forward, stale_grads
 from ..engine import Value, topological_order
+from ..naming import fmt, neuron_parts, node_names
 from ..ops import split_linear
-from ..naming import fmt, node_names
 from .rendering import DEFAULT_TIMEOUT, render_source
 
 ROLE_COLORS = {
@@ -88,13 +88,8 @@ def roles(nodes: list[Value], root: Value, parameters: Collection[Value] = ()) -
     ``parameters``, and the weights and bias of a neuron's ``linear`` node, whose other children are inputs.
     """
     role = {}
-    params, inputs = set(parameters), set()
-    for node in nodes:
-        if node._op == 'linear':  # a neuron's w·x + b
-            weights, xs, bias = split_linear(node._prev)
-            params.update(weights)
-            params.add(bias)
-            inputs.update(xs)
+    params, inputs, _ = neuron_parts(nodes)
+    params |= set(parameters)
     for node in nodes:
         if node is root:
             role[node] = 'output'
