@@ -8,6 +8,11 @@ Workloads:
       forward, zero_grad, backward and an SGD update
   W2  a chain x -> x * 1.0001 + 0.0001 of 1,000,000 ops (depth 1,000,000)
   W3  the sum of 1,000,000 products, accumulated one product at a time
+  W4  W1's step for MLP(2, [64, 64, 1]) on 1,000 moons points, to show how the cost grows
+
+Engines: micrograd_ext (eager), compiled (micrograd_ext.compiled: recorded once in the worker, then the
+step is a replay), micrograd 0.1.0, microgpt, torch (0-dim float64 tensors, one per scalar) and
+torch_tensors (the same MLP step written with float64 weight matrices: PyTorch as it is meant to be used).
 
 Every measurement runs in a fresh process; engines are interleaved and each result is the median of
 the repeats. Memory is tracemalloc's current size after building the graph, divided by the op count,
@@ -27,11 +32,15 @@ import sys
 import time
 import tracemalloc
 
-WORKLOADS = ('W1', 'W2', 'W3')
-ENGINES = ('micrograd_ext', 'micrograd', 'microgpt', 'torch')
-REFERENCES = ('micrograd', 'microgpt')  # the engines that a 'vs' column compares with
+WORKLOADS = ('W1', 'W2', 'W3', 'W4')
+ENGINES = ('micrograd_ext', 'compiled', 'micrograd', 'microgpt', 'torch', 'torch_tensors')
+REFERENCES = ('micrograd', 'microgpt', 'torch_tensors')  # the engines that a 'vs' column compares with
 RECURSIVE = ('micrograd', 'microgpt')  # engines whose backward() recurses once per node of the chain
-FULL_SIZE = {'W1': 100, 'W2': 1_000_000, 'W3': 1_000_000}
+FULL_SIZE = {'W1': 100, 'W2': 1_000_000, 'W3': 1_000_000, 'W4': 1_000}
+LAYERS = {'W1': [16, 16, 1], 'W4': [64, 64, 1]}  # the training workloads: MLP(2, LAYERS[w]) on moons
+TRAINING_ONLY = ('compiled', 'torch_tensors')  # engines that run a training step, not W2's chain or W3's sum
+W4_ENGINES = ('micrograd_ext', 'compiled', 'micrograd', 'torch_tensors')
+SLOW = {('W4', 'micrograd')}  # about two minutes a step: timed once, without warm-up, memory not measured
 
 
 # ---- engines: a Value type, an MLP type, and how to zero grads / apply SGD ---------------------------
@@ -103,13 +112,8 @@ def mlp_class(parameter, zero):
 
 def build(workload: str, engine: str, size: int, state: dict):
     Value = state['Value']
-    if workload == 'W1':
-        inputs = [[Value(x) for x in row] for row in state['X']]
-        scores = [state['model'](x) for x in inputs]
-        losses = [(1 + -yi * si).relu() for yi, si in zip(state['y'], scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg = 1e-4 * sum(p * p for p in state['model'].parameters())
-        return data_loss + reg, state['ops']
+    if workload in LAYERS:
+        return demo_loss(state, [[Value(x) for x in row] for row in state['X']]), state['ops']
     if workload == 'W2':
         y = state['x']
         for _ in range(size // 2):
@@ -121,49 +125,106 @@ def build(workload: str, engine: str, size: int, state: dict):
     return total, 2 * size
 
 
+def demo_loss(state: dict, inputs):
+    """micrograd's demo loss, as its notebook writes it: SVM max-margin on the scores plus 1e-4 L2."""
+    scores = [state['model'](x) for x in inputs]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(state['y'], scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg = 1e-4 * sum(p * p for p in state['model'].parameters())
+    return data_loss + reg
+
+
 def prepare(workload: str, engine: str, size: int) -> dict:
     import random
 
     import numpy as np
 
     from micrograd_ext.datasets import make_moons
-    Value, MLP = load_engine(engine)
+    Value, MLP = load_engine('micrograd_ext' if engine in TRAINING_ONLY else engine)
     if engine == 'torch':
         grad_value = lambda x: Value(x).requires_grad_()  # noqa: E731
     else:
         grad_value = Value
     state = {'Value': Value, 'MLP': MLP}
-    if workload == 'W1':
+    if workload in LAYERS:
         random.seed(1337)
         X, y = make_moons(size, noise=0.1, seed=1337)
-        state.update(X=X.tolist(), y=(y * 2 - 1).tolist(), model=MLP(2, [16, 16, 1]))
-        state['ops'] = micrograd_op_count(size)
+        state.update(X=X.tolist(), y=(y * 2 - 1).tolist(), model=MLP(2, LAYERS[workload]))
+        state['ops'] = micrograd_op_count(size, LAYERS[workload])
+        if engine == 'compiled':
+            from micrograd_ext import compiled
+            start = time.perf_counter()
+            state['replay'] = compiled(lambda points: demo_loss(state, points), state['X'])
+            state['record_seconds'] = time.perf_counter() - start
+        elif engine == 'torch_tensors':
+            state.update(tensor_state(state))
     elif workload == 'W2':
         state['x'] = grad_value(1.0)
     else:
         rng = np.random.default_rng(0)
         state['a'] = [grad_value(v) for v in rng.uniform(-1, 1, size).tolist()]
         state['b'] = [Value(v) for v in rng.uniform(-1, 1, size).tolist()]
-    if engine in RECURSIVE and workload != 'W1':
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * size + 1000))
+    if engine in RECURSIVE:  # W4's L2 term alone is a chain of 8,800 ops
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * size + 20_000))
     return state
 
 
-def micrograd_op_count(n_points: int) -> int:
-    """Scalar ops of one W1 step as micrograd writes it (its graph's interior nodes): the unit for ops/s."""
-    per_point = 16 * (2 * 2 + 1) + 16 * (2 * 16 + 1) + 2 * 16 + 3  # mul+add per input, relu; last layer linear
-    params = 16 * 3 + 16 * 17 + 17
+def tensor_state(state: dict) -> dict:
+    """The demo MLP's weights (the same numbers as the scalar engines') as float64 weight matrices."""
+    import torch
+    layers = [(torch.tensor([[w.data for w in neuron.w] for neuron in layer.neurons], dtype=torch.float64, requires_grad=True),
+               torch.tensor([neuron.b.data for neuron in layer.neurons], dtype=torch.float64, requires_grad=True))
+              for layer in state['model'].layers]
+    return {'layers': layers, 'X_tensor': torch.tensor(state['X'], dtype=torch.float64),
+            'y_tensor': torch.tensor(state['y'], dtype=torch.float64)}
+
+
+def tensor_step(state: dict):
+    """W1's step with tensors: the same loss (sum of the margins times 1/n, plus 1e-4 L2) and SGD update."""
+    import torch
+    h = state['X_tensor']
+    for k, (W, b) in enumerate(state['layers']):
+        h = h @ W.T + b
+        if k < len(state['layers']) - 1:
+            h = h.relu()
+    margins = (1 + -state['y_tensor'] * h[:, 0]).relu()
+    params = [p for layer in state['layers'] for p in layer]
+    total = margins.sum() * (1.0 / len(margins)) + 1e-4 * sum((p * p).sum() for p in params)
+    for p in params:
+        p.grad = None
+    total.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= 0.5 * p.grad
+    return total
+
+
+def micrograd_op_count(n_points: int, layers: list[int]) -> int:
+    """Scalar ops of one training step as micrograd writes it (its graph's interior nodes): the unit for ops/s."""
+    sizes = [2, *layers]
+    per_point = sum(n * (2 * nin + 1) for nin, n in zip(sizes, sizes[1:])) - layers[-1]  # mul+add, relu; last linear
+    per_point += 3  # the margin: -y * s, 1 + ..., relu
+    params = sum(n * (nin + 1) for nin, n in zip(sizes, sizes[1:]))
     return n_points * per_point + (n_points - 1) + 1 + 2 * params + 2
 
 
 def step(workload: str, engine: str, size: int, state: dict) -> tuple[float, int]:
-    """One timed run: build the graph, zero grads, backward, and (W1) the SGD update."""
+    """One timed run: build the graph (or replay it), zero grads, backward, and (W1, W4) the SGD update."""
     start = time.perf_counter()
-    out, ops = build(workload, engine, size, state)
-    if workload == 'W1':
+    if engine == 'torch_tensors':
+        tensor_step(state)
+        return time.perf_counter() - start, state['ops']
+    if engine == 'compiled':
+        state['replay'](state['X'])
         state['model'].zero_grad()
-    out.backward()
-    if workload == 'W1':
+        state['replay'].backward()
+        ops = state['ops']
+    else:
+        out, ops = build(workload, engine, size, state)
+        if workload in LAYERS:
+            state['model'].zero_grad()
+        out.backward()
+    if workload in LAYERS:
         params = state['model'].parameters()
         if engine == 'torch':
             import torch
@@ -179,16 +240,23 @@ def step(workload: str, engine: str, size: int, state: dict) -> tuple[float, int
 def worker(engine: str, workload: str, size: int, measure: str) -> dict:
     state = prepare(workload, engine, size)
     if measure == 'memory':
+        state.pop('replay', None)
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        out, ops = build(workload, engine, size, state)
+        if engine == 'compiled':  # what the replay keeps: its slots, index arrays and captured Values
+            from micrograd_ext import compiled
+            kept, ops = compiled(lambda points: demo_loss(state, points), state['X']), state['ops']
+        elif engine == 'torch_tensors':
+            kept, ops = tensor_step(state), state['ops']
+        else:
+            kept, ops = build(workload, engine, size, state)
         after = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
         return {'bytes_per_op': (after - before) / ops, 'ops': ops}
-    if workload == 'W1':
+    if workload in LAYERS and (workload, engine) not in SLOW:
         step(workload, engine, size, state)  # warm-up: the first step also creates every grad
     seconds, ops = step(workload, engine, size, state)
-    return {'seconds': seconds, 'ops': ops}
+    return {'seconds': seconds, 'ops': ops, 'record_seconds': state.get('record_seconds')}
 
 
 # ---- the driver ---------------------------------------------------------------------------------------
@@ -204,7 +272,7 @@ def run_worker(engine: str, workload: str, size: int, measure: str) -> dict:
 def available_engines(requested: list[str]) -> list[str]:
     found = []
     for engine in requested:
-        module = 'peers.microgpt' if engine == 'microgpt' else engine
+        module = {'microgpt': 'peers.microgpt', 'compiled': 'micrograd_ext', 'torch_tensors': 'torch'}.get(engine, engine)
         probe = subprocess.run([sys.executable, '-c', f'import {module}'], capture_output=True,
                                cwd=os.path.dirname(os.path.abspath(__file__)))
         if probe.returncode == 0:
@@ -216,24 +284,28 @@ def available_engines(requested: list[str]) -> list[str]:
 
 def benchmark(engines: list[str], workloads: list[str], scale: float, repeats: int) -> dict:
     sizes = {w: max(2, int(FULL_SIZE[w] * scale)) for w in workloads}
-    times = {(e, w): [] for e in engines for w in workloads}
+    runs = {w: [e for e in engines if (w in LAYERS or e not in TRAINING_ONLY) and (w != 'W4' or e in W4_ENGINES)]
+            for w in workloads}
+    times = {(e, w): [] for w in workloads for e in runs[w]}
     memory = {}
     for w in workloads:
-        for e in engines:
-            memory[e, w] = run_worker(e, w, sizes[w], 'memory')
-        for _ in range(repeats):  # interleaved: each repeat runs every engine once, in fresh processes
-            for e in engines:
-                times[e, w].append(run_worker(e, w, sizes[w], 'time'))
+        for e in runs[w]:
+            memory[e, w] = {'bytes_per_op': None} if (w, e) in SLOW else run_worker(e, w, sizes[w], 'memory')
+        for repeat in range(repeats):  # interleaved: each repeat runs every engine once, in fresh processes
+            for e in runs[w]:
+                if not (repeat and (w, e) in SLOW):
+                    times[e, w].append(run_worker(e, w, sizes[w], 'time'))
     results = []
     for w in workloads:
-        median = {e: statistics.median(r['seconds'] for r in times[e, w]) for e in engines}
-        for e in engines:
+        median = {e: statistics.median(r['seconds'] for r in times[e, w]) for e in runs[w]}
+        for e in runs[w]:
             seconds, ops = median[e], times[e, w][0]['ops']
             results.append({'workload': w, 'engine': e, 'size': sizes[w], 'ops': ops, 'seconds': seconds,
                             'ops_per_second': ops / seconds, 'bytes_per_op': memory[e, w]['bytes_per_op'],
                             **{f'speedup_vs_{ref}': median[ref] / seconds if ref in median else None
                                for ref in REFERENCES},
-                            'runs': [r['seconds'] for r in times[e, w]]})
+                            'runs': [r['seconds'] for r in times[e, w]],
+                            'record_seconds': times[e, w][0].get('record_seconds')})
     return {'python': platform.python_version(), 'machine': platform.machine(), 'repeats': repeats,
             'scale': scale, 'date': time.strftime('%Y-%m-%d'), 'import_seconds': import_time(),
             'results': results}
@@ -249,15 +321,26 @@ def import_time() -> float:
 
 def table(report: dict) -> str:
     lines = [f"{'workload':<9}{'engine':<15}{'ops':>10}{'time (s)':>11}{'ops/s':>12}{'bytes/op':>10}"
-             + ''.join(f"{'vs ' + ref:>14}" for ref in REFERENCES)]
+             + ''.join(f"{'vs ' + ref:>18}" for ref in REFERENCES)]
     for r in report['results']:
-        ratios = [f"{r[f'speedup_vs_{ref}']:.1f}x" if r[f'speedup_vs_{ref}'] else '-' for ref in REFERENCES]
+        ratios = [ratio_text(r[f'speedup_vs_{ref}']) for ref in REFERENCES]
         lines.append(f"{r['workload']:<9}{r['engine']:<15}{r['ops']:>10}{r['seconds']:>11.4f}"
-                     f"{r['ops_per_second']:>12,.0f}{r['bytes_per_op']:>10.0f}"
-                     + ''.join(f"{ratio:>14}" for ratio in ratios))
+                     f"{r['ops_per_second']:>12,.0f}{memory_column(r['bytes_per_op']):>10}"
+                     + ''.join(f"{ratio:>18}" for ratio in ratios))
     lines.append(f"import micrograd_ext: {report['import_seconds']:.3f} s; median of {report['repeats']} "
                  f"fresh-process runs; Python {report['python']}")
     return '\n'.join(lines)
+
+
+def ratio_text(ratio: float | None) -> str:
+    """'33.6x', or two significant digits below 1 ('0.0036x'); '-' when the reference did not run."""
+    if not ratio:
+        return '-'
+    return f'{ratio:.1f}x' if ratio >= 1 else f'{ratio:.2g}x'
+
+
+def memory_column(bytes_per_op: float | None) -> str:
+    return '-' if bytes_per_op is None else f'{bytes_per_op:.0f}'
 
 
 def main(argv=None) -> int:

@@ -174,6 +174,8 @@ def add_train_parser(commands) -> None:
     train.add_argument('--alpha', type=number(float, 1, low=0), default=1e-4, help='L2 penalty in the loss')
     train.add_argument('--seed', type=number(int, MAX_SEED, low=0), default=0,
                        help='seed of the data, weights and batches')
+    train.add_argument('--compiled', action='store_true',
+                       help='record the graph of a step once and replay it (same numbers, many times faster)')
     train.add_argument('--save', type=output_file(), metavar='MODEL.json', help='write the trained model as JSON')
     train.add_argument('--plot', type=output_file(plot_formats), metavar='OUT.png',
                        help='write the decision boundary and loss curve (matplotlib)')
@@ -235,11 +237,12 @@ def run_train(args, parser) -> int:
     print(f"{args.dataset}: {len(y)} points, {n_classes} classes; MLP({sizes['nin']}, {sizes['nouts']}) "
           f"with {sizes['activation']} between layers")
     print(f"{len(params)} parameters; {args.optimizer} lr={lr} ({args.schedule}"
-          f"{f', warmup {args.warmup}' if args.warmup else ''}), loss {loss}, {args.steps} steps")
+          f"{f', warmup {args.warmup}' if args.warmup else ''}), loss {loss}, {args.steps} steps"
+          f"{' (compiled: recorded once, replayed)' if args.compiled else ''}")
     started, progress = time.perf_counter(), Progress(args.steps)
     try:
         fit(model, X, y, optimizer, args.steps, loss, args.batch_size, args.clip, args.alpha, args.seed,
-            on_step=progress)
+            on_step=progress, compiled=args.compiled)
     except (ArithmeticError, ValueError) as error:
         what = 'the numbers grew beyond the float range' if isinstance(error, ArithmeticError) else problem(error)
         raise Failure(f"training diverged at step {progress.done + 1} of {args.steps}: {what}; "

@@ -462,6 +462,9 @@ def as_float(data) -> float:
 
 
 def _data(x) -> float:
+    """The number a comparison reads (noted while ``compiled()`` records: a replay keeps the branch taken)."""
+    if mode.comparisons is not None:
+        modes.note_comparison()
     return x.data if isinstance(x, Value) else x
 
 

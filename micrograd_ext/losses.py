@@ -41,14 +41,30 @@ def binary_cross_entropy(logits: Sequence, targets: Sequence) -> Value:
     return Value.sum(terms) * (1.0 / len(terms))
 
 
-def cross_entropy(logits: Sequence, target: int) -> Value:
-    """``-log softmax(logits)[target]`` via log-sum-exp (stable at logits of +-1000) for one example."""
+def cross_entropy(logits: Sequence, target) -> Value:
+    """``-log softmax(logits)[target]`` via log-sum-exp (stable at logits of +-1000) for one example.
+
+    ``target`` is a class index, or one probability per class (a one-hot row, as ``fit(compiled=True)``
+    passes it): then the loss is ``sum_k t_k * -log softmax(logits)[k]``.
+
+    >>> cross_entropy([Value(0.0), Value(0.0)], 1).data == cross_entropy([Value(0.0), Value(0.0)], [0.0, 1.0]).data
+    True
+    """
     logits = values(logits)
+    if not isinstance(target, (int, bool)) and hasattr(target, '__len__'):
+        probabilities = values(target)
+        if len(probabilities) != len(logits):
+            raise ValueError(f"target has {len(probabilities)} probabilities for {len(logits)} logits; give one per class")
+        log_sum_exp = _log_sum_exp(logits)
+        return Value.sum([t * (log_sum_exp - z) for t, z in zip(probabilities, logits)])
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
         raise ValueError(f"target must be a class index from 0 to {len(logits) - 1}, got {target!r}")
+    return _log_sum_exp(logits) - logits[target]
+
+
+def _log_sum_exp(logits: list[Value]) -> Value:
     largest = max(z.data for z in logits)  # a constant shift: it cancels in the gradient
-    log_sum_exp = Value.sum([(z - largest).exp() for z in logits]).log() + largest
-    return log_sum_exp - logits[target]
+    return Value.sum([(z - largest).exp() for z in logits]).log() + largest
 
 
 def l2_regularization(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:

@@ -17,6 +17,7 @@ class _Mode(threading.local):
     grad_enabled: bool = True
     anomaly: dict | None = None  # under detect_anomaly(): node -> where it was created
     is_default: bool = True  # neither of the above switched: the engine's fast path
+    comparisons: list | None = None  # while compiled() records: where Values were compared
 
     def update(self) -> None:
         global switched_threads
@@ -124,6 +125,11 @@ def chain_checked(order: list) -> None:
                     f"sent gradient {contribution} = {local!r} * {node.grad!r} to {describe(child)}; "
                     f"the op was created at {_created(created, node)}")
             child.grad += contribution
+
+
+def note_comparison() -> None:
+    """While ``compiled()`` records: remember where Values were compared (a replay keeps the branch taken)."""
+    mode.comparisons.append(_user_frame())
 
 
 def _created(created: dict, node) -> str:

@@ -186,6 +186,9 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'w.{i}', wi) for i, wi in enumerate(self.w)] + [('b', self.b)]
 
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]  # what named_parameters() lists, without making names (zero_grad runs every step)
+
     def config(self) -> dict:
         return {'nin': len(self.w), 'activation': self.activation}
 
@@ -237,6 +240,9 @@ class Layer(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'neurons.{i}.{name}', p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
     def config(self) -> dict:
         first = self.neurons[0].config()
         return {'nin': first['nin'], 'nout': len(self.neurons), 'activation': first['activation']}
@@ -272,6 +278,9 @@ class MLP(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'layers.{i}.{name}', p) for i, layer in enumerate(self.layers)
                 for name, p in layer.named_parameters()]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def config(self) -> dict:
         return {'nin': self.layers[0].config()['nin'], 'nouts': [len(l.neurons) for l in self.layers],

@@ -12,7 +12,7 @@ import pytest
 from micrograd_ext.engine import Value
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENGINES = ('micrograd_ext', 'micrograd', 'microgpt')
+ENGINES = ('micrograd_ext', 'compiled', 'micrograd', 'microgpt')
 
 
 @pytest.fixture
@@ -31,9 +31,12 @@ def test_benchmark_runs_at_tiny_sizes_and_writes_json(tmp_path):
     assert 'vs micrograd' in done.stdout and 'vs microgpt' in done.stdout and 'import micrograd_ext' in done.stdout
     report = json.loads(out.read_text())
     rows = {(r['workload'], r['engine']): r for r in report['results']}
-    assert set(rows) == {(w, e) for w in ('W1', 'W2', 'W3') for e in ENGINES}
-    for row in rows.values():
-        assert row['seconds'] > 0 and row['ops'] > 0 and row['bytes_per_op'] > 0
+    expected = {('W1', e) for e in ENGINES} | {(w, e) for w in ('W2', 'W3') for e in ENGINES if e != 'compiled'}
+    assert set(rows) == expected | {('W4', 'micrograd_ext'), ('W4', 'compiled'), ('W4', 'micrograd')}
+    for (workload, engine), row in rows.items():
+        assert row['seconds'] > 0 and row['ops'] > 0
+        assert (row['bytes_per_op'] is None) == ((workload, engine) == ('W4', 'micrograd'))  # timed once, no memory
+    assert rows['W1', 'compiled']['record_seconds'] > 0 and rows['W1', 'micrograd']['record_seconds'] is None
     assert rows['W2', 'micrograd']['speedup_vs_micrograd'] == 1.0
     assert rows['W2', 'microgpt']['speedup_vs_microgpt'] == 1.0
     assert rows['W1', 'micrograd_ext']['ops'] == rows['W1', 'micrograd']['ops'] == rows['W1', 'microgpt']['ops']
@@ -70,3 +73,30 @@ def test_benchmark_refuses_bad_arguments():
     done = subprocess.run([sys.executable, os.path.join(ROOT, 'benchmarks', 'run.py'), '--scale', '2'],
                           capture_output=True, text=True)
     assert done.returncode == 2 and '--scale must be in (0, 1]' in done.stderr
+
+
+@pytest.mark.parametrize('engine', ['compiled', 'torch_tensors'])
+def test_the_replay_and_the_tensor_step_train_as_micrograd_does(bench, engine):
+    """Three W1 steps (4 points): the same loss every step and the same weights after, as micrograd's."""
+    if engine == 'torch_tensors':
+        pytest.importorskip('torch')
+
+    def losses_and_weights(name):
+        state = bench.prepare('W1', name, 4)
+        losses = []
+        for _ in range(3):
+            if name == 'torch_tensors':
+                losses.append(bench.tensor_step(state).item())
+            else:
+                out, _ = bench.build('W1', name, 4, state)
+                losses.append(out.data)
+                bench.step('W1', name, 4, state)  # a replay step when name == 'compiled'
+        if name == 'torch_tensors':
+            weights = [x for W, b in state['layers'] for row, bias in zip(W.tolist(), b.tolist()) for x in [*row, bias]]
+        else:
+            weights = [p.data for layer in state['model'].layers for n in layer.neurons for p in [*n.w, n.b]]
+        return losses, weights
+
+    (got_losses, got_weights), (losses, weights) = losses_and_weights(engine), losses_and_weights('micrograd')
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(got_losses, losses))
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(got_weights, weights))

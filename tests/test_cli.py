@@ -171,3 +171,17 @@ def test_train_names_the_model_in_one_short_line():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == 'moons: 100 points, 2 classes; MLP(2, [8, 8, 1]) with relu between layers'
+
+
+def test_train_compiled_reports_the_eager_numbers_and_saves_the_same_model(tmp_path):
+    common = ['train', '--samples', '30', '--steps', '15', '--hidden', '6', '--optimizer', 'sgd', '--batch-size', '20']
+    eager = run(*common, '--save', str(tmp_path / 'eager.json'))
+    replayed = run(*common, '--compiled', '--save', str(tmp_path / 'compiled.json'))
+    assert eager.returncode == 0 and replayed.returncode == 0, replayed.stderr
+    assert 'compiled: recorded once, replayed' in replayed.stdout
+    final = [line.split('s: ', 1)[1] for line in (eager.stdout, replayed.stdout) for line in line.splitlines()
+             if line.startswith('done in')]
+    assert final[0] == final[1]  # loss to 4 decimals and accuracy
+    weights = [json.loads((tmp_path / name).read_text())['state'] for name in ('eager.json', 'compiled.json')]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(abs(weights[0][k] - weights[1][k]) <= 1e-12 * max(1.0, abs(weights[0][k])) for k in weights[0])

@@ -86,9 +86,9 @@ def test_a_real_difference_in_an_output_is_caught(fresh, committed):
     assert not same_up_to_float_noise(fresh, committed)
 
 
-def test_there_are_five_notebooks_committed_with_outputs():
+def test_there_are_six_notebooks_committed_with_outputs():
     assert NAMES == ['01_the_neuron.ipynb', '02_backprop_by_hand_and_by_machine.ipynb', '03_feed_forward_block.ipynb',
-                     '04_training_on_moons.ipynb', '05_exercises.ipynb']
+                     '04_training_on_moons.ipynb', '05_exercises.ipynb', '06_why_tensors.ipynb']
     for name in NAMES:
         code_cells = [c for c in read(name).cells if c.cell_type == 'code']
         assert [c.execution_count for c in code_cells] == list(range(1, len(code_cells) + 1)), name
@@ -124,6 +124,9 @@ def test_seed_numbers_appear_in_the_outputs():
     assert 'equal to 1e-12: True' in outputs['03_feed_forward_block.ipynb']
     assert 'gradcheck: True' in outputs['03_feed_forward_block.ipynb']
     assert 'step 99 loss 0.0120, accuracy 100%' in outputs['04_training_on_moons.ipynb']
+    tensors = outputs['06_why_tensors.ipynb']
+    assert "one step's graph: 8,318 Value nodes" in tensors and 'in 14 NumPy operations' in tensors
+    assert tensors.count('linear (matmul)') == 3 and 'gradients equal to 1e-12: True' in tensors
     images = [o for c in read('04_training_on_moons.ipynb').cells
               for o in c.get('outputs', []) if 'image/png' in o.get('data', {})]
     assert len(images) == 2

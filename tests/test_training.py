@@ -121,3 +121,33 @@ def test_train_command_reaches_full_accuracy_with_micrograds_recipe():
 def test_train_command_bad_arguments_get_argparse_errors(args, message):
     result = run_cli(*args)
     assert result.returncode == 2 and message in result.stderr and 'Traceback' not in result.stderr
+
+
+@pytest.mark.parametrize('loss, data, outputs', [
+    ('hinge', make_moons(40, noise=0.1, seed=1), 1), ('bce', make_moons(40, noise=0.1, seed=1), 1),
+    ('mse', make_moons(40, noise=0.1, seed=1), 1), ('cross_entropy', make_spirals(40, 3, 0.1, seed=1), 3)])
+def test_fit_compiled_gives_the_eager_losses_accuracies_and_weights(loss, data, outputs):
+    X, y = data
+    logs, models = [], []
+    for compiled in (False, True):
+        model = MLP(2, [6, 6, outputs], seed=2)
+        logs.append(fit(model, X, y, Adam(model.parameters(), lr=0.05), steps=12, loss=loss, batch_size=20,
+                        compiled=compiled))
+        models.append(model)
+    eager, replayed = logs
+    assert np.allclose(replayed.losses, eager.losses, rtol=1e-12, atol=0) and replayed.accuracies == eager.accuracies
+    assert np.allclose([p.data for p in models[1].parameters()], [p.data for p in models[0].parameters()],
+                       rtol=1e-10, atol=1e-12)
+    assert eager.losses[-1] < eager.losses[0]
+
+
+def test_cross_entropy_with_one_hot_targets_is_the_class_index_loss():
+    from micrograd_ext.losses import cross_entropy
+    logits = [Value(0.3), Value(-1.2), Value(2.0)]
+    by_index, by_row = cross_entropy(logits, 2), cross_entropy(logits, [0.0, 0.0, 1.0])
+    assert by_index.data == pytest.approx(by_row.data, rel=1e-15)
+    by_row.backward()
+    softmax = np.exp([z.data for z in logits]) / np.exp([z.data for z in logits]).sum()
+    assert np.allclose([z.grad for z in logits], softmax - [0, 0, 1], rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match='2 probabilities for 3 logits'):
+        cross_entropy(logits, [0.0, 1.0])

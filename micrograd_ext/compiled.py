@@ -1,0 +1,179 @@
+"""Record once, replay at tensor speed: ``compiled(fn, *example_args)``.
+
+A training loop builds the same graph every step. ``compiled`` calls ``fn`` once on Values made from the
+example arguments, records that graph, and returns a step that replays it on new numbers without making
+a single Value: grouped into NumPy operations (a layer over a batch becomes one matrix product), or as
+a flat loop for long narrow graphs (``micrograd_ext.replay``). Each call reads the current ``.data`` of
+the Values ``fn`` captured (a model's parameters, changed by the optimizer), and ``backward()`` adds
+to their ``.grad`` exactly what ``fn(...).backward()`` would.
+
+>>> from micrograd_ext import Value, compiled
+>>> w = Value(0.5)
+>>> step = compiled(lambda x: (w * x - 1.0) ** 2, 3.0)   # recorded at x = 3
+>>> step(4.0)                                            # (0.5 * 4 - 1) ** 2
+1.0
+>>> step.backward(); w.grad                              # 2 (w x - 1) x
+8.0
+
+The limit: Python control flow that depends on data (``if x.data > 0``, ``max()`` of Values) is
+recorded as the branch taken at recording time; compare Values while recording and you get a
+``RecordingWarning``. relu and abs are ops, recomputed at each replay.
+"""
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from .engine import Value
+from .modes import is_grad_enabled, mode, stacklevel_outside
+from .replay import Program, ReplayError, plan
+
+__all__ = ['compiled', 'Compiled', 'ReplayError', 'RecordingWarning']
+
+
+class RecordingWarning(UserWarning):
+    """``fn`` compared Values while ``compiled()`` recorded it: a replay keeps the branch taken then."""
+
+
+def compiled(fn: Callable, *example_args, strategy: str = 'auto') -> Compiled:
+    """Record ``fn(*example_args)`` once and return a step that replays it (see the module's docstring).
+
+    Arguments are numbers, nested lists or NumPy arrays of numbers: ``fn`` receives Values of the same
+    shapes (lists of Values for lists, object arrays for arrays). ``fn`` returns the loss, a Value, or a
+    tuple ``(loss, outputs...)`` whose other items are Values or lists of them (read back as
+    ``step.outputs``). ``strategy``: ``'vector'``, ``'flat'`` or ``'auto'`` (by the size of the groups).
+    """
+    return Compiled(fn, example_args, strategy)
+
+
+class Compiled:
+    """A recorded function: ``step(*args) -> float`` replays it, ``step.backward()`` adds the gradients."""
+
+    def __init__(self, fn: Callable, example_args: tuple, strategy: str = 'auto'):
+        if not callable(fn):
+            raise TypeError(f"compiled() needs a function to record, got {type(fn).__name__}")
+        if not is_grad_enabled():
+            raise RuntimeError("compiled() records a graph, and inside no_grad() nothing is recorded; "
+                               "call it outside the no_grad() block")
+        self.name = getattr(fn, '__name__', type(fn).__name__)
+        self.shapes = [shape_of(arg, k) for k, arg in enumerate(example_args)]
+        given, leaves = zip(*[as_values(arg) for arg in example_args]) if example_args else ((), ())
+        mode.comparisons, comparisons = [], None
+        try:
+            returned = fn(*given)
+        finally:
+            mode.comparisons, comparisons = None, mode.comparisons
+        loss, extras = self._split(returned)
+        if comparisons:
+            warnings.warn(RecordingWarning(
+                f"{self.name} compared Values while being recorded (first at {comparisons[0]}): the replay keeps "
+                "the branch taken now. If the branch depends on the data, record again when it may change, or "
+                "use ops that are recomputed (relu, abs)"), stacklevel=stacklevel_outside())
+        arguments = [leaf for group in leaves for leaf in group]
+        self.program: Program = plan(loss, arguments, [x for _, group in extras for x in group], strategy)
+        self._extras = [(shape, len(group)) for shape, group in extras]
+        del returned, loss, extras, given, leaves, arguments
+        self._watch(self.program)
+        self._ran = False
+
+    def _split(self, returned) -> tuple[Value, list]:
+        items = returned if isinstance(returned, tuple) else (returned,)
+        if not items or not isinstance(items[0], Value):
+            raise TypeError(f"compiled(): {self.name} must return a Value (the loss) or a tuple (loss, outputs...), "
+                            f"got {type(returned).__name__}")
+        extras = []
+        for item in items[1:]:
+            array = np.asarray(item, dtype=object)
+            if not all(isinstance(x, Value) for x in array.flat):
+                raise TypeError(f"compiled(): the outputs after the loss must be Values or lists of them; "
+                                f"{self.name} returned {type(item).__name__}")
+            extras.append((array.shape, list(array.flat)))
+        return items[0], extras
+
+    def _watch(self, program: Program) -> None:
+        """Split the captured leaves into those anyone else can see (read and written at each step) and the
+        constants only this graph holds (a ``2`` of ``x * 2``: read once, never written)."""
+        first = program.arguments
+        self.leaf_values = np.zeros(program.leaves)
+        watched = []
+        captured = program.captured
+        for i in range(len(captured)):
+            self.leaf_values[first + i] = captured[i].data
+            if not hasattr(sys, 'getrefcount') or sys.getrefcount(captured[i]) > 2:  # more than the list and the call
+                watched.append(first + i)
+        self.watched = [program.captured[i - first] for i in watched]
+        self.watched_slots = np.array(watched, dtype=np.intp)
+        program.captured = []  # the constants need not stay alive
+
+    def __call__(self, *args) -> float:
+        """The loss for new argument data (same shapes as the example), with the captured Values' data now."""
+        if len(args) != len(self.shapes):
+            raise TypeError(f"{self.name} was recorded with {len(self.shapes)} argument(s), got {len(args)}")
+        start = 0
+        for k, (arg, shape) in enumerate(zip(args, self.shapes)):
+            array = as_array(arg, k)
+            if array.shape != shape:
+                raise ValueError(f"argument {k + 1} of {self.name} has shape {array.shape}, but the step was recorded "
+                                 f"with shape {shape}; record again for new shapes: compiled({self.name}, ...)")
+            self.leaf_values[start:start + array.size] = array.ravel()
+            start += array.size
+        self.leaf_values[self.watched_slots] = [value.data for value in self.watched]
+        loss = self.program.forward(self.leaf_values)
+        self._ran = True
+        return loss
+
+    def backward(self) -> None:
+        """Add d loss / d Value to ``.grad`` of every captured Value, as ``fn(...).backward()`` would."""
+        if not self._ran:
+            raise RuntimeError("call the step first (loss = step(...)), then step.backward()")
+        for value, grad in zip(self.watched, self.program.backward(self.watched_slots)):
+            value.grad += grad
+
+    @property
+    def outputs(self) -> list:
+        """The values of the outputs ``fn`` returned after the loss, in their shapes, from the latest call."""
+        if not self._ran:
+            raise RuntimeError("call the step first (loss = step(...)); then its outputs are known")
+        found, k = [], 1
+        for shape, n in self._extras:
+            numbers = [self.program.output(k + i) for i in range(n)]
+            found.append(np.array(numbers).reshape(shape).tolist())
+            k += n
+        return found
+
+    def summary(self) -> str:
+        """How the graph is replayed: one line per NumPy operation (or the flat loop's op counts)."""
+        return f"compiled({self.name}): {len(self.watched)} captured Values\n{self.program.summary()}"
+
+    def __repr__(self) -> str:
+        p = self.program
+        how = f"{len(p.groups)} NumPy operations" if p.strategy == 'vector' else 'a flat loop'
+        return f"<compiled {self.name}: {p.size - p.leaves:,} nodes as {how}, {len(self.watched)} captured Values>"
+
+
+def shape_of(example, k: int) -> tuple:
+    return as_array(example, k).shape
+
+
+def as_array(arg, k: int) -> np.ndarray:
+    """An argument's numbers as a float64 array, or a TypeError naming the argument."""
+    try:
+        return np.asarray(arg, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"argument {k + 1} must be a number, a (nested, rectangular) list of numbers or a NumPy "
+                        f"array; {type(arg).__name__} does not convert: {error}") from None
+
+
+def as_values(example) -> tuple[object, list[Value]]:
+    """Leaf Values for an example argument, in its shape (a Value, nested lists, or an object array), and flat."""
+    array = np.asarray(example, dtype=np.float64)
+    leaves = [Value(x) for x in array.ravel().tolist()]
+    if array.ndim == 0:
+        return leaves[0], leaves
+    shaped = np.empty(len(leaves), dtype=object)
+    shaped[:] = leaves
+    shaped = shaped.reshape(array.shape)
+    return (shaped if isinstance(example, np.ndarray) else shaped.tolist()), leaves

@@ -1,0 +1,400 @@
+"""Replaying a recorded graph without Values: the graph grouped into NumPy operations, or a flat loop.
+
+``compiled()`` (``micrograd_ext.compiled``) records a graph once; ``plan()`` turns it into a program.
+Every node gets a *slot* in one array of values and one of gradients. Nodes of the same op at the same
+depth form a group, which runs as one NumPy operation: gather the children's values by slot, compute,
+write the group's slots (kept contiguous). A layer's ``linear`` nodes over a batch of points share
+their weights, so their group is one matrix product; a chain of ``+`` (Python's ``sum()``) is folded
+into one sum. Backward runs the groups in reverse, and a group sends ``local derivative * upstream``
+to its children's slots. Graphs whose groups would be tiny (a long chain) replay as a flat Python
+loop over slots instead.
+
+>>> from micrograd_ext import Value
+>>> x, w = Value(2.0), Value(-3.0)
+>>> program = plan(x * w + 1.0, arguments=[])
+>>> program.forward([2.0, -3.0, 1.0]), program.strategy
+(-5.0, 'flat')
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import Value, result, topological_order
+from .ops import ADD, GELU_C, GELU_K, LINEAR, POW, Op, op_of, split_linear
+
+
+class ReplayError(TypeError):
+    """A recorded graph holds a node that cannot be replayed (an op with its own ``_backward``, ...)."""
+
+
+# ---- the table's ops on NumPy arrays -------------------------------------------------------------------
+# The same values and local derivatives as ops.py, elementwise; tests/test_replay.py checks that they agree
+# with the table at ordinary and special points. ``blocks`` marks where the first input's local derivative
+# is the table's BLOCKED zero (it stops even an infinite gradient).
+
+@dataclass(frozen=True)
+class Kernel:
+    value: Callable[..., np.ndarray]
+    derivatives: Callable[..., tuple]
+    blocks: Callable[..., np.ndarray] | None = None
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))  # never overflows: exp(-x) for x >= 0, exp(x) below, as ops.py
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _gelu_derivative(out, x):
+    t = np.tanh(GELU_C * (x + GELU_K * x * x * x))
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * (GELU_C * (1.0 + 3.0 * GELU_K * x * x))
+
+
+def _silu_derivative(out, x):
+    s = _sigmoid(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+KERNELS: dict[str, Kernel] = {
+    '+': Kernel(np.add, lambda out, a, b: (1.0, 1.0)),
+    '-': Kernel(np.subtract, lambda out, a, b: (1.0, -1.0)),
+    '*': Kernel(np.multiply, lambda out, a, b: (b, a)),
+    '/': Kernel(np.divide, lambda out, a, b: (1.0 / b, -(out / b))),
+    'neg': Kernel(np.negative, lambda out, x: (-1.0,)),
+    'ReLU': Kernel(lambda x: np.where(x <= 0.0, 0.0, x), lambda out, x: (np.where(out <= 0.0, 0.0, 1.0),),
+                   blocks=lambda out, x: out <= 0.0),
+    'tanh': Kernel(np.tanh, lambda out, x: (1.0 - out * out,)),
+    'exp': Kernel(np.exp, lambda out, x: (out,)),
+    'log': Kernel(np.log, lambda out, x: (1.0 / x,)),
+    'sqrt': Kernel(np.sqrt, lambda out, x: (0.5 / out,)),
+    'abs': Kernel(np.abs, lambda out, x: ((x > 0.0) * 1.0 - (x < 0.0),)),
+    'sigmoid': Kernel(_sigmoid, lambda out, x: (out * (1.0 - out),)),
+    'gelu': Kernel(lambda x: 0.5 * x * (1.0 + np.tanh(GELU_C * (x + GELU_K * x * x * x))),
+                   lambda out, x: (_gelu_derivative(out, x),)),
+    'silu': Kernel(lambda x: x * _sigmoid(x), lambda out, x: (_silu_derivative(out, x),)),
+    '**': Kernel(np.power, lambda out, x, n: (np.where(n == 0.0, 0.0, n * np.power(x, n - 1.0)), out * np.log(x)),
+                 blocks=lambda out, x, n: n == 0.0),
+}
+
+
+def kernel(op: Op) -> Kernel:
+    """The NumPy form of a table op (``x ** 3`` included)."""
+    if op.name in KERNELS:
+        return KERNELS[op.name]
+    return power_kernel(exponent_of(op))
+
+
+@functools.lru_cache(maxsize=256)
+def power_kernel(n: int | float) -> Kernel:
+    """``x ** n`` for a constant ``n``: d/dx = n x**(n-1), and a blocking zero for n = 0."""
+    exponent = np.float64(n)
+    if n == 0:
+        return Kernel(lambda x: np.float_power(x, exponent), lambda out, x: (np.zeros_like(x),),
+                      blocks=lambda out, x: np.ones(x.shape, bool))
+    return Kernel(lambda x: np.float_power(x, exponent), lambda out, x: (n * np.float_power(x, exponent - 1),))
+
+
+def exponent_of(op: Op) -> int | float:
+    """The constant exponent of a ``'**n'`` op, read back from its name as ``ops.op_named`` does."""
+    text = op.name[2:]
+    return int(text) if text.lstrip('-').isdigit() else float(text)
+
+
+def check_domain(op: Op, out: float, inputs: Sequence[float]) -> None:
+    """Raise the error the eager op raises at these inputs (log of a negative number, ...), if any."""
+    if op.check is not None and (not math.isfinite(out) or op is POW):
+        op.check(out, *[Value(x) for x in inputs])
+
+
+def check_group_domain(op: Op, out: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
+    """``check_domain`` for every node of a group whose result is not finite (and every node of ``**``)."""
+    if op.check is None:
+        return
+    suspects = np.arange(len(out)) if op is POW else np.flatnonzero(~np.isfinite(out))
+    for i in suspects.tolist():
+        check_domain(op, out.item(i), [x.item(i) for x in inputs])
+
+
+# ---- where a group reads and sends: slots ------------------------------------------------------------
+
+class Slots:
+    """The slots a group reads in the forward pass and sends gradients to in the backward pass.
+
+    Contiguous slots are read as a slice (no copy); gradients for a slot listed several times add up.
+    """
+
+    def __init__(self, slots: np.ndarray):
+        flat = slots.ravel()
+        self.shape = slots.shape
+        self.contiguous = len(flat) > 0 and bool((np.diff(flat) == 1).all())
+        self.where = slice(int(flat[0]), int(flat[-1]) + 1) if self.contiguous else slots
+        self.repeated = len(np.unique(flat)) < len(flat)
+        if self.repeated:
+            self.targets, self.inverse = np.unique(flat, return_inverse=True)
+
+    def read(self, values: np.ndarray) -> np.ndarray:
+        found = values[self.where]
+        return found.reshape(self.shape) if self.contiguous else found
+
+    def add(self, grads: np.ndarray, contributions: np.ndarray) -> None:
+        if np.shape(contributions) != self.shape:
+            contributions = np.broadcast_to(contributions, self.shape)
+        if self.repeated:
+            grads[self.targets] += np.bincount(self.inverse, contributions.ravel(), len(self.targets))
+        elif self.contiguous:
+            grads[self.where] += contributions.ravel()
+        else:
+            grads[self.where] += contributions
+
+
+# ---- groups: one NumPy operation each way ---------------------------------------------------------------
+
+class Elementwise:
+    """m nodes of one op: ``out = op(a, b)`` on arrays; backward sends ``local * upstream`` to each input."""
+
+    def __init__(self, op: Op, out: slice, inputs: list[Slots]):
+        self.op, self.kernel, self.out, self.inputs = op, kernel(op), out, inputs
+        self.name = op.name
+
+    def forward(self, values: np.ndarray) -> None:
+        xs = [slots.read(values) for slots in self.inputs]
+        out = self.kernel.value(*xs)
+        check_group_domain(self.op, out, xs)
+        values[self.out] = out
+        self.saved = out, xs
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        out, xs = self.saved
+        upstream = grads[self.out]
+        for k, (slots, local) in enumerate(zip(self.inputs, self.kernel.derivatives(out, *xs))):
+            contribution = local * upstream
+            if k == 0 and self.kernel.blocks is not None and not np.isfinite(upstream).all():
+                contribution = np.where(self.kernel.blocks(out, *xs), 0.0, contribution)  # BLOCKED * inf = 0
+            slots.add(grads, contribution)
+
+
+class Sum:
+    """m sums of L terms each (a chain of ``+`` folded), added left to right: d sum / d term = 1."""
+
+    name = '+ (sum)'
+
+    def __init__(self, out: slice, terms: Slots):
+        self.out, self.terms = out, terms
+
+    def forward(self, values: np.ndarray) -> None:
+        values[self.out] = np.cumsum(self.terms.read(values), axis=1)[:, -1]  # cumsum adds in order
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        self.terms.add(grads, grads[self.out][:, None])
+
+
+class Linear:
+    """m ``linear`` nodes, ``b + w1*x1 + ... + wn*xn`` row by row, in the engine's order of additions."""
+
+    name = 'linear'
+
+    def __init__(self, out: slice, weights: Slots, inputs: Slots, bias: Slots):
+        self.out, self.weights, self.inputs, self.bias = out, weights, inputs, bias
+
+    def forward(self, values: np.ndarray) -> None:
+        w, x = self.weights.read(values), self.inputs.read(values)
+        total = self.bias.read(values).copy()
+        for k in range(w.shape[1]):
+            total += w[:, k] * x[:, k]
+        values[self.out] = total
+        self.saved = w, x
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        w, x = self.saved
+        upstream = grads[self.out][:, None]
+        self.weights.add(grads, x * upstream)  # dz/dw = x
+        self.inputs.add(grads, w * upstream)   # dz/dx = w
+        self.bias.add(grads, upstream[:, 0])    # dz/db = 1
+
+
+class MatMul:
+    """A layer over a batch: P points x K neurons sharing their weights, ``X @ W.T + b`` as one product."""
+
+    name = 'linear (matmul)'
+
+    def __init__(self, out: slice, weights: Slots, inputs: Slots, bias: Slots):
+        self.out, self.weights, self.inputs, self.bias = out, weights, inputs, bias
+
+    def forward(self, values: np.ndarray) -> None:
+        w, x = self.weights.read(values), self.inputs.read(values)
+        values[self.out] = (x @ w.T + self.bias.read(values)).ravel()
+        self.saved = w, x
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        w, x = self.saved
+        upstream = grads[self.out].reshape(len(x), len(w))
+        self.inputs.add(grads, upstream @ w)        # dL/dX = dL/dZ W
+        self.weights.add(grads, upstream.T @ x)     # dL/dW = dL/dZ^T X: summed over the points
+        self.bias.add(grads, upstream.sum(axis=0))
+
+
+# ---- the program -------------------------------------------------------------------------------------------
+
+MIN_GROUP = 16  # average nodes per group below which the flat loop is faster than NumPy calls
+
+
+class Program:
+    """A recorded graph as slots: leaves first (``arguments``, then ``captured``), then the op nodes."""
+
+    def __init__(self, strategy: str, size: int, arguments: int, captured: list[Value], groups: list,
+                 instructions: list, outputs: list[int]):
+        self.strategy, self.size, self.arguments, self.captured = strategy, size, arguments, captured
+        self.leaves = arguments + len(captured)
+        self.groups, self.instructions, self.outputs = groups, instructions, outputs
+        self.values = None
+
+    def forward(self, leaf_values: Sequence[float]) -> float:
+        """Run the graph on new leaf data (one number per leaf slot); returns the root's value."""
+        if self.strategy == 'flat':
+            self.values = values = np.asarray(leaf_values, dtype=np.float64).tolist() + [0.0] * (self.size - self.leaves)
+            for op, out, inputs in self.instructions:
+                xs = [values[i] for i in inputs]
+                values[out] = y = op.value(*xs)
+                check_domain(op, y, xs)
+        else:
+            self.values = values = np.empty(self.size)
+            values[:self.leaves] = leaf_values
+            with np.errstate(all='ignore'):
+                for group in self.groups:
+                    group.forward(values)
+        return self.output(0)
+
+    def output(self, k: int) -> float:
+        return float(self.values[self.outputs[k]])
+
+    def backward(self, slots: np.ndarray) -> list[float]:
+        """d root / d leaf for the leaves in ``slots``, after ``forward``."""
+        root = self.outputs[0]
+        if self.strategy == 'flat':
+            values, grads = self.values, [0.0] * self.size
+            grads[root] = 1.0
+            for op, out, inputs in reversed(self.instructions):
+                upstream = grads[out]
+                for i, local in zip(inputs, op.derivatives(values[out], *[values[i] for i in inputs])):
+                    grads[i] += local * upstream
+            return [grads[i] for i in slots.tolist()]
+        grads = np.zeros(self.size)
+        grads[root] = 1.0
+        with np.errstate(all='ignore'):
+            for group in reversed(self.groups):
+                group.backward(self.values, grads)
+        return grads[slots].tolist()
+
+    def summary(self) -> str:
+        """One line per NumPy operation of the forward pass (or the flat loop's op counts)."""
+        if self.strategy == 'flat':
+            counts = Counter(op.name for op, _, _ in self.instructions)
+            return (f"{len(self.instructions):,} nodes replayed one by one (flat loop): "
+                    + ', '.join(f'{name} x{n:,}' for name, n in counts.most_common()))
+        lines = [f"{sum(g.out.stop - g.out.start for g in self.groups):,} op nodes in {len(self.groups)} NumPy operations:"]
+        for g in self.groups:
+            lines.append(f"  {g.name:<16} {g.out.stop - g.out.start:>7,} nodes")
+        return '\n'.join(lines)
+
+
+def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] = (),
+         strategy: str = 'auto') -> Program:
+    """The program that replays ``root``'s graph (and the values of ``outputs``) from new leaf data.
+
+    ``arguments`` get the first slots, in order; every other leaf is ``captured`` (its data is read at each
+    replay). ``strategy`` is ``'vector'`` (NumPy groups), ``'flat'`` (a Python loop) or ``'auto'``.
+    """
+    if strategy not in ('auto', 'vector', 'flat'):
+        raise ValueError(f"strategy must be 'auto', 'vector' or 'flat', got {strategy!r}")
+    roots = [root, *outputs]
+    sink = result(0.0, tuple(roots), 'outputs', (0.0,) * len(roots))  # one node above every output
+    order = topological_order(sink)[:-1]
+    uses = Counter(child for node in order for child in node._prev) + Counter(roots)
+    slot = {node: i for i, node in enumerate(arguments)}
+    captured = [node for node in order if not node._prev and node not in slot]
+    slot.update((node, len(arguments) + i) for i, node in enumerate(captured))
+    inputs_of, depth, groups = {}, dict.fromkeys(slot, 0), defaultdict(dict)  # groups: key -> {node: None}
+    for node in order:
+        if not node._prev:
+            continue
+        op = replayable_op(node)
+        inputs = list(node._prev)
+        first = inputs[0]
+        if op is ADD and first in inputs_of and inputs_of[first][0] is ADD and uses[first] == 1:
+            inputs = inputs_of.pop(first)[1] + inputs[1:]  # (a + b) + c as one sum a + b + c, same order
+            del groups[depth[first], ADD.name, len(inputs) - len(node._prev) + 1][first]
+        inputs_of[node] = op, inputs
+        depth[node] = 1 + max(depth[x] for x in inputs)
+        groups[depth[node], op.name, len(inputs)][node] = None
+    del order, sink
+    keys = sorted(key for key in groups if groups[key])  # by depth: every group after its inputs
+    count = len(inputs_of)
+    if strategy == 'auto':
+        strategy = 'flat' if count < MIN_GROUP * len(keys) else 'vector'
+    vector_groups, instructions, size = [], [], len(slot)
+    for key in keys:
+        nodes = list(groups[key])
+        op = inputs_of[nodes[0]][0]
+        if strategy == 'vector':
+            group, nodes = make_group(op, nodes, inputs_of, slot, size)
+            vector_groups.append(group)
+        for node in nodes:
+            slot[node] = size
+            size += 1
+        if strategy == 'flat':
+            instructions.extend((op, slot[node], [slot[x] for x in inputs_of[node][1]]) for node in nodes)
+    return Program(strategy, size, len(arguments), captured, vector_groups, instructions, [slot[r] for r in roots])
+
+
+def replayable_op(node: Value) -> Op:
+    """The table's op of a node, or a ReplayError saying why it cannot be replayed."""
+    if node._local_grads is None:
+        raise ReplayError(f"compiled() cannot replay the {node._op!r} node: it has its own _backward closure, "
+                          "which works on Values, not on arrays; build the op from the table's ops (+ * exp tanh "
+                          "...) or add it to micrograd_ext/ops.py, or run this function eagerly")
+    op = op_of(node)
+    if op is None:
+        raise ReplayError(f"compiled() cannot replay the {node._op!r} node: its local derivatives were given by "
+                          "hand, so there is no formula to recompute them for new data; build the op from the "
+                          "table's ops (+ * exp tanh ...) or add it to micrograd_ext/ops.py")
+    return op
+
+
+def make_group(op: Op, nodes: list[Value], inputs_of: dict, slot: dict, start: int) -> tuple[object, list[Value]]:
+    """The group that computes ``nodes`` (one op, one depth, one arity) into slots from ``start``, and the
+    nodes in the order of those slots."""
+    if op is LINEAR:
+        return linear_group(nodes, inputs_of, slot, start)
+    nodes = sorted(nodes, key=lambda node: [slot[x] for x in inputs_of[node][1]])  # inputs in order: slices
+    table = np.array([[slot[x] for x in inputs_of[node][1]] for node in nodes], dtype=np.intp)
+    out = slice(start, start + len(nodes))
+    if op is ADD and table.shape[1] != 2:
+        return Sum(out, Slots(table)), nodes
+    return Elementwise(op, out, [Slots(column) for column in table.T]), nodes
+
+
+def linear_group(nodes: list[Value], inputs_of: dict, slot: dict, start: int) -> tuple[object, list[Value]]:
+    """A matrix product when the nodes are every (point, neuron) pair of shared weight rows, else row by row."""
+    rows = {}
+    for node in nodes:
+        weights, inputs, bias = split_linear([slot[x] for x in inputs_of[node][1]])
+        rows[node] = (*weights, bias), tuple(inputs)
+    neurons = list(dict.fromkeys(neuron for neuron, _ in rows.values()))
+    points = list(dict.fromkeys(point for _, point in rows.values()))
+    out = slice(start, start + len(nodes))
+    if len(neurons) * len(points) == len(nodes) == len(set(rows.values())):
+        where = {pair: i for i, pair in enumerate((neuron, point) for point in points for neuron in neurons)}
+        nodes = sorted(nodes, key=lambda node: where[rows[node]])
+        weights = np.array([neuron[:-1] for neuron in neurons], dtype=np.intp)
+        bias = np.array([neuron[-1] for neuron in neurons], dtype=np.intp)
+        return MatMul(out, Slots(weights), Slots(np.array(points, dtype=np.intp)), Slots(bias)), nodes
+    nodes = sorted(nodes, key=lambda node: rows[node][1])
+    weights = np.array([rows[node][0][:-1] for node in nodes], dtype=np.intp)
+    bias = np.array([rows[node][0][-1] for node in nodes], dtype=np.intp)
+    inputs = np.array([rows[node][1] for node in nodes], dtype=np.intp)
+    return Linear(out, Slots(weights), Slots(inputs), Slots(bias)), nodes

@@ -1,0 +1,93 @@
+"""The replay's programs: NumPy forms that agree with the op table, slots, groups, and the flat loop."""
+import math
+
+import numpy as np
+import pytest
+
+from micrograd_ext import Value
+from micrograd_ext.ops import BLOCKED, OPS, power_op
+from micrograd_ext.replay import KERNELS, MatMul, Slots, Sum, kernel, plan
+
+POINTS = [-2.5, -1.0, -0.0, 0.0, 1e-300, 0.5, 3.0, 800.0, -800.0, 1e308, math.inf, -math.inf, math.nan]
+ELEMENTWISE = sorted(set(OPS) - {'linear'})  # '+' of two terms is elementwise; longer sums are a Sum group
+
+
+def same(a: float, b: float) -> bool:
+    """Equal (zeros with their sign), NaN where NaN; finite numbers to 4 ulp (NumPy's exp/tanh may round the last bit differently)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b) or a == 0.0 or b == 0.0:
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    return abs(a - b) <= 4 * math.ulp(max(abs(a), abs(b)))
+
+
+def grid(arity: int) -> list[np.ndarray]:
+    if arity == 1:
+        return [np.array(POINTS)]
+    a, b = np.meshgrid(POINTS, POINTS)
+    return [a.ravel(), b.ravel()]
+
+
+@pytest.mark.parametrize('op', [OPS[name] for name in ELEMENTWISE] + [power_op(n) for n in (0, 1, 2, 3, -1, 0.5, 2.5)],
+                         ids=lambda op: op.name)
+def test_the_numpy_form_of_every_op_agrees_with_the_table_at_ordinary_and_special_points(op):
+    arity = 2 if op.name in ('+', '-', '*', '/', '**') else 1
+    inputs = grid(arity)
+    form = kernel(op)
+    with np.errstate(all='ignore'):
+        out = form.value(*inputs)
+        locals_ = [np.broadcast_to(d, out.shape) for d in form.derivatives(out, *inputs)]
+        blocked = form.blocks(out, *inputs) if form.blocks else np.zeros(out.shape, bool)
+    for i in range(len(out)):
+        xs = [float(x[i]) for x in inputs]
+        expected = xs[0] + xs[1] if op.name == '+' else op.value(*xs)  # a + b as the engine adds two terms
+        assert same(out[i], expected), (op.name, xs, out[i], expected)
+        derivatives = op.derivatives(expected, *xs)
+        for k, d in enumerate(derivatives):
+            assert same(locals_[k][i], d), (op.name, xs, k, locals_[k][i], d)
+            assert bool(blocked[i]) == (k == 0 and d is BLOCKED) or k > 0, (op.name, xs)
+
+
+def test_every_op_of_the_table_has_a_numpy_form():
+    assert set(OPS) - {'linear'} <= set(KERNELS)
+
+
+def test_repeated_slots_add_up_and_contiguous_slots_are_read_without_copying():
+    values, grads = np.arange(10.0), np.zeros(10)
+    repeated = Slots(np.array([3, 1, 3, 3]))
+    repeated.add(grads, np.array([1.0, 2.0, 4.0, 8.0]))
+    assert grads[3] == 13.0 and grads[1] == 2.0 and grads.sum() == 15.0
+    contiguous = Slots(np.array([[4, 5], [6, 7]]))
+    view = contiguous.read(values)
+    assert view.tolist() == [[4.0, 5.0], [6.0, 7.0]] and np.shares_memory(view, values)
+
+
+def test_a_chain_of_plus_is_one_sum_added_left_to_right_as_python_does():
+    terms = [Value(x) for x in (0.1, 0.2, 0.3, 1e16, -1e16, 0.7)]
+    total = sum(terms)  # 0 + t0 + t1 + ...: a chain of five '+' nodes
+    program = plan(total, strategy='vector')
+    assert [type(g) for g in program.groups] == [Sum]
+    data = [0.0] + [t.data for t in terms]  # the leaves: the 0 of sum(), then the terms
+    assert program.forward(data) == total.data  # the same float additions in the same order
+    assert program.backward(np.arange(program.leaves)) == [1.0] * 7
+
+
+def test_a_layer_over_a_batch_is_one_matrix_product():
+    from micrograd_ext.nn import Layer
+    layer = Layer(3, 4, seed=0)
+    X = [[Value(float(i + j)) for j in range(3)] for i in range(5)]
+    loss = Value.sum([z for x in X for z in layer(x)])
+    program = plan(loss, strategy='vector')
+    assert sum(isinstance(g, MatMul) for g in program.groups) == 1
+    assert 'linear (matmul)' in program.summary() and '20 nodes' in program.summary()
+
+
+def test_a_long_chain_replays_as_a_flat_loop_and_every_slot_keeps_its_value():
+    x = Value(0.5)
+    y = x
+    for _ in range(200):
+        y = (y * 1.01).tanh()
+    program = plan(y)
+    assert program.strategy == 'flat' and 'tanh x200' in program.summary()
+    leaves = [x.data] + [1.01] * 200
+    assert program.forward(leaves) == y.data
