@@ -172,9 +172,10 @@ def prepare(workload: str, engine: str, size: int) -> dict:
 def tensor_state(state: dict) -> dict:
     """The demo MLP's weights (the same numbers as the scalar engines') as float64 weight matrices."""
     import torch
-    layers = [(torch.tensor([[w.data for w in neuron.w] for neuron in layer.neurons], dtype=torch.float64, requires_grad=True),
-               torch.tensor([neuron.b.data for neuron in layer.neurons], dtype=torch.float64, requires_grad=True))
-              for layer in state['model'].layers]
+    def tensor(numbers):
+        return torch.tensor(numbers, dtype=torch.float64, requires_grad=True)
+    layers = [(tensor([[w.data for w in neuron.w] for neuron in layer.neurons]),
+               tensor([neuron.b.data for neuron in layer.neurons])) for layer in state['model'].layers]
     return {'layers': layers, 'X_tensor': torch.tensor(state['X'], dtype=torch.float64),
             'y_tensor': torch.tensor(state['y'], dtype=torch.float64)}
 

@@ -17,7 +17,8 @@ to their ``.grad`` exactly what ``fn(...).backward()`` would.
 
 The limit: Python control flow that depends on data (``if x.data > 0``, ``max()`` of Values) is
 recorded as the branch taken at recording time; compare Values while recording and you get a
-``RecordingWarning``. relu and abs are ops, recomputed at each replay.
+``RecordingWarning``, and ``step.check(*args)`` tells whether ``fn`` still builds the recorded graph.
+relu and abs are ops, recomputed at each replay.
 """
 from __future__ import annotations
 
@@ -31,11 +32,15 @@ from .engine import Value
 from .modes import is_grad_enabled, mode, stacklevel_outside
 from .replay import Program, ReplayError, plan
 
-__all__ = ['compiled', 'Compiled', 'ReplayError', 'RecordingWarning']
+__all__ = ['compiled', 'Compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording']
 
 
 class RecordingWarning(UserWarning):
     """``fn`` compared Values while ``compiled()`` recorded it: a replay keeps the branch taken then."""
+
+
+class StaleRecording(ValueError):
+    """``step.check()`` found that ``fn`` no longer builds the recorded graph."""
 
 
 def compiled(fn: Callable, *example_args, strategy: str = 'auto') -> Compiled:
@@ -58,14 +63,15 @@ class Compiled:
         if not is_grad_enabled():
             raise RuntimeError("compiled() records a graph, and inside no_grad() nothing is recorded; "
                                "call it outside the no_grad() block")
+        self.fn, self.strategy = fn, strategy
         self.name = getattr(fn, '__name__', type(fn).__name__)
         self.shapes = [shape_of(arg, k) for k, arg in enumerate(example_args)]
         given, leaves = zip(*[as_values(arg) for arg in example_args]) if example_args else ((), ())
-        mode.comparisons, comparisons = [], None
+        mode.comparisons = []  # Value comparisons note where they happen while this list exists
         try:
             returned = fn(*given)
         finally:
-            mode.comparisons, comparisons = None, mode.comparisons
+            comparisons, mode.comparisons = mode.comparisons, None
         loss, extras = self._split(returned)
         if comparisons:
             warnings.warn(RecordingWarning(
@@ -88,7 +94,7 @@ class Compiled:
         for item in items[1:]:
             array = np.asarray(item, dtype=object)
             if not all(isinstance(x, Value) for x in array.flat):
-                raise TypeError(f"compiled(): the outputs after the loss must be Values or lists of them; "
+                raise TypeError(f"compiled(): the outputs after the loss must be Values or (rectangular) lists of them; "
                                 f"{self.name} returned {type(item).__name__}")
             extras.append((array.shape, list(array.flat)))
         return items[0], extras
@@ -131,6 +137,28 @@ class Compiled:
             raise RuntimeError("call the step first (loss = step(...)), then step.backward()")
         for value, grad in zip(self.watched, self.program.backward(self.watched_slots)):
             value.grad += grad
+
+    def check(self, *args) -> None:
+        """Run ``fn`` eagerly on ``args`` and raise ``StaleRecording`` if the replay would not compute what it
+        computes now: another graph (Python control flow that depends on data took another branch), other
+        captured Values (a parameter replaced, not just changed), or other constants (a list of labels that
+        ``fn`` reads from outside changed). Costs one eager pass and one recording.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', RecordingWarning)
+            fresh = Compiled(self.fn, args, self.strategy)
+        advice = f"record it again: step = compiled({self.name}, ...)"
+        if fresh.program.wiring != self.program.wiring:
+            raise StaleRecording(f"{self.name} builds another graph for these arguments than the one recorded "
+                                 f"(control flow that depends on the data took another branch); {advice}")
+        if [id(v) for v in fresh.watched] != [id(v) for v in self.watched]:
+            raise StaleRecording(f"{self.name} now reads other Values than the {len(self.watched)} recorded "
+                                 f"(a parameter was replaced by a new Value); {advice}")
+        constants = np.setdiff1d(np.arange(self.program.arguments, self.program.leaves), self.watched_slots)
+        if not np.array_equal(fresh.leaf_values[constants], self.leaf_values[constants], equal_nan=True):
+            raise StaleRecording(f"{self.name} now uses other constants than the recorded ones (a number written in "
+                                 f"it took another branch, or one it reads from outside changed, e.g. a list of "
+                                 f"labels); {advice}")
 
     @property
     def outputs(self) -> list:

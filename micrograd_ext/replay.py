@@ -247,10 +247,11 @@ class Program:
     """A recorded graph as slots: leaves first (``arguments``, then ``captured``), then the op nodes."""
 
     def __init__(self, strategy: str, size: int, arguments: int, captured: list[Value], groups: list,
-                 instructions: list, outputs: list[int]):
+                 instructions: list, outputs: list[int], wiring: int):
         self.strategy, self.size, self.arguments, self.captured = strategy, size, arguments, captured
         self.leaves = arguments + len(captured)
         self.groups, self.instructions, self.outputs = groups, instructions, outputs
+        self.wiring = wiring  # a hash of every node's op and input slots: equal for the same graph shape
         self.values = None
 
     def forward(self, leaf_values: Sequence[float]) -> float:
@@ -314,7 +315,9 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
     roots = [root, *outputs]
     sink = result(0.0, tuple(roots), 'outputs', (0.0,) * len(roots))  # one node above every output
     order = topological_order(sink)[:-1]
-    uses = Counter(child for node in order for child in node._prev) + Counter(roots)
+    uses = Counter(roots)
+    for node in order:
+        uses.update(node._prev)
     slot = {node: i for i, node in enumerate(arguments)}
     captured = [node for node in order if not node._prev and node not in slot]
     slot.update((node, len(arguments) + i) for i, node in enumerate(captured))
@@ -329,26 +332,31 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
             inputs = inputs_of.pop(first)[1] + inputs[1:]  # (a + b) + c as one sum a + b + c, same order
             del groups[depth[first], ADD.name, len(inputs) - len(node._prev) + 1][first]
         inputs_of[node] = op, inputs
-        depth[node] = 1 + max(depth[x] for x in inputs)
+        depth[node] = 1 + max(map(depth.__getitem__, inputs))
         groups[depth[node], op.name, len(inputs)][node] = None
     del order, sink
     keys = sorted(key for key in groups if groups[key])  # by depth: every group after its inputs
     count = len(inputs_of)
     if strategy == 'auto':
         strategy = 'flat' if count < MIN_GROUP * len(keys) else 'vector'
-    vector_groups, instructions, size = [], [], len(slot)
+    vector_groups, wiring, size = [], [], len(slot)
     for key in keys:
         nodes = list(groups[key])
         op = inputs_of[nodes[0]][0]
+        rows = [list(map(slot.__getitem__, inputs_of[node][1])) for node in nodes]  # each node's input slots
         if strategy == 'vector':
-            group, nodes = make_group(op, nodes, inputs_of, slot, size)
+            group, order = make_group(op, rows, size)
             vector_groups.append(group)
-        for node in nodes:
-            slot[node] = size
+        else:
+            order = range(len(nodes))
+        for i in order:
+            slot[nodes[i]] = size
+            wiring.append((op, size, rows[i]))
             size += 1
-        if strategy == 'flat':
-            instructions.extend((op, slot[node], [slot[x] for x in inputs_of[node][1]]) for node in nodes)
-    return Program(strategy, size, len(arguments), captured, vector_groups, instructions, [slot[r] for r in roots])
+    fingerprint = hash(tuple((op.name, *inputs) for op, _, inputs in wiring))
+    instructions = wiring if strategy == 'flat' else []
+    return Program(strategy, size, len(arguments), captured, vector_groups, instructions, [slot[r] for r in roots],
+                   fingerprint)
 
 
 def replayable_op(node: Value) -> Op:
@@ -365,36 +373,36 @@ def replayable_op(node: Value) -> Op:
     return op
 
 
-def make_group(op: Op, nodes: list[Value], inputs_of: dict, slot: dict, start: int) -> tuple[object, list[Value]]:
-    """The group that computes ``nodes`` (one op, one depth, one arity) into slots from ``start``, and the
-    nodes in the order of those slots."""
+def make_group(op: Op, rows: list[list[int]], start: int) -> tuple[object, list[int]]:
+    """The group that computes nodes of one op, depth and arity (``rows``: each node's input slots) into the
+    slots from ``start``, and the order of the nodes in those slots."""
     if op is LINEAR:
-        return linear_group(nodes, inputs_of, slot, start)
-    nodes = sorted(nodes, key=lambda node: [slot[x] for x in inputs_of[node][1]])  # inputs in order: slices
-    table = np.array([[slot[x] for x in inputs_of[node][1]] for node in nodes], dtype=np.intp)
-    out = slice(start, start + len(nodes))
+        return linear_group(rows, start)
+    order = sorted(range(len(rows)), key=rows.__getitem__)  # in the order of their inputs: often slices
+    table = np.array([rows[i] for i in order], dtype=np.intp)
+    out = slice(start, start + len(rows))
     if op is ADD and table.shape[1] != 2:
-        return Sum(out, Slots(table)), nodes
-    return Elementwise(op, out, [Slots(column) for column in table.T]), nodes
+        return Sum(out, Slots(table)), order
+    return Elementwise(op, out, [Slots(column) for column in table.T]), order
 
 
-def linear_group(nodes: list[Value], inputs_of: dict, slot: dict, start: int) -> tuple[object, list[Value]]:
+def linear_group(rows: list[list[int]], start: int) -> tuple[object, list[int]]:
     """A matrix product when the nodes are every (point, neuron) pair of shared weight rows, else row by row."""
-    rows = {}
-    for node in nodes:
-        weights, inputs, bias = split_linear([slot[x] for x in inputs_of[node][1]])
-        rows[node] = (*weights, bias), tuple(inputs)
-    neurons = list(dict.fromkeys(neuron for neuron, _ in rows.values()))
-    points = list(dict.fromkeys(point for _, point in rows.values()))
-    out = slice(start, start + len(nodes))
-    if len(neurons) * len(points) == len(nodes) == len(set(rows.values())):
+    pairs = []
+    for row in rows:
+        weights, inputs, bias = split_linear(row)
+        pairs.append(((*weights, bias), tuple(inputs)))
+    neurons = list(dict.fromkeys(neuron for neuron, _ in pairs))
+    points = list(dict.fromkeys(point for _, point in pairs))
+    out = slice(start, start + len(rows))
+    if len(neurons) * len(points) == len(rows) == len(set(pairs)):
         where = {pair: i for i, pair in enumerate((neuron, point) for point in points for neuron in neurons)}
-        nodes = sorted(nodes, key=lambda node: where[rows[node]])
+        order = sorted(range(len(rows)), key=lambda i: where[pairs[i]])
         weights = np.array([neuron[:-1] for neuron in neurons], dtype=np.intp)
         bias = np.array([neuron[-1] for neuron in neurons], dtype=np.intp)
-        return MatMul(out, Slots(weights), Slots(np.array(points, dtype=np.intp)), Slots(bias)), nodes
-    nodes = sorted(nodes, key=lambda node: rows[node][1])
-    weights = np.array([rows[node][0][:-1] for node in nodes], dtype=np.intp)
-    bias = np.array([rows[node][0][-1] for node in nodes], dtype=np.intp)
-    inputs = np.array([rows[node][1] for node in nodes], dtype=np.intp)
-    return Linear(out, Slots(weights), Slots(inputs), Slots(bias)), nodes
+        return MatMul(out, Slots(weights), Slots(np.array(points, dtype=np.intp)), Slots(bias)), order
+    order = sorted(range(len(rows)), key=lambda i: pairs[i][1])
+    weights = np.array([pairs[i][0][:-1] for i in order], dtype=np.intp)
+    bias = np.array([pairs[i][0][-1] for i in order], dtype=np.intp)
+    inputs = np.array([pairs[i][1] for i in order], dtype=np.intp)
+    return Linear(out, Slots(weights), Slots(inputs), Slots(bias)), order

@@ -213,3 +213,20 @@ def test_a_chain_of_a_hundred_thousand_ops_is_recorded_and_replayed_without_recu
     step = compiled(chain, 1.0)
     assert step.program.strategy == 'flat'
     assert step(1.0) == expected.data
+
+
+def test_check_tells_when_the_function_no_longer_builds_the_recorded_graph():
+    from micrograd_ext.compiled import StaleRecording
+    w = Value(0.5)
+    params, labels = [w], [1.0, -1.0]
+    branchy = compiled(lambda x: (x * params[0]).relu() if x.data > 0 else (x * params[0]).tanh(), 1.0)
+    branchy.check(2.0)  # the same branch: fine
+    with pytest.raises(StaleRecording, match=r'builds another graph .* took another branch\); record it again'):
+        branchy.check(-1.0)
+    params[0] = Value(0.5)
+    with pytest.raises(StaleRecording, match='reads other Values than the 1 recorded .* replaced'):
+        branchy.check(2.0)
+    labelled = compiled(lambda xs: Value.sum([x * t for x, t in zip(xs, labels)]), [1.0, 2.0])
+    labels[1] = 1.0
+    with pytest.raises(StaleRecording, match='other constants .* a list of labels'):
+        labelled.check([1.0, 2.0])

@@ -13,7 +13,8 @@ ELEMENTWISE = sorted(set(OPS) - {'linear'})  # '+' of two terms is elementwise; 
 
 
 def same(a: float, b: float) -> bool:
-    """Equal (zeros with their sign), NaN where NaN; finite numbers to 4 ulp (NumPy's exp/tanh may round the last bit differently)."""
+    """Equal (zeros with their sign), NaN where NaN; finite numbers to 4 ulp (NumPy's exp and tanh may
+    round the last bit differently from math's)."""
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if math.isinf(a) or math.isinf(b) or a == 0.0 or b == 0.0:
