@@ -170,26 +170,17 @@ def prepare(workload: str, engine: str, size: int) -> dict:
 
 
 def tensor_state(state: dict) -> dict:
-    """The demo MLP's weights (the same numbers as the scalar engines') as float64 weight matrices."""
+    """The demo MLP (the same weights as the scalar engines') as a torch.nn.Sequential of float64 layers."""
     import torch
-    def tensor(numbers):
-        return torch.tensor(numbers, dtype=torch.float64, requires_grad=True)
-    layers = [(tensor([[w.data for w in neuron.w] for neuron in layer.neurons]),
-               tensor([neuron.b.data for neuron in layer.neurons])) for layer in state['model'].layers]
-    return {'layers': layers, 'X_tensor': torch.tensor(state['X'], dtype=torch.float64),
+    return {'net': state['model'].to_torch(), 'X_tensor': torch.tensor(state['X'], dtype=torch.float64),
             'y_tensor': torch.tensor(state['y'], dtype=torch.float64)}
 
 
 def tensor_step(state: dict):
     """W1's step with tensors: the same loss (sum of the margins times 1/n, plus 1e-4 L2) and SGD update."""
     import torch
-    h = state['X_tensor']
-    for k, (W, b) in enumerate(state['layers']):
-        h = h @ W.T + b
-        if k < len(state['layers']) - 1:
-            h = h.relu()
-    margins = (1 + -state['y_tensor'] * h[:, 0]).relu()
-    params = [p for layer in state['layers'] for p in layer]
+    params = list(state['net'].parameters())
+    margins = (1 + -state['y_tensor'] * state['net'](state['X_tensor'])[:, 0]).relu()
     total = margins.sum() * (1.0 / len(margins)) + 1e-4 * sum((p * p).sum() for p in params)
     for p in params:
         p.grad = None

@@ -217,13 +217,10 @@ class Linear:
         self.bias.add(grads, upstream[:, 0])    # dz/db = 1
 
 
-class MatMul:
+class MatMul(Linear):
     """A layer over a batch: P points x K neurons sharing their weights, ``X @ W.T + b`` as one product."""
 
     name = 'linear (matmul)'
-
-    def __init__(self, out: slice, weights: Slots, inputs: Slots, bias: Slots):
-        self.out, self.weights, self.inputs, self.bias = out, weights, inputs, bias
 
     def forward(self, values: np.ndarray) -> None:
         w, x = self.weights.read(values), self.inputs.read(values)

@@ -591,24 +591,14 @@ def replayed_step():
 
 try:
     import torch
-    layers = [(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True),
-               torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True))
-              for layer in model.layers]
+    net = model.to_torch()  # the same weights, as a torch.nn.Sequential in float64
     Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+    torch_sgd = torch.optim.SGD(net.parameters(), lr=0.05)
 
     def torch_step():
-        h = Xt
-        for k, (W, b) in enumerate(layers):
-            h = h @ W.T + b
-            h = h.relu() if k < len(layers) - 1 else h
-        params = [p for layer in layers for p in layer]
-        total = (1 + -yt * h[:, 0]).relu().mean() + 1e-4 * sum((p * p).sum() for p in params)
-        for p in params:
-            p.grad = None
-        total.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= 0.05 * p.grad
+        scores = net(Xt).squeeze(1)
+        total = torch.relu(1 - yt * scores).mean() + 1e-4 * sum(p.pow(2).sum() for p in net.parameters())
+        torch_sgd.zero_grad(); total.backward(); torch_sgd.step()
 except ImportError:
     torch_step = None
 

@@ -92,7 +92,8 @@ def test_the_replay_and_the_tensor_step_train_as_micrograd_does(bench, engine):
                 losses.append(out.data)
                 bench.step('W1', name, 4, state)  # a replay step when name == 'compiled'
         if name == 'torch_tensors':
-            weights = [x for W, b in state['layers'] for row, bias in zip(W.tolist(), b.tolist()) for x in [*row, bias]]
+            layers = [m for m in state['net'] if hasattr(m, 'weight')]
+            weights = [x for m in layers for row, bias in zip(m.weight.tolist(), m.bias.tolist()) for x in [*row, bias]]
         else:
             weights = [p.data for layer in state['model'].layers for n in layer.neurons for p in [*n.w, n.b]]
         return losses, weights

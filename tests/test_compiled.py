@@ -14,6 +14,7 @@ from micrograd_ext.nn import MLP
 from micrograd_ext.replay import ReplayError
 
 from .graphs import programs, run
+from .test_micrograd_idioms import sin
 
 
 def close(a: float, b: float, scale: float = 1.0) -> bool:
@@ -139,14 +140,6 @@ def test_wrong_arguments_are_clear_errors_that_say_what_to_do():
 
 
 def test_ops_without_a_replay_form_are_refused_naming_the_op():
-    def sin(x):
-        out = Value(math.sin(x.data), (x,), 'sin')
-
-        def _backward():
-            x.grad += math.cos(x.data) * out.grad
-        out._backward = _backward
-        return out
-
     with pytest.raises(ReplayError, match="'sin' node: it has its own _backward closure"):
         compiled(lambda x: sin(x) * 2, 1.0)
     with pytest.raises(ReplayError, match="'twice' node: its local derivatives were given by hand"):

@@ -92,3 +92,17 @@ def test_a_long_chain_replays_as_a_flat_loop_and_every_slot_keeps_its_value():
     assert program.strategy == 'flat' and 'tanh x200' in program.summary()
     leaves = [x.data] + [1.01] * 200
     assert program.forward(leaves) == y.data
+
+
+def test_linear_nodes_that_share_no_weights_are_computed_row_by_row_in_the_engines_order():
+    from micrograd_ext.replay import Linear
+    ws = [[Value(0.1 * i + 0.3 * j) for j in range(3)] for i in range(4)]
+    xs = [[Value(1.0 / (i + j + 1)) for j in range(3)] for i in range(4)]
+    zs = [Value.linear(w, x, Value(0.5 * i)) for i, (w, x) in enumerate(zip(ws, xs))]
+    total = Value.sum([z * z for z in zs])
+    program = plan(total, strategy='vector')
+    assert any(type(g) is Linear for g in program.groups)
+    leaves = [v.data for v in program.captured]
+    assert program.forward(leaves) == total.data  # the same float operations, in the same order
+    total.backward()
+    assert program.backward(np.arange(program.leaves)) == [v.grad for v in program.captured]
