@@ -10,7 +10,7 @@ Workloads:
   W3  the sum of 1,000,000 products, accumulated one product at a time
   W4  W1's step for MLP(2, [64, 64, 1]) on 1,000 moons points, to show how the cost grows
 
-Engines: micrograd_ext (eager), compiled (micrograd_ext.compiled: recorded once in the worker, then the
+Engines: micrograd_ext (eager), compiled (micrograd_ext.compiled(): recorded once in the worker, then the
 step is a replay), micrograd 0.1.0, microgpt, torch (0-dim float64 tensors, one per scalar) and
 torch_tensors (the same MLP step written with float64 weight matrices: PyTorch as it is meant to be used).
 

@@ -11,11 +11,13 @@
 (2.0, 3.0, 1.0)
 """
 from .autograd import grad
-from .compiled import compiled
 from .engine import Value, topological_order
 from .finite_differences import GradcheckError, gradcheck, numerical_grad
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from .recording import RecordingWarning, StaleRecording, compiled
+from .replay import ReplayError
 
 __version__ = '0.1.0'
-__all__ = ['Value', 'topological_order', 'grad', 'compiled', 'gradcheck', 'numerical_grad', 'GradcheckError',
-           'no_grad', 'detect_anomaly', 'is_grad_enabled', 'AnomalyError']
+__all__ = ['Value', 'topological_order', 'grad', 'gradcheck', 'numerical_grad', 'GradcheckError',
+           'no_grad', 'detect_anomaly', 'is_grad_enabled', 'AnomalyError',
+           'compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording']

@@ -26,6 +26,7 @@ MAX_CLASSES = 10
 MAX_WIDTH = 1000
 MAX_SEED = 2 ** 32 - 1
 MAX_STEP_WORK = 2_000_000  # examples per step x parameters: about 3 s and 250 MB a step here
+MAX_RECORDED_WORK = 5_000_000  # with --compiled only the recording is that slow (about 12 s and 700 MB), once
 
 
 class Failure(Exception):
@@ -145,7 +146,8 @@ def run_demo_command(args, parser) -> int:
 def add_train_parser(commands) -> None:
     train = add_command(commands, 'train', 'train an MLP on a 2-D toy data set',
                         'Train an MLP on moons, circles or spirals and report loss and accuracy. Each step may take '
-                        f'at most {MAX_STEP_WORK:,} examples x parameters (use --batch-size for more --samples).',
+                        f'at most {MAX_STEP_WORK:,} examples x parameters, {MAX_RECORDED_WORK:,} with --compiled '
+                        '(use --batch-size for more --samples).',
                         run_train)
     train.add_argument('--dataset', choices=('moons', 'circles', 'spirals'), default='moons', help='the data set')
     train.add_argument('--samples', type=number(int, MAX_SAMPLES), default=100, help='number of points')
@@ -203,10 +205,12 @@ def check_train(args, parser) -> tuple[int, str]:
     from .training import outputs_needed
     sizes = [2, *args.hidden, outputs_needed(loss, n_classes)]
     work = (args.batch_size or args.samples) * sum((nin + 1) * nout for nin, nout in pairwise(sizes))
-    if work > MAX_STEP_WORK:
+    limit = MAX_RECORDED_WORK if args.compiled else MAX_STEP_WORK
+    if work > limit:
         parser.error(f"each step would take {args.batch_size or args.samples} examples through "
                      f"{work // (args.batch_size or args.samples):,} parameters ({work:,} multiply-adds, the limit is "
-                     f"{MAX_STEP_WORK:,}); use a --batch-size, fewer --samples or smaller --hidden")
+                     f"{limit:,}{'' if args.compiled else f', {MAX_RECORDED_WORK:,} with --compiled'}); "
+                     "use a --batch-size, fewer --samples or smaller --hidden")
     return n_classes, loss
 
 
@@ -239,6 +243,8 @@ def run_train(args, parser) -> int:
     print(f"{len(params)} parameters; {args.optimizer} lr={lr} ({args.schedule}"
           f"{f', warmup {args.warmup}' if args.warmup else ''}), loss {loss}, {args.steps} steps"
           f"{' (compiled: recorded once, replayed)' if args.compiled else ''}")
+    if args.compiled:
+        print(f"{PROG} train: recording one step's graph to replay it ...", file=sys.stderr)
     started, progress = time.perf_counter(), Progress(args.steps)
     try:
         fit(model, X, y, optimizer, args.steps, loss, args.batch_size, args.clip, args.alpha, args.seed,
@@ -258,7 +264,8 @@ def run_train(args, parser) -> int:
               f"{'; keeping what was trained so far' if args.save or args.plot else ''}", file=sys.stderr)
     print(f"{'done' if finished else f'stopped after {progress.done} steps'} in "
           f"{time.perf_counter() - started:.1f} s: loss {log.losses[-1]:.4f}, "
-          f"accuracy {log.accuracies[-1]:.1%} (best {max(log.accuracies):.1%})")
+          f"{'accuracy on the last batch' if args.batch_size else 'accuracy'} {log.accuracies[-1]:.1%} "
+          f"(best {max(log.accuracies):.1%})")
     if args.save:
         try:
             model.save(args.save)

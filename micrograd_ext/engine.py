@@ -320,6 +320,11 @@ class Value:
         from .steps import backward_steps
         return backward_steps(self)
 
+    def show_backward(self, **draw_options):
+        """``micrograd_ext.player.show_backward(self)``: the step-through player, inline in a notebook."""
+        from .player import show_backward
+        return show_backward(self, **draw_options)
+
     def explain(self, target: Value):
         """``micrograd_ext.explain.explain(self, target)``: why ``target.grad`` has its value."""
         from .explain import explain

@@ -1,4 +1,5 @@
-"""Pictures of backpropagation: one frame per step, and a self-contained HTML player to step through them.
+"""Pictures of backpropagation: one frame per step, and a self-contained player to step through them, shown
+inline in a notebook (``show_backward``) or saved as one HTML file (``save_backward_html``).
 
 >>> from micrograd_ext import Value
 >>> x = Value(2.0, label='x'); y = (x * x).tanh(); y.label = 'y'
@@ -8,7 +9,9 @@
 """
 from __future__ import annotations
 
+import hashlib
 import html
+import itertools
 import json
 from dataclasses import dataclass
 
@@ -32,6 +35,7 @@ class Frame:
         return svg[svg.index('<svg'):]  # drop the XML prolog so the SVG can sit inside HTML
 
 
+PLAYERS_MADE = itertools.count()
 MAX_DRAWN_NODES = 20_000  # over all frames: about 100 steps of a 200-node graph, a player of a few MB
 
 
@@ -65,74 +69,126 @@ def backward_frames(root: Value, **draw_options) -> list[Frame]:
     return frames
 
 
+class BackwardPlayer:
+    """The step-through player of a backward pass: inline in a notebook, as text, or saved as a file.
+
+    In Jupyter, JupyterLab, VS Code and Colab it shows itself (``_repr_html_``): the pictures, Prev / Next /
+    Play, a slider, zoom and each step's text, with no external scripts, styles or fonts; every player on a
+    page has its own ids, so several players move independently. In a terminal its text lists the steps.
+    ``save(path)`` writes the same player as one HTML file (atomically).
+
+    It draws one picture per step, at most 20,000 nodes over all pictures (about 100 steps of a 200-node
+    graph, a few MB of HTML); a larger graph raises ``GraphTooLargeError`` with advice before drawing.
+    Making it runs the steps, so afterwards every ``.grad`` is what ``backward()`` gives.
+
+    >>> from micrograd_ext import Value
+    >>> x = Value(2.0, label='x'); y = x * x; y.label = 'y'
+    >>> print(show_backward(y))
+    start: dy/dy = 1; every other grad is pending
+    step 1/1  y = x*x  [*]  x.grad += (x = 2.0000) * 1.0000 = 2.0000 ; ...
+    """
+
+    def __init__(self, root: Value, title: str | None = None, **draw_options):
+        self.frames = backward_frames(root, **draw_options)
+        self.title = title or f'Backpropagation through {root.label or "the graph"}'
+        content = hashlib.sha1('\n'.join(frame.drawing.source for frame in self.frames).encode()).hexdigest()[:10]
+        self.id = f'mgx-player-{content}-{next(PLAYERS_MADE)}'  # unique on a page; the same when a notebook reruns
+
+    def __repr__(self) -> str:
+        return '\n'.join(frame.text for frame in self.frames)
+
+    def _repr_html_(self) -> str:
+        pictures = '\n'.join(f'<div class="mgx-frame" data-frame="{f.index}"{" hidden" if f.index else ""}>'
+                             f'{f.svg()}</div>' for f in self.frames)  # without scripts (untrusted): frame 0
+        texts = json.dumps([f.text for f in self.frames]).replace('</', '<\\/')
+        return PLAYER.format(id=self.id, title=html.escape(self.title), last=len(self.frames) - 1, pictures=pictures,
+                             first=html.escape(self.frames[0].text), highlight=HIGHLIGHT, texts=texts)
+
+    def save(self, path: str) -> str:
+        """Write the player as a single HTML file (no network); returns ``path``."""
+        page = PAGE.format(title=html.escape(self.title), player=self._repr_html_())
+        write_atomically(path, page.encode('utf-8'))
+        return path
+
+
+def show_backward(root: Value, title: str | None = None, **draw_options) -> BackwardPlayer:
+    """The step-through player of ``root``'s backward pass, shown inline when it is a notebook cell's result.
+
+    ``draw_options`` are ``draw_dot``'s (``rankdir``, ``cluster=True``, ...). See ``BackwardPlayer``.
+    """
+    return BackwardPlayer(root, title, **draw_options)
+
+
 def save_backward_html(root: Value, path: str, title: str | None = None, **draw_options) -> str:
-    """Write a single HTML file (no network, no external scripts) that plays the backward pass of ``root``
-    with Prev / Next / Play buttons, a slider and each step's text beside the graph. Returns ``path``.
+    """Write the step-through player of ``root`` as a single HTML file; ``show_backward(...).save(path)``.
 
     Pictures fit the page's width but are never shrunk below 75% (labels stay 10 px or larger): a wider
     graph scrolls to show each step's node and the edges it sends gradient along, and the zoom buttons
     (-, fit, +) make it larger or smaller."""
-    frames = backward_frames(root, **draw_options)
-    title = title or f'Backpropagation through {root.label or "the graph"}'
-    pictures = '\n'.join(f'<div class="frame" id="frame-{f.index}" hidden>{f.svg()}</div>' for f in frames)
-    page = PAGE.format(title=html.escape(title), last=len(frames) - 1, pictures=pictures, highlight=HIGHLIGHT,
-                       texts=json.dumps([f.text for f in frames]).replace('</', '<\\/'))
-    write_atomically(path, page.encode('utf-8'))
-    return path
+    return show_backward(root, title, **draw_options).save(path)
 
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
- body {{ font-family: Helvetica, Arial, sans-serif; margin: 1em .6em; }}
- .controls {{ display: flex; gap: .6em; align-items: center; margin-bottom: 1em; }}
- .graph {{ overflow: auto; max-height: 75vh; border: 1px solid #e9ecef; }}
- #text {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 15px;
-          background: #f8f9fa; padding: .8em 1em; border-radius: 6px; margin-bottom: 1em; }}
- button {{ font-size: 15px; padding: .3em .9em; }}
-</style></head>
+<style> body {{ margin: 1em .6em; }} </style></head>
 <body>
-<h2>{title}</h2>
-<div class="controls">
- <button id="prev">&#9664; Prev</button><button id="play">Play</button><button id="next">Next &#9654;</button>
- <input id="slider" type="range" min="0" max="{last}" value="0" step="1">
- <span id="counter"></span>
- <span class="zoom">zoom <button id="zoom-out" title="smaller">&minus;</button><button id="zoom-fit"
-  title="fit the width (text stays legible: scroll to pan)">fit</button><button id="zoom-in" title="larger">+</button></span>
+{player}
+</body></html>
+"""
+
+PLAYER = """<div class="mgx-player" id="{id}" tabindex="0">
+<style>
+ #{id} {{ font-family: Helvetica, Arial, sans-serif; outline: none; }}
+ #{id} .mgx-title {{ font-size: 1.4em; font-weight: bold; margin: .4em 0 .8em; }}
+ #{id} .mgx-controls {{ display: flex; flex-wrap: wrap; gap: .6em; align-items: center; margin-bottom: 1em; }}
+ #{id} .mgx-graph {{ overflow: auto; max-height: 75vh; border: 1px solid #e9ecef; }}
+ #{id} .mgx-text {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 15px;
+          background: #f8f9fa; color: #212529; padding: .8em 1em; border-radius: 6px; margin-bottom: 1em; }}
+ #{id} button {{ font-size: 15px; padding: .3em .9em; }}
+</style>
+<div class="mgx-title">{title}</div>
+<div class="mgx-controls">
+ <button data-part="prev">&#9664; Prev</button><button data-part="play">Play</button><button data-part="next">Next &#9654;</button>
+ <input data-part="slider" type="range" min="0" max="{last}" value="0" step="1">
+ <span data-part="counter"></span>
+ <span>zoom <button data-part="zoom-out" title="smaller">&minus;</button><button data-part="zoom-fit"
+  title="fit the width (text stays legible: scroll to pan)">fit</button><button data-part="zoom-in" title="larger">+</button></span>
 </div>
-<div id="text"></div>
-<div class="graph">
+<div class="mgx-text" data-part="text">{first}</div>
+<div class="mgx-graph" data-part="graph">
 {pictures}
 </div>
 <script>
+(function () {{  // everything below looks only inside this player, so several players on a page do not interfere
+const root = document.getElementById('{id}'), part = name => root.querySelector('[data-part="' + name + '"]');
 const texts = {texts};
 const MIN_FIT = 0.75;  // fitting never shrinks a picture below 75%: Graphviz's 10-11 pt labels stay at 10 px or more
 const CHILD_LABEL = 120;  // px left of a red edge's start: the child's name, at the left of its box
 let current = 0, timer = null, zoom = null, shown = 1;  // zoom null: fit the width, down to MIN_FIT (then scroll)
 function layout() {{  // every frame at one size (the largest), so the picture does not shift on Next
-  const width = document.querySelector('.graph').clientWidth - 2, svgs = [...document.querySelectorAll('.frame svg')];
+  const width = part('graph').clientWidth - 2, svgs = [...root.querySelectorAll('.mgx-frame svg')];
   svgs.forEach(svg => {{ if (!svg.dataset.width) {{
     svg.dataset.width = svg.width.baseVal.value; svg.dataset.height = svg.height.baseVal.value;
     svg.setAttribute('preserveAspectRatio', 'xMinYMin meet'); }} }});
   const most = Math.max(...svgs.map(svg => Number(svg.dataset.width)));
   const tallest = Math.max(...svgs.map(svg => Number(svg.dataset.height)));
   shown = zoom === null ? Math.max(MIN_FIT, Math.min(1, width / most)) : zoom;
-  svgs.forEach(svg => {{ svg.setAttribute('width', most * shown); svg.setAttribute('height', tallest * shown); }});
+  svgs.forEach(svg => {{  // inline styles: a notebook's stylesheet (max-width: 100%, height: auto) must not shrink it
+    svg.style.width = most * shown + 'px'; svg.style.height = tallest * shown + 'px'; svg.style.maxWidth = 'none'; }});
 }}
 function setZoom(z) {{ zoom = z === null ? null : Math.max(0.25, Math.min(4, z)); layout(); }}
-
+function frame(k) {{ return root.querySelector('.mgx-frame[data-frame="' + k + '"]'); }}
 function show(k) {{
   current = Math.max(0, Math.min(texts.length - 1, k));
-  document.querySelectorAll('.frame').forEach(f => f.hidden = f.id !== 'frame-' + current);
-  document.getElementById('text').textContent = texts[current];
-  document.getElementById('slider').value = current;
-  document.getElementById('counter').textContent = 'frame ' + current + ' of ' + (texts.length - 1);
+  root.querySelectorAll('.mgx-frame').forEach(f => f.hidden = f !== frame(current));
+  part('text').textContent = texts[current];
+  part('slider').value = current;
+  part('counter').textContent = 'frame ' + current + ' of ' + (texts.length - 1);
   reveal();
 }}
 function reveal() {{  // scroll a wide picture to the step's node and the edges its gradient flows along
-  const pane = document.querySelector('.graph'), view = pane.getBoundingClientRect();
-  const marked = [...document.querySelectorAll('#frame-' + current + ' [stroke="{highlight}"]')]
-    .map(e => e.getBoundingClientRect());
+  const pane = part('graph'), view = pane.getBoundingClientRect();
+  const marked = [...frame(current).querySelectorAll('[stroke="{highlight}"]')].map(e => e.getBoundingClientRect());
   if (!marked.length) return;
   const left = Math.min(...marked.map(r => r.left)) - CHILD_LABEL, right = Math.max(...marked.map(r => r.right));
   const top = Math.min(...marked.map(r => r.top)), bottom = Math.max(...marked.map(r => r.bottom));
@@ -141,22 +197,24 @@ function reveal() {{  // scroll a wide picture to the step's node and the edges 
   pane.scrollTop += fit(top, bottom, view.top, pane.clientHeight);
 }}
 function play() {{
-  if (timer) {{ clearInterval(timer); timer = null; document.getElementById('play').textContent = 'Play'; return; }}
+  if (timer) {{ clearInterval(timer); timer = null; part('play').textContent = 'Play'; return; }}
   if (current === texts.length - 1) show(0);
-  document.getElementById('play').textContent = 'Pause';
+  part('play').textContent = 'Pause';
   timer = setInterval(() => {{ if (current >= texts.length - 1) play(); else show(current + 1); }}, 1200);
 }}
-document.getElementById('prev').onclick = () => show(current - 1);
-document.getElementById('next').onclick = () => show(current + 1);
-document.getElementById('play').onclick = play;
-document.getElementById('zoom-in').onclick = () => setZoom(shown * 1.25);
-document.getElementById('zoom-out').onclick = () => setZoom(shown / 1.25);
-document.getElementById('zoom-fit').onclick = () => setZoom(null);
+part('prev').onclick = () => show(current - 1);
+part('next').onclick = () => show(current + 1);
+part('play').onclick = play;
+part('zoom-in').onclick = () => setZoom(shown * 1.25);
+part('zoom-out').onclick = () => setZoom(shown / 1.25);
+part('zoom-fit').onclick = () => setZoom(null);
+part('slider').oninput = e => show(Number(e.target.value));
 window.addEventListener('resize', layout);
-document.getElementById('slider').oninput = e => show(Number(e.target.value));
-document.addEventListener('keydown', e => {{ if (e.key === 'ArrowRight') show(current + 1); if (e.key === 'ArrowLeft') show(current - 1); }});
+root.addEventListener('keydown', e => {{  // arrow keys move the player that has the focus (click it first)
+  if (e.key === 'ArrowRight') show(current + 1); if (e.key === 'ArrowLeft') show(current - 1); }});
 layout();
 show(0);
+}})();
 </script>
-</body></html>
+</div>
 """

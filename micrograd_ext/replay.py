@@ -1,6 +1,6 @@
 """Replaying a recorded graph without Values: the graph grouped into NumPy operations, or a flat loop.
 
-``compiled()`` (``micrograd_ext.compiled``) records a graph once; ``plan()`` turns it into a program.
+``compiled()`` (``micrograd_ext.recording``) records a graph once; ``plan()`` turns it into a program.
 Every node gets a *slot* in one array of values and one of gradients. Nodes of the same op at the same
 depth form a group, which runs as one NumPy operation: gather the children's values by slot, compute,
 write the group's slots (kept contiguous). A layer's ``linear`` nodes over a batch of points share

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import losses
-from .compiled import Compiled
+from .recording import Compiled
 from .engine import Value
 from .modes import no_grad
 from .nn import Module
@@ -87,7 +87,7 @@ def fit(model: Module, X, y, optimizer: Optimizer, steps: int, loss: str = 'hing
         on_step: Callable[[int, TrainingLog], None] | None = None, compiled: bool = False) -> TrainingLog:
     """Train for ``steps`` steps of forward, backward, (clipping) and ``optimizer.step()``.
 
-    ``compiled=True`` records the batch's graph once and replays it every step (``micrograd_ext.compiled``):
+    ``compiled=True`` records the batch's graph once and replays it every step (``micrograd_ext.recording``):
     the same losses and gradients (to ~1e-15), many times faster.
     """
     check_loss(loss)

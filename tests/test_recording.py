@@ -8,10 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_ext import Value, compiled, no_grad
-from micrograd_ext.compiled import RecordingWarning
+from micrograd_ext import RecordingWarning, ReplayError, StaleRecording, Value, compiled, no_grad
 from micrograd_ext.nn import MLP
-from micrograd_ext.replay import ReplayError
 
 from .graphs import programs, run
 from .test_micrograd_idioms import sin
@@ -209,7 +207,7 @@ def test_a_chain_of_a_hundred_thousand_ops_is_recorded_and_replayed_without_recu
 
 
 def test_check_tells_when_the_function_no_longer_builds_the_recorded_graph():
-    from micrograd_ext.compiled import StaleRecording
+
     w = Value(0.5)
     params, labels = [w], [1.0, -1.0]
     branchy = compiled(lambda x: (x * params[0]).relu() if x.data > 0 else (x * params[0]).tanh(), 1.0)
