@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 
 from . import modes, ops
 from .modes import apply_mode, chain_checked, describe, mode
-from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SQRT, TANH, Op, is_number, power_op
+from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SOFTPLUS, SQRT, TANH, Op, is_number, power_op
 
 BLOCKED = ops.BLOCKED
 
@@ -106,15 +106,15 @@ class Value:
     @staticmethod
     def sum(terms: Iterable) -> Value:
         """One '+' node over all ``terms`` (numbers are wrapped; a NumPy array gives all its elements),
-        added left to right like ``sum()``.
+        added left to right like ``t0 + t1 + t2 + ...``.
 
         >>> Value.sum([Value(1.0), 2, Value(3.0)])
         Value(data=6.0, grad=0.0)
         """
         terms = values(getattr(terms, 'flat', terms))
-        total = 0.0
-        for term in terms:
-            total += term.data  # the same float additions, in the same order, as sum()
+        total = terms[0].data if terms else 0.0
+        for term in terms[1:]:
+            total += term.data  # the same float additions, in the same order, as t0 + t1 + t2 + ...
         return result(total, tuple(terms), '+', (1.0,) * len(terms))  # d/d(each term) = 1
 
     @staticmethod
@@ -185,6 +185,9 @@ class Value:
     def sigmoid(self) -> Value:
         return Value.apply(SIGMOID, self)
 
+    def softplus(self) -> Value:
+        return Value.apply(SOFTPLUS, self)
+
     def gelu(self) -> Value:
         return Value.apply(GELU, self)
 
@@ -208,7 +211,7 @@ class Value:
     def __ge__(self, other): return self.data >= _data(other)
 
     def __float__(self) -> float:
-        return self.data
+        return _data(self)  # noted while compiled() records, as comparisons are
 
     # ---- backpropagation ------------------------------------------------------------------------
 
@@ -467,7 +470,7 @@ def as_float(data) -> float:
 
 
 def _data(x) -> float:
-    """The number a comparison reads (noted while ``compiled()`` records: a replay keeps the branch taken)."""
+    """The number a comparison or ``float()`` reads (noted while ``compiled()`` records: a replay keeps it)."""
     if mode.comparisons is not None:
         modes.note_comparison()
     return x.data if isinstance(x, Value) else x

@@ -29,15 +29,15 @@ def hinge_loss(scores: Sequence, labels: Sequence) -> Value:
 def binary_cross_entropy(logits: Sequence, targets: Sequence) -> Value:
     """Mean of ``-[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))]`` computed from logits ``z`` (targets 0..1).
 
-    Stable for large logits: for z >= 0 it is ``z - z t + log(1 + e^-z)``, for z < 0 ``-z t + log(1 + e^z)``.
+    Stable for large logits, and the same formula for every logit (so a ``compiled()`` replay follows it):
+    ``softplus(z) - z t``, where softplus(z) = log(1 + e^z) is computed without overflow.
     """
     logits, targets = _pair(logits, targets)
     terms = []
     for z, t in zip(logits, targets):
         if not 0.0 <= t.data <= 1.0:
             raise ValueError(f"binary_cross_entropy needs targets between 0 and 1, got {t.data}")
-        softplus = z + (1 + (-z).exp()).log() if z.data >= 0 else (1 + z.exp()).log()  # log(1 + e^z)
-        terms.append(softplus - z * t)
+        terms.append(z.softplus() - z * t)
     return Value.sum(terms) * (1.0 / len(terms))
 
 

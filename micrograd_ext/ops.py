@@ -169,6 +169,11 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _softplus(x: float) -> float:
+    """log(1 + e^x) without overflow: x + log(1 + e^-x) above 0."""
+    return x + math.log1p(math.exp(-x)) if x > 0.0 else math.log1p(math.exp(x))  # nan stays nan
+
+
 def _gelu(x: float) -> float:
     return 0.5 * x * (1.0 + math.tanh(GELU_C * (x + GELU_K * x * x * x)))  # x*x*x: inf, not OverflowError
 
@@ -302,6 +307,10 @@ SIGMOID = Op('sigmoid', _sigmoid,
              formulas=lambda out, x: (f'{out}*(1 - {out})',), written=_call('sigmoid'), function='sigmoid',
              activation=True,
              hint='the derivative of sigmoid can be written with its own output: s * (1 - s), where s = sigmoid(x).')
+SOFTPLUS = Op('softplus', _softplus,
+              derivatives=lambda out, x: (sigmoid(x),),                          # d log(1 + e^x)/dx = sigmoid(x)
+              formulas=lambda out, x: (f'sigmoid({x})',), written=_call('softplus'), function='softplus',
+              hint='d softplus(x)/dx = e^x / (1 + e^x) = sigmoid(x).')
 GELU = Op('gelu', _gelu,
           derivatives=lambda out, x: (_gelu_derivative(out, x),),                # product rule, then chain rule
           formulas=lambda out, x: (f"gelu'({x})",), written=_call('gelu'), function='gelu', activation=True,
@@ -318,9 +327,9 @@ LINEAR = Op('linear', lambda *items: _linear_value(*items),                     
 
 
 def _sum(terms) -> float:
-    total = 0.0
-    for term in terms:
-        total += term  # left to right, as Python's + (not sum(), which compensates on 3.12+)
+    total = terms[0] if terms else 0.0
+    for term in terms[1:]:
+        total += term  # left to right, as t0 + t1 + ... (not sum(), which compensates on 3.12+)
     return total
 
 
@@ -368,7 +377,7 @@ def exponent(n: numbers.Real) -> int | float:
 
 
 OPS: dict[str, Op] = {op.name: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, ABS, RELU, TANH,
-                                             SIGMOID, GELU, SILU, LINEAR)}
+                                             SIGMOID, SOFTPLUS, GELU, SILU, LINEAR)}
 FUNCTIONS: dict[str, Op] = {op.function: op for op in OPS.values() if op.function}  # tanh(x), relu(x), ...
 ACTIVATIONS: dict[str, Op] = {name: op for name, op in FUNCTIONS.items() if op.activation}
 

@@ -22,6 +22,7 @@ relu and abs are ops, recomputed at each replay.
 """
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .engine import Value
-from .modes import is_grad_enabled, mode, stacklevel_outside
+from .modes import AnomalyError, is_grad_enabled, mode, stacklevel_outside
 from .replay import Program, ReplayError, plan
 
 __all__ = ['compiled', 'Compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording']
@@ -75,9 +76,10 @@ class Compiled:
         loss, extras = self._split(returned)
         if comparisons:
             warnings.warn(RecordingWarning(
-                f"{self.name} compared Values while being recorded (first at {comparisons[0]}): the replay keeps "
-                "the branch taken now. If the branch depends on the data, record again when it may change, or "
-                "use ops that are recomputed (relu, abs)"), stacklevel=stacklevel_outside())
+                f"{self.name} compared Values or turned them into numbers while being recorded (first at "
+                f"{comparisons[0]}): the replay keeps the branch taken and the numbers read now. If they depend on "
+                "the data, record again when it may change (step.check() tells), or use ops that are recomputed "
+                "(relu, abs)"), stacklevel=stacklevel_outside())
         arguments = [leaf for group in leaves for leaf in group]
         self.program: Program = plan(loss, arguments, [x for _, group in extras for x in group], strategy)
         self._extras = [(shape, len(group)) for shape, group in extras]
@@ -88,8 +90,10 @@ class Compiled:
     def _split(self, returned) -> tuple[Value, list]:
         items = returned if isinstance(returned, tuple) else (returned,)
         if not items or not isinstance(items[0], Value):
+            got = f"a tuple whose first item is {type(items[0]).__name__}" if items and items is returned else \
+                type(returned).__name__
             raise TypeError(f"compiled(): {self.name} must return a Value (the loss) or a tuple (loss, outputs...), "
-                            f"got {type(returned).__name__}")
+                            f"got {got}")
         extras = []
         for item in items[1:]:
             array = np.asarray(item, dtype=object)
@@ -127,7 +131,11 @@ class Compiled:
             self.leaf_values[start:start + array.size] = array.ravel()
             start += array.size
         self.leaf_values[self.watched_slots] = [value.data for value in self.watched]
+        self._ran = False  # until this forward pass succeeds: backward() needs a complete one
         loss = self.program.forward(self.leaf_values)
+        if mode.anomaly is not None and not math.isfinite(loss):
+            raise AnomalyError(f"the replay of {self.name} gave the loss {loss}; detect_anomaly() names the op only "
+                               f"in an eager pass: call {self.name}(...) on Values inside detect_anomaly() to find it")
         self._ran = True
         return loss
 
@@ -135,7 +143,11 @@ class Compiled:
         """Add d loss / d Value to ``.grad`` of every captured Value, as ``fn(...).backward()`` would."""
         if not self._ran:
             raise RuntimeError("call the step first (loss = step(...)), then step.backward()")
-        for value, grad in zip(self.watched, self.program.backward(self.watched_slots)):
+        grads = self.program.backward(self.watched_slots)
+        if mode.anomaly is not None and not all(map(math.isfinite, grads)):
+            raise AnomalyError(f"the replay of {self.name} gave a NaN or infinite gradient; call {self.name}(...) on "
+                               "Values, then .backward(), inside detect_anomaly() to find the op")
+        for value, grad in zip(self.watched, grads):
             value.grad += grad
 
     def check(self, *args) -> None:
@@ -144,18 +156,25 @@ class Compiled:
         captured Values (a parameter replaced, not just changed), or other constants (a list of labels that
         ``fn`` reads from outside changed). Costs one eager pass and one recording.
         """
+        advice = f"record it again: step = compiled({self.name}, ...)"
+        shapes = [shape_of(arg, k) for k, arg in enumerate(args)]
+        if shapes != self.shapes:
+            raise StaleRecording(f"the arguments have the shapes {shapes}, the recording {self.shapes}; {advice}")
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', RecordingWarning)
             fresh = Compiled(self.fn, args, self.strategy)
-        advice = f"record it again: step = compiled({self.name}, ...)"
         if fresh.program.wiring != self.program.wiring:
             raise StaleRecording(f"{self.name} builds another graph for these arguments than the one recorded "
                                  f"(control flow that depends on the data took another branch); {advice}")
-        if [id(v) for v in fresh.watched] != [id(v) for v in self.watched]:
+        now = {id(v) for v in fresh.watched}
+        gone = [v for v in self.watched if id(v) not in now and sys.getrefcount(v) > 3]  # the list, v, the call
+        before = {id(v) for v in self.watched}
+        new = [v for v in fresh.watched if id(v) not in before and v.is_parameter]
+        if gone or new:  # (a constant kept alive by a graph fn stored is neither: only this step held it)
             raise StaleRecording(f"{self.name} now reads other Values than the {len(self.watched)} recorded "
                                  f"(a parameter was replaced by a new Value); {advice}")
-        constants = np.setdiff1d(np.arange(self.program.arguments, self.program.leaves), self.watched_slots)
-        if not np.array_equal(fresh.leaf_values[constants], self.leaf_values[constants], equal_nan=True):
+        if not np.array_equal(fresh.leaf_values[self.program.arguments:], self.leaf_values[self.program.arguments:],
+                              equal_nan=True):
             raise StaleRecording(f"{self.name} now uses other constants than the recorded ones (a number written in "
                                  f"it took another branch, or one it reads from outside changed, e.g. a list of "
                                  f"labels); {advice}")
@@ -188,16 +207,22 @@ def shape_of(example, k: int) -> tuple:
 
 def as_array(arg, k: int) -> np.ndarray:
     """An argument's numbers as a float64 array, or a TypeError naming the argument."""
+    need = f"argument {k + 1} must be a number, a (nested, rectangular) list of numbers or a NumPy array of them"
     try:
-        return np.asarray(arg, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"argument {k + 1} must be a number, a (nested, rectangular) list of numbers or a NumPy "
-                        f"array; {type(arg).__name__} does not convert: {error}") from None
+        array = np.asarray(arg)
+    except ValueError as error:
+        raise TypeError(f"{need}; {type(arg).__name__} does not convert: {error}") from None
+    if array.dtype.kind in 'biuf':
+        return array.astype(np.float64, copy=False)
+    if array.dtype == object and array.size and all(isinstance(x, Value) for x in array.flat):
+        raise TypeError(f"{need}, not Values: arguments are data, replaced at every call. To get gradients for "
+                        "Values, let the function use them directly (capture them) instead of passing them")
+    raise TypeError(f"{need}; got {type(arg).__name__} of {array.dtype} ({np.ravel(array)[:1].tolist()} ...)")
 
 
 def as_values(example) -> tuple[object, list[Value]]:
     """Leaf Values for an example argument, in its shape (a Value, nested lists, or an object array), and flat."""
-    array = np.asarray(example, dtype=np.float64)
+    array = as_array(example, 0)
     leaves = [Value(x) for x in array.ravel().tolist()]
     if array.ndim == 0:
         return leaves[0], leaves

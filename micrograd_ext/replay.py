@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import Value, result, topological_order
-from .ops import ADD, GELU_C, GELU_K, LINEAR, POW, Op, op_of, split_linear
+from .modes import describe
+from .ops import ADD, GELU_C, GELU_K, LINEAR, POW, Op, op_named, op_of, split_linear
 
 
 class ReplayError(TypeError):
@@ -74,6 +75,8 @@ KERNELS: dict[str, Kernel] = {
     'sqrt': Kernel(np.sqrt, lambda out, x: (0.5 / out,)),
     'abs': Kernel(np.abs, lambda out, x: ((x > 0.0) * 1.0 - (x < 0.0),)),
     'sigmoid': Kernel(_sigmoid, lambda out, x: (out * (1.0 - out),)),
+    'softplus': Kernel(lambda x: np.where(x > 0.0, x + np.log1p(np.exp(-x)), np.log1p(np.exp(x))),
+                       lambda out, x: (_sigmoid(x),)),
     'gelu': Kernel(lambda x: 0.5 * x * (1.0 + np.tanh(GELU_C * (x + GELU_K * x * x * x))),
                    lambda out, x: (_gelu_derivative(out, x),)),
     'silu': Kernel(lambda x: x * _sigmoid(x), lambda out, x: (_silu_derivative(out, x),)),
@@ -362,8 +365,17 @@ def replayable_op(node: Value) -> Op:
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node: it has its own _backward closure, "
                           "which works on Values, not on arrays; build the op from the table's ops (+ * exp tanh "
                           "...) or add it to micrograd_ext/ops.py, or run this function eagerly")
-    op = op_of(node)
-    if op is None:
+    op = op_named(node._op)
+    inputs = [child.data for child in node._prev]
+    try:
+        now = op.value(*inputs) if op is not None else None
+    except TypeError:  # another number of children than the table's op takes
+        now = None
+    if now is not None and not (now == node.data or (now != now and node.data != node.data)):
+        raise ReplayError(f"compiled() cannot replay the {node._op!r} node {describe(node)}: its data is not "
+                          f"{op.name} of its children's data now ({now!r}); it was made by hand, or built before "
+                          "its inputs changed: build it inside the recorded function from the table's ops")
+    if now is None or op_of(node) is None:
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node: its local derivatives were given by "
                           "hand, so there is no formula to recompute them for new data; build the op from the "
                           "table's ops (+ * exp tanh ...) or add it to micrograd_ext/ops.py")

@@ -10,6 +10,7 @@ from micrograd_ext import Value
 UNARY = {
     'tanh': lambda a: a.tanh(),
     'sigmoid': lambda a: a.sigmoid(),
+    'softplus': lambda a: a.softplus(),
     'exp': lambda a: a.tanh().exp(),
     'log': lambda a: (a * a + 1).log(),
     'sqrt': lambda a: (a * a + 0.5).sqrt(),

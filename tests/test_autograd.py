@@ -14,7 +14,7 @@ OPS = {
     '**': lambda a, b: a ** b, '**3': lambda a, b: a ** 3, 'neg': lambda a, b: -a, 'abs': lambda a, b: abs(a),
     'ReLU': lambda a, b: a.relu(), 'tanh': lambda a, b: a.tanh(), 'sigmoid': lambda a, b: a.sigmoid(),
     'exp': lambda a, b: a.exp(), 'log': lambda a, b: a.log(), 'sqrt': lambda a, b: a.sqrt(),
-    'gelu': lambda a, b: a.gelu(), 'silu': lambda a, b: a.silu(),
+    'gelu': lambda a, b: a.gelu(), 'silu': lambda a, b: a.silu(), 'softplus': lambda a, b: a.softplus(),
     'sum': lambda a, b: Value.sum([a, b, 2.0]), 'linear': lambda a, b: Value.linear([a, b], [b, 3.0], a),
 }
 

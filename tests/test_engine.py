@@ -42,6 +42,8 @@ UNARY_CASES = [
     ('silu', lambda x: x.silu(), [-2.0, 0.0, 1.5], lambda x: x / (1 + math.exp(-x)),
      lambda x: 1 / (1 + math.exp(-x)) + x * math.exp(-x) / (1 + math.exp(-x)) ** 2),
     ('2 ** x', lambda x: 2 ** x, [-1.0, 3.0], lambda x: 2 ** x, lambda x: 2 ** x * math.log(2)),
+    ('softplus', lambda x: x.softplus(), [-30.0, 0.0, 2.0, 800.0], lambda x: x if x > 700 else math.log(1 + math.exp(x)),
+     lambda x: 1 / (1 + math.exp(-x))),
 ]
 
 

@@ -146,7 +146,7 @@ def test_ops_without_a_replay_form_are_refused_naming_the_op():
 
 def test_comparing_values_while_recording_warns_at_the_users_line():
     w = Value(0.5)
-    with pytest.warns(RecordingWarning, match='compared Values while being recorded .* keeps the branch') as caught:
+    with pytest.warns(RecordingWarning, match='compared Values or turned them into numbers while being recorded .* keeps the branch') as caught:
         compiled(lambda x: max(x, w) * 2, 1.0)
     assert caught[0].filename == __file__
     with warnings.catch_warnings():
@@ -221,3 +221,51 @@ def test_check_tells_when_the_function_no_longer_builds_the_recorded_graph():
     labels[1] = 1.0
     with pytest.raises(StaleRecording, match='other constants .* a list of labels'):
         labelled.check([1.0, 2.0])
+
+
+def test_the_probes_findings_stay_fixed():
+    """Hand-made nodes under a table name, a failed step, bad arguments, float() while recording."""
+    w = Value(2.0)
+    with pytest.raises(ReplayError, match=r"its data is not \+ of its children's data now"):
+        compiled(lambda x: Value((w * x).data + 5.0, (w * x,), '+', (1.0,)), 3.0)
+    with pytest.raises(ReplayError, match="its data is not neg of"):
+        compiled(lambda x: Value(1.0 - x.data, (x,), 'neg', (-1.0,)), 3.0)
+    step = compiled(lambda x: (w * x).log() * w, 2.0)
+    step(2.0)
+    with pytest.raises(ValueError, match='log needs a positive input'):
+        step(-2.0)
+    with pytest.raises(RuntimeError, match='call the step first'):
+        step.backward()  # the failed step left nothing to go back through
+    for bad in [None, '3', 1 + 2j, [w]]:
+        with pytest.raises(TypeError, match='must be a number'):
+            step(bad)
+    with pytest.warns(RecordingWarning, match='turned them into numbers'):
+        compiled(lambda x: Value(math.exp(float(x))) * w, 1.0)
+    with pytest.raises(TypeError, match='a tuple whose first item is float'):
+        compiled(lambda x: (1.0, x), 1.0)
+
+
+def test_check_ignores_constants_that_a_stored_graph_keeps_alive_and_compares_shapes_first():
+    w, last = Value(1.0), {}
+
+    def fn(x):
+        last['loss'] = loss = (w * x + 2.0) ** 2
+        return loss
+
+    step = compiled(fn, 3.0)
+    step.check(3.0)  # the 2.0 of the old graph is alive in `last`, but it is a constant, not a replaced parameter
+    with pytest.raises(StaleRecording, match=r'the arguments have the shapes \[\(2,\)\], the recording \[\(\)\]'):
+        step.check([1.0, 2.0])
+
+
+def test_binary_cross_entropy_replays_far_from_where_it_was_recorded():
+    from micrograd_ext.losses import binary_cross_entropy
+    z = Value(0.5)
+    step = compiled(lambda t: binary_cross_entropy([z * 1.0], t), [1.0])
+    for logit in (-800.0, -3.0, 40.0, 900.0):
+        z.data, z.grad = logit, 0.0
+        eager = binary_cross_entropy([z * 1.0], [1.0])
+        eager.backward()
+        expected = z.grad
+        z.grad = 0.0
+        assert close(step([1.0]), eager.data) and (step.backward(), close(z.grad, expected))[1], logit

@@ -41,7 +41,7 @@ def test_the_numpy_form_of_every_op_agrees_with_the_table_at_ordinary_and_specia
         blocked = form.blocks(out, *inputs) if form.blocks else np.zeros(out.shape, bool)
     for i in range(len(out)):
         xs = [float(x[i]) for x in inputs]
-        expected = xs[0] + xs[1] if op.name == '+' else op.value(*xs)  # a + b as the engine adds two terms
+        expected = op.value(*xs)
         assert same(out[i], expected), (op.name, xs, out[i], expected)
         derivatives = op.derivatives(expected, *xs)
         for k, d in enumerate(derivatives):
