@@ -9,10 +9,12 @@ inline in a notebook (``show_backward``) or saved as one HTML file (``save_backw
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import itertools
 import json
+import re
 from dataclasses import dataclass
 
 from .engine import Value
@@ -31,12 +33,14 @@ class Frame:
     drawing: Drawing
 
     def svg(self) -> str:
+        """The picture as SVG markup to sit inside HTML: no XML prolog, comments or Graphviz's tooltips."""
         svg = render_source(self.drawing.source, 'svg').decode('utf-8')
-        return svg[svg.index('<svg'):]  # drop the XML prolog so the SVG can sit inside HTML
+        svg = re.sub(r'<!--.*?-->\s*|<title>[^<]*</title>\s*', '', svg[svg.index('<svg'):], flags=re.S)
+        return svg.strip()
 
 
 PLAYERS_MADE = itertools.count()
-MAX_DRAWN_NODES = 20_000  # over all frames: about 100 steps of a 200-node graph, a player of a few MB
+MAX_DRAWN_NODES = 8_000  # over all frames: about 60 steps of a 130-node graph, some 10 MB of HTML
 
 
 def backward_frames(root: Value, **draw_options) -> list[Frame]:
@@ -77,8 +81,10 @@ class BackwardPlayer:
     page has its own ids, so several players move independently. In a terminal its text lists the steps.
     ``save(path)`` writes the same player as one HTML file (atomically).
 
-    It draws one picture per step, at most 20,000 nodes over all pictures (about 100 steps of a 200-node
-    graph, a few MB of HTML); a larger graph raises ``GraphTooLargeError`` with advice before drawing.
+    It draws one picture per step, about 1.2 KB of HTML per node drawn and at most 8,000 nodes over all
+    pictures (60 steps of a 130-node graph, some 10 MB); a larger graph raises ``GraphTooLargeError`` with
+    advice before drawing. In a notebook that is not trusted (JupyterLab removes scripts and inline SVG
+    from its outputs) the first picture and its text show, with a note to run the cell.
     Making it runs the steps, so afterwards every ``.grad`` is what ``backward()`` gives.
 
     >>> from micrograd_ext import Value
@@ -98,17 +104,22 @@ class BackwardPlayer:
         return '\n'.join(frame.text for frame in self.frames)
 
     def _repr_html_(self) -> str:
-        pictures = '\n'.join(f'<div class="mgx-frame" data-frame="{f.index}"{" hidden" if f.index else ""}>'
-                             f'{f.svg()}</div>' for f in self.frames)  # without scripts (untrusted): frame 0
-        texts = json.dumps([f.text for f in self.frames]).replace('</', '<\\/')
-        return PLAYER.format(id=self.id, title=html.escape(self.title), last=len(self.frames) - 1, pictures=pictures,
-                             first=html.escape(self.frames[0].text), highlight=HIGHLIGHT, texts=texts)
+        svgs = [frame.svg() for frame in self.frames]
+        first = base64.b64encode(svgs[0].encode('utf-8')).decode('ascii')  # an <img> survives a sanitizer
+        return PLAYER.format(id=self.id, title=html.escape(self.title), last=len(self.frames) - 1, first_picture=first,
+                             first=html.escape(self.frames[0].text), highlight=HIGHLIGHT,
+                             texts=_script_json([f.text for f in self.frames]), svgs=_script_json(svgs))
 
     def save(self, path: str) -> str:
         """Write the player as a single HTML file (no network); returns ``path``."""
         page = PAGE.format(title=html.escape(self.title), player=self._repr_html_())
         write_atomically(path, page.encode('utf-8'))
         return path
+
+
+def _script_json(items: list[str]) -> str:
+    """A JSON list that can sit inside a <script> element."""
+    return json.dumps(items).replace('</', '<\\/')
 
 
 def show_backward(root: Value, title: str | None = None, **draw_options) -> BackwardPlayer:
@@ -122,7 +133,7 @@ def show_backward(root: Value, title: str | None = None, **draw_options) -> Back
 def save_backward_html(root: Value, path: str, title: str | None = None, **draw_options) -> str:
     """Write the step-through player of ``root`` as a single HTML file; ``show_backward(...).save(path)``.
 
-    Pictures fit the page's width but are never shrunk below 75% (labels stay 10 px or larger): a wider
+    Pictures fit the page's width but are never shrunk below 76% (labels stay 10 px or larger): a wider
     graph scrolls to show each step's node and the edges it sends gradient along, and the zoom buttons
     (-, fit, +) make it larger or smaller."""
     return show_backward(root, title, **draw_options).save(path)
@@ -142,38 +153,46 @@ PLAYER = """<div class="mgx-player" id="{id}" tabindex="0">
  #{id} .mgx-title {{ font-size: 1.4em; font-weight: bold; margin: .4em 0 .8em; }}
  #{id} .mgx-controls {{ display: flex; flex-wrap: wrap; gap: .6em; align-items: center; margin-bottom: 1em; }}
  #{id} .mgx-graph {{ overflow: auto; max-height: 75vh; border: 1px solid #e9ecef; }}
+ #{id} .mgx-graph svg {{ display: block; }}
  #{id} .mgx-text {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 15px;
           background: #f8f9fa; color: #212529; padding: .8em 1em; border-radius: 6px; margin-bottom: 1em; }}
  #{id} button {{ font-size: 15px; padding: .3em .9em; }}
 </style>
 <div class="mgx-title">{title}</div>
-<div class="mgx-controls">
+<div class="mgx-controls" style="display: none">
  <button data-part="prev">&#9664; Prev</button><button data-part="play">Play</button><button data-part="next">Next &#9654;</button>
  <input data-part="slider" type="range" min="0" max="{last}" value="0" step="1">
  <span data-part="counter"></span>
  <span>zoom <button data-part="zoom-out" title="smaller">&minus;</button><button data-part="zoom-fit"
   title="fit the width (text stays legible: scroll to pan)">fit</button><button data-part="zoom-in" title="larger">+</button></span>
 </div>
+<div class="mgx-note"><i>This is the first step. To step through the others, run this cell (or trust the notebook):
+the player's buttons need its script.</i></div>
 <div class="mgx-text" data-part="text">{first}</div>
-<div class="mgx-graph" data-part="graph">
-{pictures}
-</div>
+<div class="mgx-graph" data-part="graph"><img alt="the graph before the first step"
+ src="data:image/svg+xml;base64,{first_picture}"></div>
 <script>
 (function () {{  // everything below looks only inside this player, so several players on a page do not interfere
-const root = document.getElementById('{id}'), part = name => root.querySelector('[data-part="' + name + '"]');
-const texts = {texts};
-const MIN_FIT = 0.75;  // fitting never shrinks a picture below 75%: Graphviz's 10-11 pt labels stay at 10 px or more
+const root = (document.currentScript && document.currentScript.closest('.mgx-player')) || document.getElementById('{id}');
+const part = name => root.querySelector('[data-part="' + name + '"]');
+const texts = {texts}, svgs = {svgs};
+const MIN_FIT = 0.76;  // fitting never shrinks a picture below 76%: Graphviz's 10-11 pt labels stay above 10 px
 const CHILD_LABEL = 120;  // px left of a red edge's start: the child's name, at the left of its box
 let current = 0, timer = null, zoom = null, shown = 1;  // zoom null: fit the width, down to MIN_FIT (then scroll)
+part('graph').innerHTML = svgs.map((svg, k) => '<div class="mgx-frame" data-frame="' + k + '"' + (k ? ' hidden' : '')
+  + '>' + svg + '</div>').join('');
+root.querySelector('.mgx-note').remove();
+root.querySelector('.mgx-controls').style.display = '';
 function layout() {{  // every frame at one size (the largest), so the picture does not shift on Next
-  const width = part('graph').clientWidth - 2, svgs = [...root.querySelectorAll('.mgx-frame svg')];
-  svgs.forEach(svg => {{ if (!svg.dataset.width) {{
+  const width = part('graph').clientWidth - 2, all = [...root.querySelectorAll('.mgx-frame svg')];
+  if (width <= 0) return;  // not on screen yet (a background tab): the observer calls again
+  all.forEach(svg => {{ if (!svg.dataset.width) {{
     svg.dataset.width = svg.width.baseVal.value; svg.dataset.height = svg.height.baseVal.value;
     svg.setAttribute('preserveAspectRatio', 'xMinYMin meet'); }} }});
-  const most = Math.max(...svgs.map(svg => Number(svg.dataset.width)));
-  const tallest = Math.max(...svgs.map(svg => Number(svg.dataset.height)));
+  const most = Math.max(...all.map(svg => Number(svg.dataset.width)));
+  const tallest = Math.max(...all.map(svg => Number(svg.dataset.height)));
   shown = zoom === null ? Math.max(MIN_FIT, Math.min(1, width / most)) : zoom;
-  svgs.forEach(svg => {{  // inline styles: a notebook's stylesheet (max-width: 100%, height: auto) must not shrink it
+  all.forEach(svg => {{  // inline styles: a notebook's stylesheet (max-width: 100%, height: auto) must not shrink it
     svg.style.width = most * shown + 'px'; svg.style.height = tallest * shown + 'px'; svg.style.maxWidth = 'none'; }});
 }}
 function setZoom(z) {{ zoom = z === null ? null : Math.max(0.25, Math.min(4, z)); layout(); }}
@@ -209,7 +228,9 @@ part('zoom-in').onclick = () => setZoom(shown * 1.25);
 part('zoom-out').onclick = () => setZoom(shown / 1.25);
 part('zoom-fit').onclick = () => setZoom(null);
 part('slider').oninput = e => show(Number(e.target.value));
-window.addEventListener('resize', layout);
+let width = -1;  // re-fit when the pane's width changes: a window, a notebook's sidebar, a tab shown again
+new ResizeObserver(() => {{ const now = part('graph').clientWidth;
+  if (now !== width) {{ width = now; layout(); reveal(); }} }}).observe(part('graph'));
 root.addEventListener('keydown', e => {{  // arrow keys move the player that has the focus (click it first)
   if (e.key === 'ArrowRight') show(current + 1); if (e.key === 'ArrowLeft') show(current - 1); }});
 layout();

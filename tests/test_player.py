@@ -167,6 +167,7 @@ class Links(__import__('html.parser').parser.HTMLParser):
 
 
 def test_the_inline_player_fetches_nothing_and_each_player_has_its_own_ids():
+    import html
     from micrograd_ext.player import show_backward
     first, second = show_backward(neuron()), lecture().show_backward()
     pages = [first._repr_html_(), second._repr_html_()]
@@ -177,7 +178,11 @@ def test_the_inline_player_fetches_nothing_and_each_player_has_its_own_ids():
         assert parser.styles and not any('@import' in style or 'url(' in style for style in parser.styles)
         assert '<script src' not in page
     assert first.id != second.id and first.id in pages[0] and first.id not in pages[1]
-    assert pages[0].count('<div class="mgx-frame"') == 6 and pages[0].count(' hidden>') == 5  # frame 0 shows unscripted
+    unscripted = pages[0][:pages[0].index('<script>')]  # what a notebook that is not trusted shows: no scripts
+    assert unscripted.count('<img') == 1 and 'src="data:image/svg+xml;base64,' in unscripted
+    assert '<svg' not in unscripted and 'class="mgx-controls" style="display: none"' in unscripted
+    assert 'run this cell (or trust the notebook)' in unscripted and html.escape(first.frames[0].text) in unscripted
+    assert pages[0].count('<svg') == 6  # every picture, for the script to show
 
 
 def test_the_players_text_lists_the_steps_and_save_writes_the_same_player(tmp_path):
@@ -247,3 +252,36 @@ def test_two_inline_players_in_an_executed_notebook_step_independently_in_a_brow
 
 MIN_FONT_PX_IN = ("Math.min(...[..." + PLAYER_JS + ".querySelectorAll('.mgx-frame:not([hidden]) svg g.node text')]"
                   ".map(t => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))")
+
+
+def test_the_inline_player_works_inside_an_iframe_and_shows_its_first_step_without_scripts(tmp_path):
+    """VS Code and Colab show each output in its own iframe; an untrusted JupyterLab notebook runs no scripts."""
+    import html as html_module
+    from micrograd_ext.player import show_backward
+    chromium_or_skip()
+    player = show_backward(lecture())
+    page = tmp_path / 'frames.html'
+    page.write_text('<!DOCTYPE html><html><body><iframe id="out" sandbox="allow-scripts allow-same-origin" '
+                    f'width="1150" height="800" srcdoc="{html_module.escape(player._repr_html_(), quote=True)}">'
+                    '</iframe></body></html>', encoding='utf-8')
+    inside = "document.getElementById('out').contentDocument"
+    browser = Browser(f'file://{page}', width=1200)
+    try:
+        browser.wait_for(f"{inside}.querySelector('[data-part=counter]').textContent")
+        for text in [str(step) for step in lecture().backward_steps()]:
+            browser.evaluate(f"{inside}.querySelector('[data-part=next]').click()")
+            assert browser.evaluate(f"{inside}.querySelector('[data-part=text]').textContent") == text
+    finally:
+        browser.close()
+    player.save(str(tmp_path / 'player.html'))
+    browser = Browser('about:blank', width=1200)
+    try:
+        browser.call('Emulation.setScriptExecutionDisabled', value=True)
+        browser.call('Page.navigate', url=f"file://{tmp_path / 'player.html'}")
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('img').complete")
+        assert browser.evaluate("document.querySelector('img').naturalWidth") > 300  # the first picture
+        assert browser.evaluate("document.querySelector('.mgx-controls').offsetParent") is None  # no dead buttons
+        assert 'run this cell' in browser.evaluate("document.querySelector('.mgx-note').textContent")
+        assert browser.evaluate("document.querySelector('[data-part=text]').textContent").startswith('start:')
+    finally:
+        browser.close()
