@@ -193,12 +193,16 @@ class Compiled:
 
     def summary(self) -> str:
         """How the graph is replayed: one line per NumPy operation (or the flat loop's op counts)."""
-        return f"compiled({self.name}): {len(self.watched)} captured Values\n{self.program.summary()}"
+        return f"compiled({self.name}): {self._captured()}\n{self.program.summary()}"
 
     def __repr__(self) -> str:
         p = self.program
         how = f"{len(p.groups)} NumPy operations" if p.strategy == 'vector' else 'a flat loop'
-        return f"<compiled {self.name}: {p.size - p.leaves:,} nodes as {how}, {len(self.watched)} captured Values>"
+        return f"<compiled {self.name}: {p.size - p.leaves:,} nodes as {how}, {self._captured()}>"
+
+    def _captured(self) -> str:
+        n = len(self.watched)
+        return f"{n:,} captured Value{'' if n == 1 else 's'}"
 
 
 def shape_of(example, k: int) -> tuple:
