@@ -62,9 +62,25 @@ def cross_entropy(logits: Sequence, target) -> Value:
     return _log_sum_exp(logits) - logits[target]
 
 
+def softmax(logits: Sequence) -> list[Value]:
+    """``exp(z_k) / sum_j exp(z_j)`` for each logit, without overflow (the largest logit is subtracted first).
+
+    >>> [round(p.data, 4) for p in softmax([Value(1.0), Value(2.0), Value(1000.0)])]
+    [0.0, 0.0, 1.0]
+    """
+    largest, exps = _shifted_exps(values(logits))
+    total = Value.sum(exps)
+    return [e / total for e in exps]
+
+
 def _log_sum_exp(logits: list[Value]) -> Value:
+    largest, exps = _shifted_exps(logits)
+    return Value.sum(exps).log() + largest
+
+
+def _shifted_exps(logits: list[Value]) -> tuple[float, list[Value]]:
     largest = max(z.data for z in logits)  # a constant shift: it cancels in the gradient
-    return Value.sum([(z - largest).exp() for z in logits]).log() + largest
+    return largest, [(z - largest).exp() for z in logits]
 
 
 def l2_regularization(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:

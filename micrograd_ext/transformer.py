@@ -1,0 +1,318 @@
+"""A transformer's pieces built from Values: embeddings, normalisation, causal self-attention, a block, a GPT.
+
+Every number of a (tiny) language model is a ``Value``, so a student can see every gradient. Each module
+has ``parameters()``, ``named_parameters()`` and ``to_torch()``, which gives a PyTorch module (float64) with
+the same weights and the same outputs.
+
+>>> gpt = GPT(vocab_size=5, block_size=4, n_embd=4, n_head=2, n_layer=1, seed=0)
+>>> logits = gpt([1, 3, 2])               # one list of 5 logits per position
+>>> len(logits), len(logits[0])
+(3, 5)
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+from .engine import Value, values
+from .losses import softmax
+from .modes import no_grad
+from .nn import FeedForward, Layer, Module, Parameter, make_rng
+
+
+def _gaussian(rng, std: float) -> float:
+    return rng.gauss(0.0, std) if hasattr(rng, 'gauss') else rng.uniform(-std, std)
+
+
+def projection(nin: int, nout: int, rng) -> Layer:
+    """A linear layer whose weights are micrograd's uniform(-1, 1) scaled by 1/sqrt(nin), so that outputs keep
+    the size of the inputs however wide the layer is (PyTorch's nn.Linear scales its init the same way)."""
+    layer = Layer(nin, nout, seed=rng, activation='linear')
+    for neuron in layer.neurons:
+        for w in neuron.w:
+            w.data /= math.sqrt(nin)
+    return layer
+
+
+def as_list(out) -> list[Value]:
+    return out if isinstance(out, list) else [out]
+
+
+class Embedding(Module):
+    """A table of ``num`` vectors of ``dim`` numbers (drawn from N(0, 1), as PyTorch's); ``emb(i)`` is row i."""
+
+    def __init__(self, num: int, dim: int, seed=None):
+        rng = make_rng(seed)
+        self.weight = [[Parameter(_gaussian(rng, 1.0)) for _ in range(dim)] for _ in range(num)]
+
+    def __call__(self, index: int) -> list[Value]:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.weight):
+            raise ValueError(f"an Embedding of {len(self.weight)} rows takes an index from 0 to {len(self.weight) - 1}, "
+                             f"got {index!r}")
+        return list(self.weight[index])
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'weight.{i}.{j}', p) for i, row in enumerate(self.weight) for j, p in enumerate(row)]
+
+    def config(self) -> dict:
+        return {'num': len(self.weight), 'dim': len(self.weight[0])}
+
+    def to_torch(self):
+        torch = _torch()
+        embedding = torch.nn.Embedding(len(self.weight), len(self.weight[0]), dtype=torch.float64)
+        _copy(embedding.weight, [[p.data for p in row] for row in self.weight])
+        return embedding
+
+
+class LayerNorm(Module):
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over one vector (the variance divides by n)."""
+
+    def __init__(self, dim: int, eps: float = 1e-5):
+        self.eps = eps
+        self.weight = [Parameter(1.0) for _ in range(dim)]
+        self.bias = [Parameter(0.0) for _ in range(dim)]
+
+    def __call__(self, x: Sequence) -> list[Value]:
+        x = values(x)
+        mean = Value.sum(x) * (1.0 / len(x))
+        centered = [xi - mean for xi in x]
+        scale = (Value.sum([c * c for c in centered]) * (1.0 / len(x)) + self.eps) ** -0.5
+        return [c * scale * w + b for c, w, b in zip(centered, self.weight, self.bias)]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'weight.{i}', p) for i, p in enumerate(self.weight)] + [(f'bias.{i}', p) for i, p in enumerate(self.bias)]
+
+    def config(self) -> dict:
+        return {'dim': len(self.weight), 'eps': self.eps}
+
+    def to_torch(self):
+        torch = _torch()
+        norm = torch.nn.LayerNorm(len(self.weight), eps=self.eps, dtype=torch.float64)
+        _copy(norm.weight, [p.data for p in self.weight])
+        _copy(norm.bias, [p.data for p in self.bias])
+        return norm
+
+
+class RMSNorm(Module):
+    """``x / sqrt(mean(x**2) + eps) * weight``: LayerNorm without centring or bias (Llama's normalisation)."""
+
+    def __init__(self, dim: int, eps: float = 1e-6):
+        self.eps = eps
+        self.weight = [Parameter(1.0) for _ in range(dim)]
+
+    def __call__(self, x: Sequence) -> list[Value]:
+        x = values(x)
+        scale = (Value.sum([xi * xi for xi in x]) * (1.0 / len(x)) + self.eps) ** -0.5
+        return [xi * scale * w for xi, w in zip(x, self.weight)]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'weight.{i}', p) for i, p in enumerate(self.weight)]
+
+    def config(self) -> dict:
+        return {'dim': len(self.weight), 'eps': self.eps}
+
+    def to_torch(self):
+        torch = _torch()
+        norm = torch.nn.RMSNorm(len(self.weight), eps=self.eps, dtype=torch.float64)
+        _copy(norm.weight, [p.data for p in self.weight])
+        return norm
+
+
+class CausalSelfAttention(Module):
+    """Multi-head self-attention in which position t attends to positions 0..t only.
+
+    Per head: ``softmax(q_t . k_s / sqrt(head_dim))`` over s <= t weighs the values ``v_s``; the heads'
+    outputs are concatenated and projected. Call it on a sequence (a list of ``n_embd``-vectors).
+    """
+
+    def __init__(self, n_embd: int, n_head: int, seed=None):
+        if n_head < 1 or n_embd % n_head:
+            raise ValueError(f"n_embd ({n_embd}) must be a multiple of n_head ({n_head})")
+        rng = make_rng(seed)
+        self.n_head = n_head
+        self.query, self.key, self.value, self.proj = (projection(n_embd, n_embd, rng) for _ in range(4))
+
+    def __call__(self, xs: Sequence[Sequence]) -> list[list[Value]]:
+        q, k, v = ([as_list(layer(x)) for x in xs] for layer in (self.query, self.key, self.value))
+        size = len(q[0]) // self.n_head
+        out = []
+        for t in range(len(xs)):
+            heads = []
+            for h in range(0, len(q[0]), size):
+                scores = [Value.linear(q[t][h:h + size], k[s][h:h + size], 0.0) * (1.0 / math.sqrt(size))
+                          for s in range(t + 1)]  # the past only: causal
+                weights = softmax(scores)
+                heads += [Value.sum([w * v[s][h + j] for s, w in enumerate(weights)]) for j in range(size)]
+            out.append(as_list(self.proj(heads)))
+        return out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'{name}.{inner}', p) for name in ('query', 'key', 'value', 'proj')
+                for inner, p in getattr(self, name).named_parameters()]
+
+    def config(self) -> dict:
+        return {'n_embd': len(self.query.neurons), 'n_head': self.n_head}
+
+    def to_torch(self):
+        module = _torch_classes()['CausalSelfAttention'](len(self.query.neurons), self.n_head)
+        for name in ('query', 'key', 'value', 'proj'):
+            _copy_linear(getattr(module, name), getattr(self, name))
+        return module
+
+
+class TransformerBlock(Module):
+    """Pre-norm: ``x + attention(norm1(x))``, then ``x + feed_forward(norm2(x))``, position by position."""
+
+    def __init__(self, n_embd: int, n_head: int, d_hidden: int | None = None, activation: str = 'gelu', seed=None):
+        rng = make_rng(seed)
+        self.norm1, self.norm2 = LayerNorm(n_embd), LayerNorm(n_embd)
+        self.attention = CausalSelfAttention(n_embd, n_head, seed=rng)
+        self.feed_forward = FeedForward(n_embd, d_hidden or 4 * n_embd, activation, seed=rng)
+        for layer in (self.feed_forward.up, self.feed_forward.down):
+            for neuron in layer.neurons:
+                for w in neuron.w:
+                    w.data /= math.sqrt(len(neuron.w))
+
+    def __call__(self, xs: Sequence[Sequence]) -> list[list[Value]]:
+        attended = self.attention([self.norm1(x) for x in xs])
+        xs = [[a + b for a, b in zip(x, y)] for x, y in zip(xs, attended)]
+        return [[a + b for a, b in zip(x, self.feed_forward(self.norm2(x)))] for x in xs]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f'{name}.{inner}', p) for name in ('norm1', 'attention', 'norm2', 'feed_forward')
+                for inner, p in getattr(self, name).named_parameters()]
+
+    def config(self) -> dict:
+        ffn = self.feed_forward.config()
+        return {'n_embd': ffn['d_model'], 'n_head': self.attention.n_head, 'd_hidden': ffn['d_hidden'],
+                'activation': ffn['activation']}
+
+    def to_torch(self):
+        return _torch_classes()['TransformerBlock'](self.norm1.to_torch(), self.attention.to_torch(),
+                                                    self.norm2.to_torch(), self.feed_forward.to_torch())
+
+
+class GPT(Module):
+    """A tiny GPT: token and position embeddings, ``n_layer`` blocks, a final LayerNorm and a linear head.
+
+    ``gpt(tokens)`` (a list of token ids, at most ``block_size``) returns one list of ``vocab_size`` logits per
+    position: position t predicts token t + 1 from tokens 0..t, P(x_t+1 | x_1..x_t).
+    """
+
+    def __init__(self, vocab_size: int, block_size: int, n_embd: int, n_head: int, n_layer: int, seed=None):
+        rng = make_rng(seed)
+        self.block_size = block_size
+        self.token_embedding = Embedding(vocab_size, n_embd, seed=rng)
+        self.position_embedding = Embedding(block_size, n_embd, seed=rng)
+        self.blocks = [TransformerBlock(n_embd, n_head, seed=rng) for _ in range(n_layer)]
+        self.norm = LayerNorm(n_embd)
+        self.head = projection(n_embd, vocab_size, rng)
+
+    def __call__(self, tokens: Sequence[int]) -> list[list[Value]]:
+        if not 0 < len(tokens) <= self.block_size:
+            raise ValueError(f"the GPT reads 1 to {self.block_size} tokens at a time (its block_size), got {len(tokens)}")
+        xs = [[a + b for a, b in zip(self.token_embedding(token), self.position_embedding(t))]
+              for t, token in enumerate(tokens)]
+        for block in self.blocks:
+            xs = block(xs)
+        return [as_list(self.head(self.norm(x))) for x in xs]
+
+    def generate(self, tokens: Sequence[int], max_new_tokens: int, temperature: float = 1.0, seed=None) -> list[int]:
+        """``tokens`` followed by ``max_new_tokens`` sampled one at a time from softmax(logits / temperature)."""
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        rng, tokens = make_rng(seed), list(tokens)
+        with no_grad():
+            for _ in range(max_new_tokens):
+                logits = self(tokens[-self.block_size:])[-1]
+                probabilities = [p.data for p in softmax([z * (1.0 / temperature) for z in logits])]
+                tokens.append(rng.choices(range(len(probabilities)), weights=probabilities)[0])
+        return tokens
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        parts = [('token_embedding', self.token_embedding), ('position_embedding', self.position_embedding),
+                 *[(f'blocks.{i}', block) for i, block in enumerate(self.blocks)], ('norm', self.norm),
+                 ('head', self.head)]
+        return [(f'{name}.{inner}', p) for name, part in parts for inner, p in part.named_parameters()]
+
+    def config(self) -> dict:
+        embedding = self.token_embedding.config()
+        return {'vocab_size': embedding['num'], 'block_size': self.block_size, 'n_embd': embedding['dim'],
+                'n_head': self.blocks[0].attention.n_head if self.blocks else 1, 'n_layer': len(self.blocks)}
+
+    def to_torch(self):
+        """A PyTorch module with the same weights: ``module(batch)`` maps (B, T) token ids to (B, T, vocab) logits."""
+        torch = _torch()
+        head = torch.nn.Linear(self.head.config()['nin'], len(self.head.neurons), dtype=torch.float64)
+        _copy_linear(head, self.head)
+        return _torch_classes()['GPT'](self.token_embedding.to_torch(), self.position_embedding.to_torch(),
+                                       torch.nn.ModuleList([block.to_torch() for block in self.blocks]),
+                                       self.norm.to_torch(), head)
+
+
+# ---- PyTorch twins (PyTorch is optional: imported only by to_torch) ------------------------------------------
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("to_torch() needs PyTorch: pip install torch (the CPU build is enough)") from None
+    return torch
+
+
+def _copy(parameter, numbers) -> None:
+    torch = _torch()
+    with torch.no_grad():
+        parameter.copy_(torch.tensor(numbers, dtype=torch.float64))
+
+
+def _copy_linear(linear, layer: Layer) -> None:
+    _copy(linear.weight, [[w.data for w in n.w] for n in layer.neurons])
+    _copy(linear.bias, [n.b.data for n in layer.neurons])
+
+
+@functools.lru_cache(maxsize=1)
+def _torch_classes() -> dict:
+    torch = _torch()
+    nn = torch.nn
+
+    class TorchCausalSelfAttention(nn.Module):
+        def __init__(self, n_embd: int, n_head: int):
+            super().__init__()
+            self.n_head = n_head
+            self.query, self.key, self.value, self.proj = (nn.Linear(n_embd, n_embd, dtype=torch.float64)
+                                                           for _ in range(4))
+
+        def forward(self, x):
+            B, T, C = x.shape
+            split = lambda y: y.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # noqa: E731
+            q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+            scores = q @ k.transpose(-2, -1) / math.sqrt(C // self.n_head)
+            future = torch.ones(T, T, dtype=torch.bool).triu(1)
+            weights = scores.masked_fill(future, float('-inf')).softmax(dim=-1)
+            return self.proj((weights @ v).transpose(1, 2).reshape(B, T, C))
+
+    class TorchTransformerBlock(nn.Module):
+        def __init__(self, norm1, attention, norm2, feed_forward):
+            super().__init__()
+            self.norm1, self.attention, self.norm2, self.feed_forward = norm1, attention, norm2, feed_forward
+
+        def forward(self, x):
+            x = x + self.attention(self.norm1(x))
+            return x + self.feed_forward(self.norm2(x))
+
+    class TorchGPT(nn.Module):
+        def __init__(self, token_embedding, position_embedding, blocks, norm, head):
+            super().__init__()
+            self.token_embedding, self.position_embedding = token_embedding, position_embedding
+            self.blocks, self.norm, self.head = blocks, norm, head
+
+        def forward(self, tokens):
+            x = self.token_embedding(tokens) + self.position_embedding(torch.arange(tokens.shape[1]))
+            for block in self.blocks:
+                x = block(x)
+            return self.head(self.norm(x))
+
+    return {'CausalSelfAttention': TorchCausalSelfAttention, 'TransformerBlock': TorchTransformerBlock,
+            'GPT': TorchGPT}

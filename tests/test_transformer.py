@@ -1,0 +1,139 @@
+"""Transformer pieces from Values: the same outputs and gradients as their PyTorch twins, finite differences,
+causality, sampling, and a tiny GPT that learns."""
+import math
+import random
+
+import pytest
+
+from micrograd_ext import Value
+from micrograd_ext.losses import cross_entropy
+from micrograd_ext.optim import AdamW
+from micrograd_ext.transformer import (GPT, CausalSelfAttention, Embedding, LayerNorm, RMSNorm,
+                                       TransformerBlock)
+
+torch = pytest.importorskip('torch')
+
+
+def sequence(length: int, width: int, seed: int = 0) -> list[list[float]]:
+    rng = random.Random(seed)
+    return [[rng.uniform(-2, 2) for _ in range(width)] for _ in range(length)]
+
+
+def close(a: float, b: float, tolerance: float = 1e-9) -> bool:
+    return abs(a - b) <= tolerance * max(1.0, abs(a), abs(b))
+
+
+def randomize(module, seed: int = 1) -> None:
+    """Move every parameter off its initial value (norms start at exactly 1 and 0)."""
+    rng = random.Random(seed)
+    for p in module.parameters():
+        p.data += rng.uniform(-0.5, 0.5)
+
+
+def vectors(module, xs):
+    """A module's output on a sequence: per position for sequence modules, per vector for the norms."""
+    if isinstance(module, (LayerNorm, RMSNorm)):
+        return [module(x) for x in xs]
+    return module(xs)
+
+
+SEQUENCE_MODULES = {
+    'LayerNorm': lambda: LayerNorm(6),
+    'RMSNorm': lambda: RMSNorm(6),
+    'CausalSelfAttention': lambda: CausalSelfAttention(6, 2, seed=0),
+    'TransformerBlock': lambda: TransformerBlock(6, 3, seed=0),
+}
+
+
+@pytest.mark.parametrize('name', sorted(SEQUENCE_MODULES))
+def test_each_module_computes_what_its_torch_twin_computes_with_the_same_gradients(name):
+    module = SEQUENCE_MODULES[name]()
+    randomize(module)
+    xs = sequence(4, 6)
+    twin = module.to_torch()
+    ours = [[v for v in row] for row in vectors(module, [[Value(x) for x in row] for row in xs])]
+    theirs = twin(torch.tensor([xs], dtype=torch.float64))[0]
+    assert all(close(a.data, b) for row, trow in zip(ours, theirs.tolist()) for a, b in zip(row, trow))
+    weights = sequence(4, 6, seed=7)  # a scalar loss that weighs every output differently
+    Value.sum([o * w for row, wrow in zip(ours, weights) for o, w in zip(row, wrow)]).backward()
+    (theirs * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+    their_grads = [p.grad.flatten().tolist() for p in twin.parameters()]
+    assert sorted(round(g, 9) for grads in their_grads for g in grads) == pytest.approx(
+        sorted(round(p.grad, 9) for p in module.parameters()), abs=1e-8)
+
+
+def test_an_embedding_is_a_row_of_its_table_and_refuses_other_indices():
+    embedding = Embedding(5, 3, seed=0)
+    twin = embedding.to_torch()
+    assert [v.data for v in embedding(4)] == twin(torch.tensor(4)).tolist()
+    with pytest.raises(ValueError, match='takes an index from 0 to 4, got 5'):
+        embedding(5)
+
+
+def test_the_gpts_logits_for_a_batch_equal_its_torch_twins():
+    gpt = GPT(vocab_size=7, block_size=5, n_embd=6, n_head=2, n_layer=2, seed=3)
+    batch = [[1, 4, 2, 6, 0], [3, 3, 5, 1, 2]]
+    theirs = gpt.to_torch()(torch.tensor(batch)).tolist()
+    for tokens, their_logits in zip(batch, theirs):
+        ours = gpt(tokens)
+        assert all(close(a.data, b, 1e-9) for row, trow in zip(ours, their_logits) for a, b in zip(row, trow))
+
+
+def test_gpt_gradients_agree_with_central_finite_differences_on_a_sample_of_parameters():
+    gpt = GPT(vocab_size=5, block_size=4, n_embd=4, n_head=2, n_layer=1, seed=5)
+    tokens, targets = [1, 3, 0, 2], [3, 0, 2, 4]
+
+    def loss() -> Value:
+        return Value.sum([cross_entropy(z, t) for z, t in zip(gpt(tokens), targets)])
+
+    loss().backward()
+    named = gpt.named_parameters()
+    for name, p in random.Random(0).sample(named, 25) + [n for n in named if n[0].startswith('blocks.0.attention.query')][:3]:
+        analytic, saved, eps = p.grad, p.data, 1e-6
+        p.data = saved + eps
+        up = loss().data
+        p.data = saved - eps
+        down = loss().data
+        p.data = saved
+        assert abs(analytic - (up - down) / (2 * eps)) <= 1e-6 * max(1.0, abs(analytic)), name
+
+
+def test_attention_is_causal_a_later_token_does_not_change_earlier_outputs():
+    gpt = GPT(vocab_size=6, block_size=5, n_embd=4, n_head=2, n_layer=2, seed=1)
+    first, second = gpt([1, 2, 3, 4]), gpt([1, 2, 3, 0])
+    assert [[v.data for v in row] for row in first[:3]] == [[v.data for v in row] for row in second[:3]]
+    assert [v.data for v in first[3]] != [v.data for v in second[3]]
+
+
+def test_generate_samples_reproducibly_within_the_vocabulary_and_the_block():
+    gpt = GPT(vocab_size=6, block_size=3, n_embd=4, n_head=1, n_layer=1, seed=2)
+    a, b = gpt.generate([1], 8, seed=11), gpt.generate([1], 8, seed=11)
+    assert a == b and len(a) == 9 and a[0] == 1 and all(0 <= t < 6 for t in a)
+    greedy = gpt.generate([1], 4, temperature=1e-6, seed=0)
+    logits = gpt(greedy[:1])[-1]
+    assert greedy[1] == max(range(6), key=lambda k: logits[k].data)  # a tiny temperature picks the largest logit
+    with pytest.raises(ValueError, match='temperature must be positive'):
+        gpt.generate([1], 2, temperature=0)
+    with pytest.raises(ValueError, match='reads 1 to 3 tokens at a time'):
+        gpt([1, 2, 3, 4])
+
+
+def test_bad_sizes_are_clear_errors():
+    with pytest.raises(ValueError, match=r'n_embd \(6\) must be a multiple of n_head \(4\)'):
+        CausalSelfAttention(6, 4)
+
+
+def test_a_tiny_gpt_learns_to_continue_a_repeating_pattern():
+    gpt = GPT(vocab_size=4, block_size=4, n_embd=8, n_head=2, n_layer=1, seed=0)
+    optimizer = AdamW(gpt.parameters(), lr=0.02, weight_decay=0.0)
+    text = [0, 1, 2, 3, 0, 1, 2, 3]
+    losses = []
+    for step in range(15):
+        start = step % 4
+        tokens, targets = text[start:start + 4], text[start + 1:start + 5]
+        loss = Value.sum([cross_entropy(z, t) for z, t in zip(gpt(tokens), targets)]) * 0.25
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.data)
+    assert losses[-1] < 0.5 * losses[0] and math.isfinite(losses[-1])
