@@ -303,13 +303,19 @@ class FeedForward(Module):
 
     def __init__(self, d_model: int, d_hidden: int, activation: str = 'relu', seed=None):
         rng = make_rng(seed)
-        self.up = Layer(d_model, d_hidden, seed=rng, activation=activation)
+        gated = activation == 'swiglu'  # Llama's SwiGLU: silu(gate(x)) * up(x), a third projection
+        self.up = Layer(d_model, d_hidden, seed=rng, activation='linear' if gated else activation)
+        self.gate = Layer(d_model, d_hidden, seed=rng, activation='silu') if gated else None
         self.down = Layer(d_hidden, d_model, seed=rng, activation='linear')
 
     @classmethod
     def from_weights(cls, w_up, b_up, w_down, b_down, activation: str = 'relu') -> FeedForward:
         """Weights given as rows per neuron: ``w_up`` is d_hidden x d_model, ``w_down`` d_model x d_hidden."""
+        if activation == 'swiglu':
+            raise ValueError("from_weights builds an ungated FeedForward; for 'swiglu' set the gate's weights too: "
+                             "ffn = FeedForward(d_model, d_hidden, 'swiglu'), then ffn.load_state_dict(...)")
         ffn = cls.__new__(cls)
+        ffn.gate = None
         ffn.up = Layer.from_weights(w_up, b_up, activation=activation)
         ffn.down = Layer.from_weights(w_down, b_down, activation='linear')
         if ffn.down.config()['nin'] != len(ffn.up.neurons) or len(ffn.down.neurons) != ffn.up.config()['nin']:
@@ -319,18 +325,38 @@ class FeedForward(Module):
     def __call__(self, x: Sequence) -> list[Value]:
         x = values(x)
         hidden = [n(x) for n in self.up.neurons]
+        if self.gate is not None:
+            hidden = [g(x) * h for g, h in zip(self.gate.neurons, hidden)]  # silu(gate . x) * (up . x)
         return [n(hidden) for n in self.down.neurons]
 
     def torch_layers(self) -> list[Layer]:
         return [self.up, self.down]
 
+    def to_torch(self):
+        """The same network in PyTorch (float64): a ``Sequential``, or for 'swiglu' a module with the gate."""
+        if self.gate is None:
+            return super().to_torch()
+        import torch
+        up, gate, down = (Layer.to_torch(layer)[0] for layer in (self.up, self.gate, self.down))
+
+        class SwiGLU(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.up, self.gate, self.down = up, gate, down
+
+            def forward(self, x):
+                return self.down(torch.nn.functional.silu(self.gate(x)) * self.up(x))
+        return SwiGLU()
+
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f'{part}.{name}', p) for part, layer in (('up', self.up), ('down', self.down))
+        parts = (('up', self.up), ('gate', self.gate), ('down', self.down))
+        return [(f'{part}.{name}', p) for part, layer in parts if layer is not None
                 for name, p in layer.named_parameters()]
 
     def config(self) -> dict:
         up = self.up.config()
-        return {'d_model': up['nin'], 'd_hidden': up['nout'], 'activation': up['activation']}
+        return {'d_model': up['nin'], 'd_hidden': up['nout'],
+                'activation': 'swiglu' if self.gate is not None else up['activation']}
 
     def __repr__(self) -> str:
         config = self.config()
@@ -385,8 +411,9 @@ def parameter_count(kind: str, config: dict) -> int:
     if sorted(config) != sorted(keys):
         raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}, this one has {brief(sorted(config))}")
     activation = config['activation']
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(sorted(ACTIVATIONS))}")
+    allowed = sorted(ACTIVATIONS) + (['swiglu'] if kind == 'FeedForward' else [])
+    if not isinstance(activation, str) or activation not in allowed:
+        raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(allowed)}")
     if kind == 'MLP' and not (isinstance(config['nouts'], list) and config['nouts']):
         raise ModelFileError(f"an MLP's 'nouts' must be a non-empty list of layer sizes, got {brief(config['nouts'])}")
     sizes = layer_sizes(config)
@@ -395,6 +422,8 @@ def parameter_count(kind: str, config: dict) -> int:
             raise ModelFileError(f"layer sizes must be whole numbers of at least 1, got {brief(size)} "
                                  f"in {brief(config)}")
     count = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    if activation == 'swiglu':
+        count += (sizes[0] + 1) * sizes[1]  # the gate, as large as the up-projection
     if count > MAX_PARAMETERS:
         raise ModelFileError(f"a {kind} {brief(config)} would have {count:,} parameters, more than the "
                              f"{MAX_PARAMETERS:,} a model file may hold; nothing was built")

@@ -169,10 +169,10 @@ class TransformerBlock(Module):
         self.norm1, self.norm2 = LayerNorm(n_embd), LayerNorm(n_embd)
         self.attention = CausalSelfAttention(n_embd, n_head, seed=rng)
         self.feed_forward = FeedForward(n_embd, d_hidden or 4 * n_embd, activation, seed=rng)
-        for layer in (self.feed_forward.up, self.feed_forward.down):
-            for neuron in layer.neurons:
+        for layer in (self.feed_forward.up, self.feed_forward.gate, self.feed_forward.down):
+            for neuron in layer.neurons if layer is not None else []:
                 for w in neuron.w:
-                    w.data /= math.sqrt(len(neuron.w))
+                    w.data /= math.sqrt(len(neuron.w))  # as projection() scales its weights
 
     def __call__(self, xs: Sequence[Sequence]) -> list[list[Value]]:
         attended = self.attention([self.norm1(x) for x in xs])

@@ -7,6 +7,7 @@ import pytest
 
 from micrograd_ext import Value
 from micrograd_ext.losses import cross_entropy
+from micrograd_ext.nn import FeedForward, load_model
 from micrograd_ext.optim import AdamW
 from micrograd_ext.transformer import (GPT, CausalSelfAttention, Embedding, LayerNorm, RMSNorm,
                                        TransformerBlock)
@@ -32,7 +33,7 @@ def randomize(module, seed: int = 1) -> None:
 
 def vectors(module, xs):
     """A module's output on a sequence: per position for sequence modules, per vector for the norms."""
-    if isinstance(module, (LayerNorm, RMSNorm)):
+    if isinstance(module, (LayerNorm, RMSNorm, FeedForward)):
         return [module(x) for x in xs]
     return module(xs)
 
@@ -42,6 +43,8 @@ SEQUENCE_MODULES = {
     'RMSNorm': lambda: RMSNorm(6),
     'CausalSelfAttention': lambda: CausalSelfAttention(6, 2, seed=0),
     'TransformerBlock': lambda: TransformerBlock(6, 3, seed=0),
+    'TransformerBlock swiglu': lambda: TransformerBlock(6, 2, d_hidden=8, activation='swiglu', seed=0),
+    'FeedForward swiglu': lambda: FeedForward(6, 10, activation='swiglu', seed=0),
 }
 
 
@@ -137,3 +140,18 @@ def test_a_tiny_gpt_learns_to_continue_a_repeating_pattern():
         optimizer.step()
         losses.append(loss.data)
     assert losses[-1] < 0.5 * losses[0] and math.isfinite(losses[-1])
+
+
+def test_a_swiglu_feed_forward_is_gated_and_saves_and_loads(tmp_path):
+    ffn = FeedForward(3, 5, activation='swiglu', seed=1)
+    assert len(ffn.parameters()) == (3 + 1) * 5 * 2 + (5 + 1) * 3  # up and gate, then down
+    x = [0.5, -1.0, 2.0]
+    linear = lambda n, inputs: sum(w.data * v for w, v in zip(n.w, inputs)) + n.b.data  # noqa: E731
+    gates = [linear(n, x) for n in ffn.gate.neurons]
+    hidden = [g / (1 + math.exp(-g)) * linear(u, x) for g, u in zip(gates, ffn.up.neurons)]  # silu(gate) * up
+    expected = [linear(n, hidden) for n in ffn.down.neurons]
+    assert all(close(v.data, e, 1e-12) for v, e in zip(ffn(x), expected))
+    ffn.save(str(tmp_path / 'ffn.json'))
+    again = load_model(str(tmp_path / 'ffn.json'))
+    assert again.config() == {'d_model': 3, 'd_hidden': 5, 'activation': 'swiglu'}
+    assert [v.data for v in again(x)] == [v.data for v in ffn(x)]
