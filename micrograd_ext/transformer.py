@@ -132,6 +132,8 @@ class CausalSelfAttention(Module):
         rng = make_rng(seed)
         self.n_head = n_head
         self.query, self.key, self.value, self.proj = (projection(n_embd, n_embd, rng) for _ in range(4))
+        for name in ('query', 'key', 'value', 'proj'):
+            getattr(self, name).name_neurons(f'{name}.')  # drawings box them as query.N0, key.N1, ...
 
     def __call__(self, xs: Sequence[Sequence]) -> list[list[Value]]:
         q, k, v = ([as_list(layer(x)) for x in xs] for layer in (self.query, self.key, self.value))

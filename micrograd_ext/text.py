@@ -1,0 +1,69 @@
+"""A tiny text data set for language models, and a character tokenizer.
+
+``made_up_words()`` writes a few hundred short words from a small grammar of syllables (nothing is
+downloaded): a model that learns them learns which letters follow which. ``CharTokenizer`` maps each
+character to a token id, with ``'.'`` (id 0) marking where a word starts and ends.
+
+>>> words = made_up_words(5, seed=0)
+>>> tokenizer = CharTokenizer(words)
+>>> tokenizer.decode(tokenizer.encode('.' + words[0] + '.')) == '.' + words[0] + '.'
+True
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+ONSETS = ['b', 'd', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'kl', 'st', 'tr']
+VOWELS = ['a', 'e', 'i', 'o', 'u', 'a', 'o']  # a and o twice: the grammar prefers them
+ENDINGS = ['', '', '', 'n', 's', 'l', 'r']
+BOUNDARY = '.'
+
+
+def made_up_words(n: int = 300, seed: int = 0) -> list[str]:
+    """``n`` different words of two or three syllables (consonants, then a vowel), some with a final consonant.
+
+    >>> made_up_words(4, seed=1)
+    ['kilor', 'trabro', 'trabros', 'stiru']
+    """
+    rng, words, seen = random.Random(seed), [], set()
+    while len(words) < n:
+        word = ''.join(rng.choice(ONSETS) + rng.choice(VOWELS) for _ in range(rng.choice([2, 2, 3])))
+        word += rng.choice(ENDINGS)
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+class CharTokenizer:
+    """Characters to token ids and back; id 0 is the boundary ``'.'`` that starts and ends every word."""
+
+    def __init__(self, texts: Sequence[str]):
+        letters = sorted(set(''.join(texts)) - {BOUNDARY})
+        self.chars = [BOUNDARY, *letters]
+        self.ids = {c: i for i, c in enumerate(self.chars)}
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        unknown = sorted(set(text) - set(self.ids))
+        if unknown:
+            raise ValueError(f"the tokenizer knows {''.join(self.chars)!r}; {''.join(unknown)!r} is not among them")
+        return [self.ids[c] for c in text]
+
+    def decode(self, tokens: Sequence[int]) -> str:
+        return ''.join(self.chars[t] for t in tokens)
+
+    def examples(self, words: Sequence[str], block_size: int) -> list[tuple[list[int], list[int]]]:
+        """(tokens, next tokens) pairs for next-token prediction: each word as ``.word.``, cut to windows of at
+        most ``block_size`` tokens (position t of ``tokens`` is to predict ``targets[t]``)."""
+        pairs = []
+        for word in words:
+            ids = self.encode(BOUNDARY + word + BOUNDARY)
+            for start in range(0, max(1, len(ids) - 1), block_size):
+                window = ids[start:start + block_size + 1]
+                pairs.append((window[:-1], window[1:]))
+        return pairs
