@@ -155,3 +155,47 @@ def test_a_swiglu_feed_forward_is_gated_and_saves_and_loads(tmp_path):
     again = load_model(str(tmp_path / 'ffn.json'))
     assert again.config() == {'d_model': 3, 'd_hidden': 5, 'activation': 'swiglu'}
     assert [v.data for v in again(x)] == [v.data for v in ffn(x)]
+
+
+@pytest.mark.parametrize('name', sorted(SEQUENCE_MODULES))
+def test_each_modules_gradients_agree_with_central_finite_differences(name):
+    module = SEQUENCE_MODULES[name]()
+    randomize(module, seed=3)
+    xs, weights = sequence(3, 6, seed=4), sequence(3, 6, seed=5)
+
+    def loss() -> Value:
+        outputs = vectors(module, [[Value(x) for x in row] for row in xs])
+        return Value.sum([o * w for row, wrow in zip(outputs, weights) for o, w in zip(row, wrow)])
+
+    for p in module.parameters():
+        p.grad = 0.0
+    loss().backward()
+    for p in random.Random(0).sample(module.parameters(), min(12, len(module.parameters()))):
+        analytic, saved, eps = p.grad, p.data, 1e-6
+        p.data = saved + eps
+        up = loss().data
+        p.data = saved - eps
+        down = loss().data
+        p.data = saved
+        assert abs(analytic - (up - down) / (2 * eps)) <= 1e-6 * max(1.0, abs(analytic))
+
+
+def test_a_gpt_step_replayed_by_compiled_gives_the_eager_loss_and_gradients():
+    from micrograd_ext import compiled
+    gpt = GPT(vocab_size=6, block_size=5, n_embd=4, n_head=2, n_layer=1, seed=4)
+    batch = [([0, 2, 3, 1], [2, 3, 1, 0]), ([0, 5, 4], [5, 4, 0])]
+
+    def loss() -> Value:
+        return Value.sum([cross_entropy(z, t) for tokens, targets in batch for z, t in zip(gpt(tokens), targets)])
+
+    step = compiled(loss)
+    for p in gpt.parameters():
+        p.data += 0.01  # the replay reads the parameters' data now
+    expected = loss()
+    gpt.zero_grad()
+    expected.backward()
+    eager = [p.grad for p in gpt.parameters()]
+    gpt.zero_grad()
+    assert close(step(), expected.data, 1e-12)
+    step.backward()
+    assert all(close(a, b, 1e-11) for a, b in zip([p.grad for p in gpt.parameters()], eager))
