@@ -9,6 +9,7 @@ MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], L
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import math
 import os
@@ -384,6 +385,7 @@ def load_model(path) -> Module:
     Nothing is built until the architecture is checked: known type, sizes, activation, and a parameter
     count of at most ``MAX_PARAMETERS`` that equals the number of entries in the file's ``state``.
     """
+    importlib.import_module(f'{__package__}.transformer')  # it adds the GPT to MODULE_TYPES and ARCHITECTURES
     document = read_model_file(path)
     kind, config, state = document.get('type'), document.get('config'), document.get('state')
     if not isinstance(kind, str) or kind not in MODULE_TYPES or not isinstance(config, dict):
@@ -410,24 +412,38 @@ def parameter_count(kind: str, config: dict) -> int:
     keys, layer_sizes = ARCHITECTURES[kind]
     if sorted(config) != sorted(keys):
         raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}, this one has {brief(sorted(config))}")
+    if 'activation' not in keys:  # a model of other parts (micrograd_ext.transformer's GPT): its own count
+        count = layer_sizes(config)
+    else:
+        count = layered_count(kind, config, layer_sizes)
+    if count > MAX_PARAMETERS:
+        raise ModelFileError(f"a {kind} {brief(config)} would have {count:,} parameters, more than the "
+                             f"{MAX_PARAMETERS:,} a model file may hold; nothing was built")
+    return count
+
+
+def layered_count(kind: str, config: dict, layer_sizes: Callable[[dict], list]) -> int:
+    """The parameters of layers chained through ``layer_sizes(config)``, each neuron with weights and a bias."""
     activation = config['activation']
     allowed = sorted(ACTIVATIONS) + (['swiglu'] if kind == 'FeedForward' else [])
     if not isinstance(activation, str) or activation not in allowed:
         raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(allowed)}")
     if kind == 'MLP' and not (isinstance(config['nouts'], list) and config['nouts']):
         raise ModelFileError(f"an MLP's 'nouts' must be a non-empty list of layer sizes, got {brief(config['nouts'])}")
-    sizes = layer_sizes(config)
+    sizes = whole_sizes(layer_sizes(config), config)
+    count = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    if activation == 'swiglu':
+        count += (sizes[0] + 1) * sizes[1]  # the gate, as large as the up-projection
+    return count
+
+
+def whole_sizes(sizes: list, config: dict) -> list[int]:
+    """``sizes``, after checking that each is a whole number of at least 1 (else a ModelFileError)."""
     for size in sizes:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ModelFileError(f"layer sizes must be whole numbers of at least 1, got {brief(size)} "
                                  f"in {brief(config)}")
-    count = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
-    if activation == 'swiglu':
-        count += (sizes[0] + 1) * sizes[1]  # the gate, as large as the up-projection
-    if count > MAX_PARAMETERS:
-        raise ModelFileError(f"a {kind} {brief(config)} would have {count:,} parameters, more than the "
-                             f"{MAX_PARAMETERS:,} a model file may hold; nothing was built")
-    return count
+    return sizes
 
 
 def neuron_of(node: Value) -> Neuron | None:

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from .engine import Value, values
 from .losses import softmax
 from .modes import no_grad
-from .nn import FeedForward, Layer, Module, Parameter, make_rng
+from . import nn
+from .nn import FeedForward, Layer, Module, ModelFileError, Parameter, make_rng, whole_sizes
 
 
 def _gaussian(rng, std: float) -> float:
@@ -251,6 +252,20 @@ class GPT(Module):
         return _torch_classes()['GPT'](self.token_embedding.to_torch(), self.position_embedding.to_torch(),
                                        torch.nn.ModuleList([block.to_torch() for block in self.blocks]),
                                        self.norm.to_torch(), head)
+
+
+def gpt_parameter_count(config: dict) -> int:
+    """How many parameters a saved GPT's config makes, after checking its sizes (``load_model`` asks first)."""
+    vocab, block, n_embd, n_head, n_layer = whole_sizes([config[k] for k in GPT_KEYS], config)
+    if n_embd % n_head:
+        raise ModelFileError(f"a GPT's n_embd ({n_embd}) must be a multiple of its n_head ({n_head})")
+    per_block = 4 * n_embd + 4 * (n_embd + 1) * n_embd + (n_embd + 1) * 4 * n_embd + (4 * n_embd + 1) * n_embd
+    return (vocab + block) * n_embd + n_layer * per_block + 2 * n_embd + (n_embd + 1) * vocab
+
+
+GPT_KEYS = ('vocab_size', 'block_size', 'n_embd', 'n_head', 'n_layer')
+nn.MODULE_TYPES['GPT'] = GPT  # so that save() and load_model() know it
+nn.ARCHITECTURES['GPT'] = (GPT_KEYS, gpt_parameter_count)
 
 
 # ---- PyTorch twins (PyTorch is optional: imported only by to_torch) ------------------------------------------

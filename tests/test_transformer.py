@@ -199,3 +199,23 @@ def test_a_gpt_step_replayed_by_compiled_gives_the_eager_loss_and_gradients():
     assert close(step(), expected.data, 1e-12)
     step.backward()
     assert all(close(a, b, 1e-11) for a, b in zip([p.grad for p in gpt.parameters()], eager))
+
+
+def test_a_gpt_saves_and_loads_and_a_bad_gpt_file_is_refused_before_anything_is_built(tmp_path):
+    import json
+    from micrograd_ext.nn import ModelFileError
+    gpt = GPT(vocab_size=7, block_size=5, n_embd=6, n_head=2, n_layer=2, seed=1)
+    path = tmp_path / 'gpt.json'
+    gpt.save(str(path))
+    again = load_model(str(path))
+    assert isinstance(again, GPT) and again.config() == gpt.config()
+    assert [z.data for z in again([3, 1, 4])[-1]] == [z.data for z in gpt([3, 1, 4])[-1]]
+    document = json.loads(path.read_text())
+    for change, message in [({'n_head': 4}, r'n_embd \(6\) must be a multiple of its n_head \(4\)'),
+                            ({'n_layer': 0}, 'whole numbers of at least 1'),
+                            ({'vocab_size': 10 ** 9}, 'more than the 1,000,000 a model file may hold'),
+                            ({'n_layer': 3}, 'the file is truncated or was edited')]:
+        bad = dict(document, config={**document['config'], **change})
+        (tmp_path / 'bad.json').write_text(json.dumps(bad))
+        with pytest.raises(ModelFileError, match=message):
+            load_model(str(tmp_path / 'bad.json'))
