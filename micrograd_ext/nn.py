@@ -145,6 +145,16 @@ class Module:
         self.load_state_dict(document.get('state'))
 
 
+TRANSFORMER_PARTS = ('Embedding', 'LayerNorm', 'RMSNorm', 'CausalSelfAttention', 'TransformerBlock', 'GPT')
+
+
+def __getattr__(name: str):
+    """``from micrograd_ext.nn import GPT`` (and the other transformer parts, defined in micrograd_ext.transformer)."""
+    if name in TRANSFORMER_PARTS:
+        return getattr(importlib.import_module(f'{__package__}.transformer'), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def Parameter(data: float, label: str = '') -> Value:
     """A leaf Value marked as a parameter (``is_parameter``), as PyTorch's ``nn.Parameter`` marks a tensor:
     drawings colour it as one. Models make their weights with it.

@@ -219,3 +219,11 @@ def test_a_gpt_saves_and_loads_and_a_bad_gpt_file_is_refused_before_anything_is_
         (tmp_path / 'bad.json').write_text(json.dumps(bad))
         with pytest.raises(ModelFileError, match=message):
             load_model(str(tmp_path / 'bad.json'))
+
+
+def test_the_transformer_parts_are_also_in_micrograd_ext_nn():
+    import micrograd_ext.nn as nn_module
+    from micrograd_ext import transformer
+    assert all(getattr(nn_module, name) is getattr(transformer, name) for name in nn_module.TRANSFORMER_PARTS)
+    with pytest.raises(AttributeError, match="has no attribute 'Transformer'"):
+        nn_module.Transformer
