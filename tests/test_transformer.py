@@ -24,6 +24,21 @@ def close(a: float, b: float, tolerance: float = 1e-9) -> bool:
     return abs(a - b) <= tolerance * max(1.0, abs(a), abs(b))
 
 
+def assert_finite_differences(loss, named_parameters, eps: float = 1e-6) -> None:
+    """Each parameter's gradient from backward() equals the central finite difference of ``loss()`` (float64)."""
+    for _, p in named_parameters:
+        p.grad = 0.0
+    loss().backward()
+    for name, p in named_parameters:
+        analytic, saved = p.grad, p.data
+        p.data = saved + eps
+        up = loss().data
+        p.data = saved - eps
+        down = loss().data
+        p.data = saved
+        assert abs(analytic - (up - down) / (2 * eps)) <= 1e-6 * max(1.0, abs(analytic)), name
+
+
 def randomize(module, seed: int = 1) -> None:
     """Move every parameter off its initial value (norms start at exactly 1 and 0)."""
     rng = random.Random(seed)
@@ -89,16 +104,9 @@ def test_gpt_gradients_agree_with_central_finite_differences_on_a_sample_of_para
     def loss() -> Value:
         return Value.sum([cross_entropy(z, t) for z, t in zip(gpt(tokens), targets)])
 
-    loss().backward()
     named = gpt.named_parameters()
-    for name, p in random.Random(0).sample(named, 25) + [n for n in named if n[0].startswith('blocks.0.attention.query')][:3]:
-        analytic, saved, eps = p.grad, p.data, 1e-6
-        p.data = saved + eps
-        up = loss().data
-        p.data = saved - eps
-        down = loss().data
-        p.data = saved
-        assert abs(analytic - (up - down) / (2 * eps)) <= 1e-6 * max(1.0, abs(analytic)), name
+    sample = random.Random(0).sample(named, 25) + [n for n in named if n[0].startswith('blocks.0.attention.query')][:3]
+    assert_finite_differences(loss, sample)
 
 
 def test_attention_is_causal_a_later_token_does_not_change_earlier_outputs():
@@ -167,17 +175,8 @@ def test_each_modules_gradients_agree_with_central_finite_differences(name):
         outputs = vectors(module, [[Value(x) for x in row] for row in xs])
         return Value.sum([o * w for row, wrow in zip(outputs, weights) for o, w in zip(row, wrow)])
 
-    for p in module.parameters():
-        p.grad = 0.0
-    loss().backward()
-    for p in random.Random(0).sample(module.parameters(), min(12, len(module.parameters()))):
-        analytic, saved, eps = p.grad, p.data, 1e-6
-        p.data = saved + eps
-        up = loss().data
-        p.data = saved - eps
-        down = loss().data
-        p.data = saved
-        assert abs(analytic - (up - down) / (2 * eps)) <= 1e-6 * max(1.0, abs(analytic))
+    named = module.named_parameters()
+    assert_finite_differences(loss, random.Random(0).sample(named, min(12, len(named))))
 
 
 def test_a_gpt_step_replayed_by_compiled_gives_the_eager_loss_and_gradients():
