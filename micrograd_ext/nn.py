@@ -118,6 +118,17 @@ class Module:
         Killing the process midway leaves the previous file as it was (see ``write_atomically``). A
         non-finite weight, or a model too large for ``load_model``, is refused and nothing is written.
         """
+        kind = type(self).__name__
+        if MODULE_TYPES.get(kind) is not type(self):
+            raise ValueError(f"load_model() can rebuild {', '.join(MODULE_TYPES)}, not a {kind}; save the model that "
+                             f"holds it (its parameters are among the model's); nothing was saved")
+        try:
+            expected = parameter_count(kind, self.config())
+        except ModelFileError:  # too large for a file: said below, with the sizes
+            expected = len(self.parameters())
+        if expected != len(self.parameters()):
+            raise ValueError(f"this {kind} was changed after it was built (it has {len(self.parameters()):,} parameters, "
+                             f"its config makes {expected:,}), so load_model() could not rebuild it; nothing was saved")
         state = self.state_dict()
         for name, number in state.items():
             if not math.isfinite(number):

@@ -55,11 +55,16 @@ class CharTokenizer:
         return [self.ids[c] for c in text]
 
     def decode(self, tokens: Sequence[int]) -> str:
+        bad = [t for t in tokens if not 0 <= t < len(self.chars)]
+        if bad:
+            raise ValueError(f"token ids go from 0 to {len(self.chars) - 1}; {bad[:5]} are not among them")
         return ''.join(self.chars[t] for t in tokens)
 
     def examples(self, words: Sequence[str], block_size: int) -> list[tuple[list[int], list[int]]]:
         """(tokens, next tokens) pairs for next-token prediction: each word as ``.word.``, cut to windows of at
         most ``block_size`` tokens (position t of ``tokens`` is to predict ``targets[t]``)."""
+        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+            raise ValueError(f"block_size must be a whole number of at least 1, got {block_size!r}")
         pairs = []
         for word in words:
             ids = self.encode(BOUNDARY + word + BOUNDARY)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from collections.abc import Sequence
 
 from .engine import Value, values
@@ -40,18 +41,37 @@ def as_list(out) -> list[Value]:
     return out if isinstance(out, list) else [out]
 
 
-class Embedding(Module):
+class Part(Module):
+    """A transformer module: printed with its config, ``GPT(vocab_size=5, ...)``."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{key}={value!r}' for key, value in self.config().items())})"
+
+
+def check_sizes(**sizes) -> None:
+    for name, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, got {size!r}")
+
+
+def check_length(module: Module, x: list, dim: int) -> None:
+    if len(x) != dim:
+        raise ValueError(f"{module!r} takes vectors of {dim} numbers, got {len(x)}")
+
+
+class Embedding(Part):
     """A table of ``num`` vectors of ``dim`` numbers (drawn from N(0, 1), as PyTorch's); ``emb(i)`` is row i."""
 
     def __init__(self, num: int, dim: int, seed=None):
+        check_sizes(num=num, dim=dim)
         rng = make_rng(seed)
         self.weight = [[Parameter(_gaussian(rng, 1.0)) for _ in range(dim)] for _ in range(num)]
 
     def __call__(self, index: int) -> list[Value]:
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.weight):
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < len(self.weight):
             raise ValueError(f"an Embedding of {len(self.weight)} rows takes an index from 0 to {len(self.weight) - 1}, "
                              f"got {index!r}")
-        return list(self.weight[index])
+        return list(self.weight[int(index)])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'weight.{i}.{j}', p) for i, row in enumerate(self.weight) for j, p in enumerate(row)]
@@ -66,16 +86,18 @@ class Embedding(Module):
         return embedding
 
 
-class LayerNorm(Module):
+class LayerNorm(Part):
     """``(x - mean) / sqrt(var + eps) * weight + bias`` over one vector (the variance divides by n)."""
 
     def __init__(self, dim: int, eps: float = 1e-5):
+        check_sizes(dim=dim)
         self.eps = eps
         self.weight = [Parameter(1.0) for _ in range(dim)]
         self.bias = [Parameter(0.0) for _ in range(dim)]
 
     def __call__(self, x: Sequence) -> list[Value]:
         x = values(x)
+        check_length(self, x, len(self.weight))
         mean = Value.sum(x) * (1.0 / len(x))
         centered = [xi - mean for xi in x]
         scale = (Value.sum([c * c for c in centered]) * (1.0 / len(x)) + self.eps) ** -0.5
@@ -95,15 +117,17 @@ class LayerNorm(Module):
         return norm
 
 
-class RMSNorm(Module):
+class RMSNorm(Part):
     """``x / sqrt(mean(x**2) + eps) * weight``: LayerNorm without centring or bias (Llama's normalisation)."""
 
     def __init__(self, dim: int, eps: float = 1e-6):
+        check_sizes(dim=dim)
         self.eps = eps
         self.weight = [Parameter(1.0) for _ in range(dim)]
 
     def __call__(self, x: Sequence) -> list[Value]:
         x = values(x)
+        check_length(self, x, len(self.weight))
         scale = (Value.sum([xi * xi for xi in x]) * (1.0 / len(x)) + self.eps) ** -0.5
         return [xi * scale * w for xi, w in zip(x, self.weight)]
 
@@ -120,7 +144,7 @@ class RMSNorm(Module):
         return norm
 
 
-class CausalSelfAttention(Module):
+class CausalSelfAttention(Part):
     """Multi-head self-attention in which position t attends to positions 0..t only.
 
     Per head: ``softmax(q_t . k_s / sqrt(head_dim))`` over s <= t weighs the values ``v_s``; the heads'
@@ -128,7 +152,8 @@ class CausalSelfAttention(Module):
     """
 
     def __init__(self, n_embd: int, n_head: int, seed=None):
-        if n_head < 1 or n_embd % n_head:
+        check_sizes(n_embd=n_embd, n_head=n_head)
+        if n_embd % n_head:
             raise ValueError(f"n_embd ({n_embd}) must be a multiple of n_head ({n_head})")
         rng = make_rng(seed)
         self.n_head = n_head
@@ -164,14 +189,15 @@ class CausalSelfAttention(Module):
         return module
 
 
-class TransformerBlock(Module):
+class TransformerBlock(Part):
     """Pre-norm: ``x + attention(norm1(x))``, then ``x + feed_forward(norm2(x))``, position by position."""
 
     def __init__(self, n_embd: int, n_head: int, d_hidden: int | None = None, activation: str = 'gelu', seed=None):
+        check_sizes(n_embd=n_embd, n_head=n_head, d_hidden=4 * n_embd if d_hidden is None else d_hidden)
         rng = make_rng(seed)
         self.norm1, self.norm2 = LayerNorm(n_embd), LayerNorm(n_embd)
         self.attention = CausalSelfAttention(n_embd, n_head, seed=rng)
-        self.feed_forward = FeedForward(n_embd, d_hidden or 4 * n_embd, activation, seed=rng)
+        self.feed_forward = FeedForward(n_embd, 4 * n_embd if d_hidden is None else d_hidden, activation, seed=rng)
         for layer in (self.feed_forward.up, self.feed_forward.gate, self.feed_forward.down):
             for neuron in layer.neurons if layer is not None else []:
                 for w in neuron.w:
@@ -196,7 +222,7 @@ class TransformerBlock(Module):
                                                     self.norm2.to_torch(), self.feed_forward.to_torch())
 
 
-class GPT(Module):
+class GPT(Part):
     """A tiny GPT: token and position embeddings, ``n_layer`` blocks, a final LayerNorm and a linear head.
 
     ``gpt(tokens)`` (a list of token ids, at most ``block_size``) returns one list of ``vocab_size`` logits per
@@ -204,6 +230,7 @@ class GPT(Module):
     """
 
     def __init__(self, vocab_size: int, block_size: int, n_embd: int, n_head: int, n_layer: int, seed=None):
+        check_sizes(vocab_size=vocab_size, block_size=block_size, n_embd=n_embd, n_head=n_head, n_layer=n_layer)
         rng = make_rng(seed)
         self.block_size = block_size
         self.token_embedding = Embedding(vocab_size, n_embd, seed=rng)
@@ -223,8 +250,13 @@ class GPT(Module):
 
     def generate(self, tokens: Sequence[int], max_new_tokens: int, temperature: float = 1.0, seed=None) -> list[int]:
         """``tokens`` followed by ``max_new_tokens`` sampled one at a time from softmax(logits / temperature)."""
-        if temperature <= 0:
-            raise ValueError(f"temperature must be positive, got {temperature}")
+        if not isinstance(temperature, numbers.Real) or not MIN_TEMPERATURE <= temperature < math.inf:
+            raise ValueError(f"temperature must be a number from {MIN_TEMPERATURE} up (small: the likeliest token; "
+                             f"1: the model's probabilities), got {temperature!r}")
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 0:
+            raise ValueError(f"max_new_tokens must be a whole number of at least 0, got {max_new_tokens!r}")
+        if not tokens:
+            raise ValueError("generate() continues a sequence: give at least one token, e.g. tokenizer.encode('.')")
         rng, tokens = make_rng(seed), list(tokens)
         with no_grad():
             for _ in range(max_new_tokens):
@@ -242,7 +274,7 @@ class GPT(Module):
     def config(self) -> dict:
         embedding = self.token_embedding.config()
         return {'vocab_size': embedding['num'], 'block_size': self.block_size, 'n_embd': embedding['dim'],
-                'n_head': self.blocks[0].attention.n_head if self.blocks else 1, 'n_layer': len(self.blocks)}
+                'n_head': self.blocks[0].attention.n_head, 'n_layer': len(self.blocks)}
 
     def to_torch(self):
         """A PyTorch module with the same weights: ``module(batch)`` maps (B, T) token ids to (B, T, vocab) logits."""
@@ -252,6 +284,9 @@ class GPT(Module):
         return _torch_classes()['GPT'](self.token_embedding.to_torch(), self.position_embedding.to_torch(),
                                        torch.nn.ModuleList([block.to_torch() for block in self.blocks]),
                                        self.norm.to_torch(), head)
+
+
+MIN_TEMPERATURE = 1e-6  # below it 1 / temperature overflows the logits' range for any useful model
 
 
 def gpt_parameter_count(config: dict) -> int:

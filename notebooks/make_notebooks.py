@@ -709,7 +709,7 @@ print(sample_words(6, seed=1))
 
 Each word is written `.word.`; at every position the model predicts the next character, and the loss is
 the mean cross-entropy. The batch is 32 words, the same every step, so the graph of a step has the same
-shape every time: `compiled()` records it once (150,000 nodes) and replays it, and AdamW, warmup plus a
+shape every time: `compiled()` records it once (154,000 operations) and replays it, and AdamW, warmup plus a
 cosine schedule and clipping run on the parameters as usual.
 """),
     code("""

@@ -27,3 +27,11 @@ def test_examples_pair_each_token_with_the_next_within_the_block():
     assert tokenizer.decode(tokens) == '.kilor' and tokenizer.decode(targets) == 'kilor.'
     windows = tokenizer.examples(['kilor'], block_size=3)
     assert [tokenizer.decode(t) for t, _ in windows] == ['.ki', 'lor'] and tokenizer.decode(windows[-1][1]) == 'or.'
+
+
+def test_bad_token_ids_and_block_sizes_are_clear_errors():
+    tokenizer = CharTokenizer(['kilor'])
+    with pytest.raises(ValueError, match=r'token ids go from 0 to 5; \[-1, 9\] are not among them'):
+        tokenizer.decode([1, -1, 9])
+    with pytest.raises(ValueError, match='block_size must be a whole number of at least 1, got 0'):
+        tokenizer.examples(['kilor'], 0)

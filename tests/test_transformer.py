@@ -123,8 +123,15 @@ def test_generate_samples_reproducibly_within_the_vocabulary_and_the_block():
     greedy = gpt.generate([1], 4, temperature=1e-6, seed=0)
     logits = gpt(greedy[:1])[-1]
     assert greedy[1] == max(range(6), key=lambda k: logits[k].data)  # a tiny temperature picks the largest logit
-    with pytest.raises(ValueError, match='temperature must be positive'):
-        gpt.generate([1], 2, temperature=0)
+    for temperature in (0, float('nan'), 1e-310, '1'):
+        with pytest.raises(ValueError, match='temperature must be a number from 1e-06 up'):
+            gpt.generate([1], 2, temperature=temperature)
+    with pytest.raises(ValueError, match='give at least one token'):
+        gpt.generate([], 2)
+    with pytest.raises(ValueError, match='max_new_tokens must be a whole number of at least 0'):
+        gpt.generate([1], -2)
+    import numpy as np
+    assert gpt.generate(np.array([1]), 2, seed=11) == a[:3]  # NumPy token ids work as ints
     with pytest.raises(ValueError, match='reads 1 to 3 tokens at a time'):
         gpt([1, 2, 3, 4])
 
@@ -226,3 +233,22 @@ def test_the_transformer_parts_are_also_in_micrograd_ext_nn():
     assert all(getattr(nn_module, name) is getattr(transformer, name) for name in nn_module.TRANSFORMER_PARTS)
     with pytest.raises(AttributeError, match="has no attribute 'Transformer'"):
         nn_module.Transformer
+
+
+def test_wrong_sizes_and_parts_that_cannot_be_saved_are_clear_errors(tmp_path):
+    with pytest.raises(ValueError, match=r'LayerNorm\(dim=3, eps=1e-05\) takes vectors of 3 numbers, got 4'):
+        LayerNorm(3)([1.0, 2.0, 3.0, 100.0])
+    with pytest.raises(ValueError, match='takes vectors of 3 numbers, got 2'):
+        RMSNorm(3)([1.0, 2.0])
+    with pytest.raises(ValueError, match='n_layer must be a whole number of at least 1, got 0'):
+        GPT(5, 4, 4, 2, 0)
+    with pytest.raises(ValueError, match='d_hidden must be a whole number of at least 1, got 0'):
+        TransformerBlock(4, 2, d_hidden=0)
+    with pytest.raises(ValueError, match='load_model\\(\\) can rebuild .*GPT, not a LayerNorm; save the model that holds it'):
+        LayerNorm(3).save(str(tmp_path / 'norm.json'))
+    assert not (tmp_path / 'norm.json').exists()
+    gpt = GPT(5, 4, 4, 2, 1, seed=0)
+    gpt.blocks[0] = TransformerBlock(4, 2, activation='swiglu', seed=0)
+    with pytest.raises(ValueError, match='was changed after it was built'):
+        gpt.save(str(tmp_path / 'gpt.json'))
+    assert repr(GPT(5, 4, 4, 2, 1)) == 'GPT(vocab_size=5, block_size=4, n_embd=4, n_head=2, n_layer=1)'
