@@ -86,22 +86,16 @@ class Embedding(Part):
         return embedding
 
 
-class LayerNorm(Part):
-    """``(x - mean) / sqrt(var + eps) * weight + bias`` over one vector (the variance divides by n)."""
+class Norm(Part):
+    """What LayerNorm and RMSNorm share: a weight per number (and a bias), their eps, and PyTorch's twin."""
 
-    def __init__(self, dim: int, eps: float = 1e-5):
+    torch_name = ''
+
+    def __init__(self, dim: int, eps: float, bias: bool):
         check_sizes(dim=dim)
         self.eps = eps
         self.weight = [Parameter(1.0) for _ in range(dim)]
-        self.bias = [Parameter(0.0) for _ in range(dim)]
-
-    def __call__(self, x: Sequence) -> list[Value]:
-        x = values(x)
-        check_length(self, x, len(self.weight))
-        mean = Value.sum(x) * (1.0 / len(x))
-        centered = [xi - mean for xi in x]
-        scale = (Value.sum([c * c for c in centered]) * (1.0 / len(x)) + self.eps) ** -0.5
-        return [c * scale * w + b for c, w, b in zip(centered, self.weight, self.bias)]
+        self.bias = [Parameter(0.0) for _ in range(dim)] if bias else []
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'weight.{i}', p) for i, p in enumerate(self.weight)] + [(f'bias.{i}', p) for i, p in enumerate(self.bias)]
@@ -111,37 +105,43 @@ class LayerNorm(Part):
 
     def to_torch(self):
         torch = _torch()
-        norm = torch.nn.LayerNorm(len(self.weight), eps=self.eps, dtype=torch.float64)
+        norm = getattr(torch.nn, self.torch_name)(len(self.weight), eps=self.eps, dtype=torch.float64)
         _copy(norm.weight, [p.data for p in self.weight])
-        _copy(norm.bias, [p.data for p in self.bias])
+        if self.bias:
+            _copy(norm.bias, [p.data for p in self.bias])
         return norm
 
 
-class RMSNorm(Part):
+class LayerNorm(Norm):
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over one vector (the variance divides by n)."""
+
+    torch_name = 'LayerNorm'
+
+    def __init__(self, dim: int, eps: float = 1e-5):
+        super().__init__(dim, eps, bias=True)
+
+    def __call__(self, x: Sequence) -> list[Value]:
+        x = values(x)
+        check_length(self, x, len(self.weight))
+        mean = Value.sum(x) * (1.0 / len(x))
+        centered = [xi - mean for xi in x]
+        scale = (Value.sum([c * c for c in centered]) * (1.0 / len(x)) + self.eps) ** -0.5
+        return [c * scale * w + b for c, w, b in zip(centered, self.weight, self.bias)]
+
+
+class RMSNorm(Norm):
     """``x / sqrt(mean(x**2) + eps) * weight``: LayerNorm without centring or bias (Llama's normalisation)."""
 
+    torch_name = 'RMSNorm'
+
     def __init__(self, dim: int, eps: float = 1e-6):
-        check_sizes(dim=dim)
-        self.eps = eps
-        self.weight = [Parameter(1.0) for _ in range(dim)]
+        super().__init__(dim, eps, bias=False)
 
     def __call__(self, x: Sequence) -> list[Value]:
         x = values(x)
         check_length(self, x, len(self.weight))
         scale = (Value.sum([xi * xi for xi in x]) * (1.0 / len(x)) + self.eps) ** -0.5
         return [xi * scale * w for xi, w in zip(x, self.weight)]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f'weight.{i}', p) for i, p in enumerate(self.weight)]
-
-    def config(self) -> dict:
-        return {'dim': len(self.weight), 'eps': self.eps}
-
-    def to_torch(self):
-        torch = _torch()
-        norm = torch.nn.RMSNorm(len(self.weight), eps=self.eps, dtype=torch.float64)
-        _copy(norm.weight, [p.data for p in self.weight])
-        return norm
 
 
 class CausalSelfAttention(Part):
