@@ -36,7 +36,13 @@ class Browser:
         self.process = subprocess.Popen([chromium_or_skip(), *FLAGS, f'--window-size={width},{height}',
                                          f'--user-data-dir={self.profile}', url],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port = self._wait_for_port()
+        try:
+            port = self._wait_for_port()
+        except RuntimeError:
+            self.process.kill()  # no Chromium left running after a failed start
+            self.process.wait(timeout=10)
+            shutil.rmtree(self.profile, ignore_errors=True)
+            raise
         pages = []
         for _ in range(100):
             pages = [t for t in json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list'))
@@ -49,7 +55,7 @@ class Browser:
 
     def _wait_for_port(self) -> int:
         marker = os.path.join(self.profile, 'DevToolsActivePort')
-        for _ in range(300):
+        for _ in range(900):  # up to 90 s: a loaded 2-core machine can take half a minute to start Chromium
             if os.path.exists(marker):
                 with open(marker) as f:
                     first = f.readline().strip()
