@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from .engine import ClosureError, Value, run_closure, topological_order
 from .modes import is_grad_enabled
-from .ops import op_named, op_of
+from .ops import op_of, value_now
 
 
 def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> list:
@@ -94,10 +94,8 @@ def changed_since_forward(nodes: Iterable[Value]) -> list[Value]:
     """
     changed = []
     for node in nodes:
-        op = op_named(node._op) if node._prev and node._local_grads is not None else None
-        try:
-            now = float(op.value(*[child.data for child in node._prev])) if op is not None else node.data
-        except TypeError:  # a node made by hand under a table name, with another number of children
+        now = value_now(node) if node._prev and node._local_grads is not None else None
+        if now is None:  # a leaf, an op of its own, or one made by hand with another number of children
             continue
         if not (math.isclose(now, node.data, rel_tol=1e-9, abs_tol=1e-12) or (now != now and node.data != node.data)):
             changed.append(node)

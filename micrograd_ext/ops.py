@@ -401,6 +401,25 @@ def op_of(node) -> Op | None:
     return None
 
 
+def value_now(node) -> float | None:
+    """The table's op of ``node`` applied to its children's data now, or None: no table op by that name, or
+    one that takes another number of inputs (a node made by hand). A node whose data differs was made by
+    hand, or a child's data changed after the forward pass.
+
+    >>> from micrograd_ext import Value
+    >>> w = Value(2.0); y = w * 3; w.data = 2.5
+    >>> y.data, value_now(y)
+    (6.0, 7.5)
+    """
+    op = op_named(node._op)
+    if op is None:
+        return None
+    try:
+        return float(op.value(*[child.data for child in node._prev]))
+    except TypeError:
+        return None
+
+
 def op_named(name: str) -> Op | None:
     """The table's op for a node's ``_op`` (``'**2'`` included), or None for an op defined elsewhere.
 

@@ -26,7 +26,7 @@ import numpy as np
 from .engine import Value, result, topological_order
 from .kernels import kernel
 from .modes import describe
-from .ops import ADD, LINEAR, POW, Op, op_named, op_of, split_linear
+from .ops import ADD, LINEAR, POW, Op, op_named, op_of, split_linear, value_now
 
 
 class ReplayError(TypeError):
@@ -290,12 +290,7 @@ def replayable_op(node: Value) -> Op:
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node: it has its own _backward closure, "
                           "which works on Values, not on arrays; build the op from the table's ops (+ * exp tanh "
                           "...) or add it to micrograd_ext/ops.py, or run this function eagerly")
-    op = op_named(node._op)
-    inputs = [child.data for child in node._prev]
-    try:
-        now = op.value(*inputs) if op is not None else None
-    except TypeError:  # another number of children than the table's op takes
-        now = None
+    op, now = op_named(node._op), value_now(node)
     if now is not None and not (now == node.data or (now != now and node.data != node.data)):
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node {describe(node)}: its data is not "
                           f"{op.name} of its children's data now ({now!r}); it was made by hand, or built before "
