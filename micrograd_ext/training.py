@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import losses
-from .recording import Compiled
 from .engine import Value
 from .modes import no_grad
 from .nn import Module
 from .optim import Optimizer, clip_grad_norm
+from .recording import Compiled
 
 LOSSES = ('hinge', 'bce', 'cross_entropy', 'mse')
 
@@ -43,7 +43,7 @@ def outputs_needed(loss: str, n_classes: int) -> int:
 def batch_loss(model: Module, X, y, loss: str = 'hinge', alpha: float = 1e-4) -> tuple[Value, float]:
     """(loss + alpha * L2 of the parameters, accuracy) on the examples ``X`` with class labels ``y``."""
     check_loss(loss)
-    targets = targets_for(model, X, y, loss)
+    targets = targets_for(y, loss, classes_of(model, X, loss))
     total, outputs = loss_on(model, [[Value(float(v)) for v in row] for row in X], targets, loss, alpha)
     return total, accuracy(numbers(outputs), y, loss)
 
@@ -53,14 +53,21 @@ def check_loss(loss: str) -> None:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
 
 
-def targets_for(model: Module, X, y, loss: str) -> np.ndarray:
-    """What the loss compares the outputs with: labels -1/+1 (hinge, mse), 0/1 (bce), one-hot rows (cross_entropy)."""
+def targets_for(y, loss: str, classes: int) -> np.ndarray:
+    """What the loss compares the outputs with: labels -1/+1 (hinge, mse), 0/1 (bce), one-hot rows of ``classes``
+    numbers (cross_entropy)."""
     labels = np.asarray(y).astype(int)
     if loss == 'cross_entropy':
-        with no_grad():
-            width = len(model([float(v) for v in X[0]]))
-        return np.eye(width)[labels]
+        return np.eye(classes)[labels]
     return labels.astype(float) if loss == 'bce' else 2.0 * labels - 1.0
+
+
+def classes_of(model: Module, X, loss: str) -> int:
+    """How many classes the model's outputs stand for: its output count for cross_entropy, else 2 (one score)."""
+    if loss != 'cross_entropy':
+        return 2
+    with no_grad():
+        return len(model([float(v) for v in X[0]]))
 
 
 def loss_on(model: Module, points, targets, loss: str, alpha: float) -> tuple[Value, list]:
@@ -93,7 +100,7 @@ def fit(model: Module, X, y, optimizer: Optimizer, steps: int, loss: str = 'hing
     check_loss(loss)
     rng = np.random.default_rng(seed)
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
-    log, replay = TrainingLog(), None
+    log, replay, classes = TrainingLog(), None, classes_of(model, X, loss)
     for step in range(steps):
         if batch_size and batch_size < len(y):
             pick = rng.permutation(len(y))[:batch_size]
@@ -101,7 +108,7 @@ def fit(model: Module, X, y, optimizer: Optimizer, steps: int, loss: str = 'hing
         else:
             batch_X, batch_y = X, y
         if compiled:
-            targets = targets_for(model, batch_X, batch_y, loss)
+            targets = targets_for(batch_y, loss, classes)
             if replay is None:
                 replay = Compiled(lambda points, t: loss_on(model, points, t, loss, alpha), (batch_X, targets))
             loss_value, scores = replay(batch_X, targets), replay.outputs[0]
@@ -109,7 +116,7 @@ def fit(model: Module, X, y, optimizer: Optimizer, steps: int, loss: str = 'hing
             replay.backward()
         else:
             total, outputs = loss_on(model, [[Value(v) for v in row] for row in batch_X.tolist()],
-                                     targets_for(model, batch_X, batch_y, loss), loss, alpha)
+                                     targets_for(batch_y, loss, classes), loss, alpha)
             loss_value, scores = total.data, numbers(outputs)
             optimizer.zero_grad()
             total.backward()
