@@ -28,12 +28,16 @@ def _gaussian(rng, std: float) -> float:
 
 
 def projection(nin: int, nout: int, rng) -> Layer:
-    """A linear layer whose weights are micrograd's uniform(-1, 1) scaled by 1/sqrt(nin), so that outputs keep
-    the size of the inputs however wide the layer is (PyTorch's nn.Linear scales its init the same way)."""
-    layer = Layer(nin, nout, seed=rng, activation='linear')
+    """A linear layer with ``scaled_to_inputs`` weights."""
+    return scaled_to_inputs(Layer(nin, nout, seed=rng, activation='linear'))
+
+
+def scaled_to_inputs(layer: Layer) -> Layer:
+    """``layer`` with micrograd's uniform(-1, 1) weights divided by sqrt(inputs), so that outputs keep the size
+    of the inputs however wide the layer is (PyTorch's nn.Linear scales its init the same way)."""
     for neuron in layer.neurons:
         for w in neuron.w:
-            w.data /= math.sqrt(nin)
+            w.data /= math.sqrt(len(neuron.w))
     return layer
 
 
@@ -193,15 +197,15 @@ class TransformerBlock(Part):
     """Pre-norm: ``x + attention(norm1(x))``, then ``x + feed_forward(norm2(x))``, position by position."""
 
     def __init__(self, n_embd: int, n_head: int, d_hidden: int | None = None, activation: str = 'gelu', seed=None):
-        check_sizes(n_embd=n_embd, n_head=n_head, d_hidden=4 * n_embd if d_hidden is None else d_hidden)
+        d_hidden = 4 * n_embd if d_hidden is None else d_hidden
+        check_sizes(n_embd=n_embd, n_head=n_head, d_hidden=d_hidden)
         rng = make_rng(seed)
         self.norm1, self.norm2 = LayerNorm(n_embd), LayerNorm(n_embd)
         self.attention = CausalSelfAttention(n_embd, n_head, seed=rng)
-        self.feed_forward = FeedForward(n_embd, 4 * n_embd if d_hidden is None else d_hidden, activation, seed=rng)
+        self.feed_forward = FeedForward(n_embd, d_hidden, activation, seed=rng)
         for layer in (self.feed_forward.up, self.feed_forward.gate, self.feed_forward.down):
-            for neuron in layer.neurons if layer is not None else []:
-                for w in neuron.w:
-                    w.data /= math.sqrt(len(neuron.w))  # as projection() scales its weights
+            if layer is not None:  # the gate exists for swiglu only
+                scaled_to_inputs(layer)
 
     def __call__(self, xs: Sequence[Sequence]) -> list[list[Value]]:
         attended = self.attention([self.norm1(x) for x in xs])
