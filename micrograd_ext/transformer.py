@@ -107,6 +107,16 @@ class Norm(Part):
     def config(self) -> dict:
         return {'dim': len(self.weight), 'eps': self.eps}
 
+    def vector(self, x: Sequence) -> list[Value]:
+        """``x`` as Values, checked to hold one number per weight."""
+        x = values(x)
+        check_length(self, x, len(self.weight))
+        return x
+
+    def inverse_rms(self, xs: list[Value]) -> Value:
+        """``1 / sqrt(mean(x**2) + eps)``: what both norms divide by."""
+        return (Value.sum([v * v for v in xs]) * (1.0 / len(xs)) + self.eps) ** -0.5
+
     def to_torch(self):
         torch = _torch()
         norm = getattr(torch.nn, self.torch_name)(len(self.weight), eps=self.eps, dtype=torch.float64)
@@ -125,11 +135,10 @@ class LayerNorm(Norm):
         super().__init__(dim, eps, bias=True)
 
     def __call__(self, x: Sequence) -> list[Value]:
-        x = values(x)
-        check_length(self, x, len(self.weight))
+        x = self.vector(x)
         mean = Value.sum(x) * (1.0 / len(x))
         centered = [xi - mean for xi in x]
-        scale = (Value.sum([c * c for c in centered]) * (1.0 / len(x)) + self.eps) ** -0.5
+        scale = self.inverse_rms(centered)  # the variance divides by n
         return [c * scale * w + b for c, w, b in zip(centered, self.weight, self.bias)]
 
 
@@ -142,9 +151,8 @@ class RMSNorm(Norm):
         super().__init__(dim, eps, bias=False)
 
     def __call__(self, x: Sequence) -> list[Value]:
-        x = values(x)
-        check_length(self, x, len(self.weight))
-        scale = (Value.sum([xi * xi for xi in x]) * (1.0 / len(x)) + self.eps) ** -0.5
+        x = self.vector(x)
+        scale = self.inverse_rms(x)
         return [xi * scale * w for xi, w in zip(x, self.weight)]
 
 
