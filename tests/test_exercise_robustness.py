@@ -205,8 +205,8 @@ HOSTILE = {
     'backward: grads nan': (lambda: check_backward(setting_grads(math.nan)), 'a.grad is nan'),
     'backward: grads lists': (lambda: check_backward(setting_grads([1.0])), 'a.grad is a list'),
     'backward: grads that fool ==': (lambda: check_backward(setting_grads(AlwaysEqual())), 'AlwaysEqual'),
-    'backward: does nothing': (lambda: check_backward(lambda root: None), 'should be 10'),
-    'backward: cuts the graph': (lambda: check_backward(vandal), 'should be 10'),
+    'backward: does nothing': (lambda: check_backward(lambda root: None), 'the backward pass never started'),
+    'backward: cuts the graph': (lambda: check_backward(vandal), 'nothing was passed down'),
     'backward: no parameters': (lambda: check_backward(lambda: None), 'exactly 1 parameter'),
     'backward: not a function': (lambda: check_backward('my_backward'), 'should be a function'),
     # check_learning_rate: a positive finite number is expected

@@ -1,0 +1,113 @@
+"""The classroom's commands: ``micrograd-ext exercises new|key|list`` and ``micrograd-ext grade``."""
+from __future__ import annotations
+
+import importlib.util
+import os
+
+from ..cli import Failure, add_command, number, output_file
+from .bank import BANK
+
+MAX_STUDENTS = 10_000
+
+
+def add_exercises_parser(commands) -> None:
+    exercises = add_command(commands, 'exercises', "the exercise bank: students' notebooks and the key",
+                            'Write a notebook per student with their own numbers (new), the solved notebook for a '
+                            'student (key), or list the bank (list).', run_list)
+    kinds = exercises.add_subparsers(dest='action', required=True, metavar='ACTION')
+    for action, summary, run in (('new', "write each student's notebook, without solutions", run_new),
+                                 ('key', "write each student's solved notebook, for the teacher", run_key)):
+        made = add_command(kinds, action, summary, f"{summary[0].upper()}{summary[1:]}: DIR/ID.ipynb, e.g. "
+                           f"micrograd-ext exercises {action} --student ada --student bob -o {action}", run)
+        made.add_argument('--student', action='append', default=[], metavar='ID',
+                          help='a student id (letters, digits, . _ @ + -); repeat it for more students')
+        made.add_argument('--roster', metavar='FILE', help='a text file with one student id per line')
+        made.add_argument('--exercise', action='append', choices=list(BANK), metavar='NAME',
+                          help=f"only these exercises (repeatable): {', '.join(BANK)}")
+        made.add_argument('-o', '--output', required=True, metavar='DIR', help='the folder to write the notebooks to')
+    add_command(kinds, 'list', 'list the exercises of the bank and their points', 'List the bank.', run_list)
+
+
+def students_of(args, parser) -> list[str]:
+    """The ids from --student and --roster, checked (usage errors name the bad one)."""
+    from .sheet import student_id
+    ids = list(args.student)
+    if args.roster:
+        try:
+            with open(args.roster, encoding='utf-8') as roster:
+                ids += [line.strip() for line in roster if line.strip() and not line.lstrip().startswith('#')]
+        except (OSError, UnicodeDecodeError) as error:
+            parser.error(f'--roster {args.roster}: cannot be read ({getattr(error, "strerror", None) or error})')
+    if not ids:
+        parser.error('give at least one --student ID (or a --roster file)')
+    if len(ids) > MAX_STUDENTS:
+        parser.error(f'{len(ids)} students: at most {MAX_STUDENTS} at a time')
+    for text in ids:
+        try:
+            student_id(text)
+        except ValueError as error:
+            parser.error(str(error))
+    return ids
+
+
+def write(args, parser, solutions: bool) -> int:
+    from .notebooks import write_notebooks
+    students = students_of(args, parser)
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        parser.error(f'-o {args.output} is a file; give a folder')
+    try:
+        paths = write_notebooks(students, args.output, solutions, args.exercise)
+    except OSError as error:
+        raise Failure(f'cannot write to {args.output} ({error.strerror or error}); choose another folder') from None
+    kind = 'solved notebook' if solutions else 'notebook'
+    print(f"wrote {len(paths)} {kind}{'s' if len(paths) != 1 else ''} to {args.output}: "
+          f"{', '.join(os.path.basename(p) for p in paths[:5])}{', ...' if len(paths) > 5 else ''}")
+    return 0
+
+
+def run_new(args, parser) -> int:
+    return write(args, parser, solutions=False)
+
+
+def run_key(args, parser) -> int:
+    return write(args, parser, solutions=True)
+
+
+def run_list(args, parser) -> int:
+    for number_, entry in enumerate(BANK.values(), 1):
+        print(f'{number_:>2}. {entry.name:<24} {entry.points} points  {entry.title}')
+    print(f'{len(BANK)} exercises, {sum(entry.points for entry in BANK.values())} points')
+    return 0
+
+
+def add_grade_parser(commands) -> None:
+    from .grading import MEMORY, NOTEBOOK_TIMEOUT, TIMEOUT
+    grade = add_command(commands, 'grade', "grade students' notebooks into a CSV gradebook",
+                        'Run each notebook in its own process and kernel (time and memory limits), score it against '
+                        'the student in its metadata, write one CSV row per file and print a class summary, e.g. '
+                        'micrograd-ext grade submissions/*.ipynb --csv grades.csv. Untrusted code belongs in a '
+                        'container: these limits stop accidents, not attacks.', run_grade)
+    grade.add_argument('files', nargs='+', metavar='FILE', help='the submitted notebooks')
+    grade.add_argument('--csv', required=True, type=output_file(lambda: ('csv',)), metavar='GRADES.csv',
+                       help='the gradebook to write')
+    grade.add_argument('--timeout', type=number(int, 3600), default=TIMEOUT, metavar='SECONDS',
+                       help='time limit per cell')
+    grade.add_argument('--notebook-timeout', type=number(int, 86_400), default=NOTEBOOK_TIMEOUT, metavar='SECONDS',
+                       help='time limit per notebook, after which its kernel is killed')
+    grade.add_argument('--memory', type=number(int, 1_000_000, 256), default=MEMORY, metavar='MB',
+                       help='memory limit per kernel, in megabytes')
+    grade.add_argument('--jobs', type=number(int, 256), default=os.cpu_count() or 1, metavar='N',
+                       help='notebooks graded at the same time')
+
+
+def run_grade(args, parser) -> int:
+    missing = [name for name in ('nbclient', 'nbformat', 'ipykernel') if importlib.util.find_spec(name) is None]
+    if missing:
+        raise Failure(f"grading runs notebooks with {', '.join(missing)}, which is not installed: "
+                      "pip install 'micrograd_ext[notebooks]'")
+    from .grading import grade, summary, write_gradebook
+    results = grade(args.files, args.timeout, args.memory, args.notebook_timeout, args.jobs)
+    write_gradebook(results, args.csv)
+    print(summary(results))
+    print(f'wrote {args.csv}')
+    return 0

@@ -1,0 +1,241 @@
+"""Grading one submitted notebook, in a process of its own with a real kernel (nbclient).
+
+``python -m micrograd_ext.classroom.submission NOTEBOOK --timeout S --memory MB`` runs the student's code
+cells in order, each exercise's answer cell followed by a grading cell that checks it inside the kernel
+against the numbers of the student named in the notebook's metadata. It prints one JSON line per event:
+``{"event": "verdict", "exercise": ..., "passed": ..., "message": ..., "given": ...}``, ``{"event": "cell",
+"exercise": ..., "problem": ...}`` for an answer cell that raised, ran out of time or stopped the kernel, and
+``{"event": "done"}``. A cell that stops or wedges the kernel is skipped and the notebook run again in a fresh
+kernel (at most ``PASSES`` times). The kernel writes nowhere near these lines: its own stdout and stderr go
+to /dev/null, and a verdict counts only when it carries the grading cell's random token.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+
+from .bank import BANK
+from .exercise import read_answer
+from .notebooks import cell_role
+from .sheet import student_id
+from .student_code import guarded
+
+VERDICT = 'application/vnd.micrograd-ext.verdict+json'
+PASSES = 3
+PROBE_SECONDS = 5  # after a timeout, how long the kernel has to answer again before it is replaced
+CHECK_SECONDS = 60  # a grading cell's own limit: the checker stops each call of student code after 2 s
+MAX_BYTES = 20_000_000
+
+
+class Unreadable(ValueError):
+    """A file that is not a notebook made by ``exercises new``: the message says what is wrong."""
+
+
+def read_submission(path: str) -> tuple[dict, str]:
+    """(the notebook as a dict, the student id in its metadata), or ``Unreadable``."""
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise Unreadable(f'larger than {MAX_BYTES // 1_000_000} MB')
+        with open(path, encoding='utf-8') as file:
+            notebook = json.load(file)
+    except OSError as error:
+        raise Unreadable(f'cannot be read ({error.strerror or error})') from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Unreadable(f'is not a notebook (not JSON: {error})') from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get('cells'), list):
+        raise Unreadable('is not a notebook (no list of cells)')
+    metadata = notebook.get('metadata')
+    tag = metadata.get('micrograd_ext') if isinstance(metadata, dict) else None
+    student = tag.get('student') if isinstance(tag, dict) else None
+    if student is None:
+        raise Unreadable('has no student id in its metadata (["micrograd_ext"]["student"]): was it made by '
+                         '`micrograd-ext exercises new`?')
+    try:
+        return notebook, student_id(student)
+    except ValueError as error:
+        raise Unreadable(f'names no valid student in its metadata: {error}') from None
+
+
+# ---- inside the kernel ------------------------------------------------------------------------------------
+
+def limit_resources(megabytes: int, cpu_seconds: int) -> None:
+    """Cap this process's address space and CPU time (where the OS allows it): a MemoryError instead of a frozen
+    machine, and an end to a kernel that outlives its grader."""
+    try:
+        import resource
+    except ImportError:  # Windows: no limits
+        return
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+
+
+def report(student: str, name: str, token: str, namespace: dict) -> None:
+    """Check exercise ``name`` with ``student``'s numbers on the answers in ``namespace``; display the verdict."""
+    from IPython.display import display
+    entry = BANK[name]
+    numbers = entry.numbers_for(student)
+    answers = {key: namespace[key] for key in entry.answer_names(numbers) if key in namespace}
+    result = entry.check(answers, numbers)
+    given = None
+    if entry.expected is not None and not result.passed:  # the numbers given, to recognise another student's
+        right = entry.expected(numbers)
+        try:
+            given = {key: guarded(lambda: read_answer(value, right[key], key), key)
+                     for key, value in answers.items()} or None
+        except Exception:  # noqa: BLE001 - an answer that is no number is simply not compared
+            given = None
+    display({VERDICT: {'token': token, 'exercise': name, 'passed': result.passed, 'message': result.message,
+                       'given': given}, 'text/plain': str(result)}, raw=True)
+
+
+# ---- driving the kernel -----------------------------------------------------------------------------------
+
+def grading_cells(notebook: dict, student: str, memory: int, cpu_seconds: int) -> list[dict]:
+    """The cells to run: a prelude that caps memory and CPU time, the student's code cells, and after each
+    exercise's answer cell (or at the end, if it was deleted) its grading cell with a fresh token."""
+    import nbformat
+    code = nbformat.v4.new_code_cell
+    cells = [code(f'from micrograd_ext.classroom.submission import limit_resources\n'
+                  f'limit_resources({memory}, {cpu_seconds})', metadata={'grader': 'prelude'})]
+
+    def grader(name: str) -> dict:
+        token = secrets.token_hex(16)
+        return code(f'from micrograd_ext.classroom.submission import report as _micrograd_ext_report\n'
+                    f'_micrograd_ext_report({student!r}, {name!r}, {token!r}, globals())',
+                    metadata={'grader': name, 'token': token, 'timeout': CHECK_SECONDS})
+    waiting = dict.fromkeys(BANK)
+    for source in notebook['cells']:
+        if not isinstance(source, dict) or source.get('cell_type') != 'code':
+            continue
+        text = source.get('source', '')
+        text = ''.join(text) if isinstance(text, list) else text if isinstance(text, str) else ''
+        role = cell_role(source)
+        if role and role[1] == 'check' and text.startswith('sheet.check('):
+            continue  # the student's own check: the grading cell checks instead
+        exercise = role[0] if role and role[1] == 'answer' else None
+        cells.append(code(text, metadata={'exercise': exercise}))
+        if exercise in waiting:
+            del waiting[exercise]
+            cells.append(grader(exercise))
+    return cells + [grader(name) for name in waiting]
+
+
+def run_pass(cells: list[dict], skip: set[int], timeout: int, workdir: str) -> Iterator[tuple[int, dict, str | None]]:
+    """Run ``cells`` (but ``skip``) in a fresh kernel; yield (None, {'pid': the kernel's}, None) first, then
+    (index, cell, problem) as each cell finishes, where problem is None, 'raised ...', 'timeout', or 'died' or
+    'wedged' (the kernel stopped, or stopped answering after an interrupt: the pass ends there)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={'kernelspec': {'name': 'python3',
+                                                                              'display_name': 'Python 3'}})
+    marker = {'ename': 'TimeoutError', 'evalue': 'the cell ran out of time', 'traceback': []}
+    client = NotebookClient(notebook, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+                            error_on_timeout=marker, shutdown_kernel='immediate', startup_timeout=120,
+                            timeout_func=lambda cell: cell.metadata.get('timeout', timeout))
+    env = {**os.environ, 'OPENBLAS_NUM_THREADS': '1', 'MALLOC_ARENA_MAX': '2', 'MPLBACKEND': 'Agg'}
+    probe = nbformat.v4.new_code_cell('pass', metadata={'timeout': PROBE_SECONDS})
+    notebook.cells.append(probe)  # after a timeout: does the kernel answer again?
+    def ran_out_of_time(cell, index: int) -> bool:
+        started = time.monotonic()
+        client.execute_cell(cell, index)
+        return time.monotonic() - started >= client.timeout_func(cell)
+
+    with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=workdir):
+        yield None, {'pid': client.km.provisioner.pid}, None
+        for index, cell in enumerate(notebook.cells[:-1]):
+            if index in skip:
+                continue
+            try:
+                if ran_out_of_time(cell, index):
+                    if ran_out_of_time(probe, len(notebook.cells) - 1):
+                        yield index, cell, 'wedged'
+                        return
+                    yield index, cell, 'timeout'
+                    continue
+            except DeadKernelError:
+                yield index, cell, 'died'
+                return
+            error = next((out for out in cell.outputs if out.get('output_type') == 'error'), None)
+            yield index, cell, None if error is None else f"raised {error_text(error)}"
+
+
+def error_text(error: dict) -> str:
+    """'ValueError: the message' of an error output (the message cut to 200 characters)."""
+    return f"{error.get('ename')}: {str(error.get('evalue', ''))[:200]}".rstrip(': ')
+
+
+PROBLEMS = {'timeout': 'was still running after {timeout} s and was stopped',
+            'died': 'stopped the kernel (os._exit or a crash), so it was skipped',
+            'wedged': 'kept running after it was interrupted, so it was skipped in a fresh kernel'}
+
+
+def events(path: str, timeout: int, memory: int, cpu_seconds: int) -> Iterator[dict]:
+    """The grading events of the notebook at ``path`` (see the module docstring)."""
+    try:
+        notebook, student = read_submission(path)
+    except Unreadable as error:
+        yield {'event': 'error', 'message': f'this file {error}'}
+        return
+    cells = grading_cells(notebook, student, memory, cpu_seconds)
+    skip: set[int] = set()
+    with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as workdir:
+        for _ in range(PASSES):
+            stopped = None
+            for index, cell, problem in run_pass(cells, skip, timeout, workdir):
+                if index is None:
+                    yield {'event': 'kernel', **cell}
+                    continue
+                name = cell.metadata.get('grader')
+                if name not in (None, 'prelude'):
+                    yield verdict(cell, name)
+                elif problem is not None:
+                    yield {'event': 'cell', 'exercise': cell.metadata.get('exercise'),
+                           'problem': PROBLEMS.get(problem, problem).format(timeout=timeout)}
+                    stopped = index if problem in ('died', 'wedged') else None
+            if stopped is None:
+                break
+            skip.add(stopped)
+    yield {'event': 'done'}
+
+
+def verdict(cell, name: str) -> dict:
+    """The verdict a grading cell displayed with its own token; else why there is none."""
+    for out in cell.outputs:
+        shown = out.get('data', {}).get(VERDICT) if out.get('output_type') == 'display_data' else None
+        if isinstance(shown, dict) and shown.get('token') == cell.metadata['token'] and shown.get('exercise') == name:
+            return {'event': 'verdict', 'exercise': name, 'passed': shown.get('passed') is True,
+                    'message': str(shown.get('message')), 'given': shown.get('given')}
+    error = next((out for out in cell.outputs if out.get('output_type') == 'error'), None)
+    why = error_text(error) if error else 'it showed no verdict'
+    return {'event': 'verdict', 'exercise': name, 'passed': False,
+            'message': f'the checker could not run after your code ({why}).\nHint: run your notebook from the top '
+                       '(Restart & Run All) and make sure it finishes without errors.'}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m micrograd_ext.classroom.submission')
+    parser.add_argument('notebook')
+    parser.add_argument('--timeout', type=int, default=10)
+    parser.add_argument('--memory', type=int, default=2048, help='megabytes')
+    parser.add_argument('--cpu', type=int, default=600, help="seconds of CPU time for the kernel")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))  # out of time: let the kernel be shut down
+    started = time.monotonic()
+    for event in events(args.notebook, args.timeout, args.memory, args.cpu):
+        event.setdefault('seconds', round(time.monotonic() - started, 2))
+        print(json.dumps(event), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The exercise bank: each student's numbers, the key accepted for 20 students, typical mistakes rejected."""
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from micrograd_ext import Value
+from micrograd_ext.classroom import BANK, Sheet, exercise_notebook, write_notebooks
+from micrograd_ext.classroom.bank_backprop import NEW_OPS
+from micrograd_ext.classroom.exercise import first_difference
+from micrograd_ext.classroom.notebooks import cell_role
+
+STUDENTS = [f'student{i:02d}' for i in range(20)]
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_the_bank_covers_the_seeds_path_with_points():
+    assert list(BANK)[:2] == ['neuron_z', 'activations'] and list(BANK)[-1] == 'learning_rate'
+    assert len(BANK) == 16 and all(entry.points > 0 for entry in BANK.values())
+
+
+def test_each_student_has_numbers_of_their_own_and_always_the_same():
+    for entry in BANK.values():
+        drawn = [json.dumps(entry.numbers_for(student), sort_keys=True) for student in STUDENTS]
+        assert drawn == [json.dumps(entry.numbers_for(student), sort_keys=True) for student in STUDENTS]
+        assert len(set(drawn)) >= (3 if entry.expected is None else 18), entry.name
+    script = "from micrograd_ext.classroom import BANK; print([e.numbers_for('ada') for e in BANK.values()])"
+    runs = {subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True,
+                           env={**os.environ, 'PYTHONHASHSEED': seed, 'PYTHONPATH': PACKAGE_PARENT}).stdout
+            for seed in ('1', '2')}
+    assert len(runs) == 1  # the same on every run, whatever the hash seed
+
+
+def test_the_reference_solution_passes_for_20_students(tmp_path):
+    """Every solution cell of the key, run as a script (a function per case), is accepted by its checker."""
+    cases = []
+    for student in STUDENTS:
+        for entry in BANK.values():
+            numbers = entry.numbers_for(student)
+            names = entry.answer_names(numbers)
+            body = textwrap.indent(entry.solution_code(numbers), '    ')
+            cases.append(f"def case_{len(cases)}():\n{body}\n    return Sheet({student!r}).check({entry.name!r}, "
+                         f"{', '.join(names)},)\n")
+    script = tmp_path / 'solutions.py'
+    script.write_text('import json\nfrom micrograd_ext.classroom import Sheet\n\n' + '\n'.join(cases) +
+                      f"\nprint(json.dumps([str(globals()[f'case_{{i}}']()) for i in range({len(cases)})]))\n")
+    verdicts = json.loads(subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True,
+                                         env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT}, timeout=300).stdout)
+    wrong = [verdict for verdict in verdicts if not verdict.startswith('correct')]
+    assert len(verdicts) == 20 * 16 and not wrong, wrong[:3]
+
+
+@pytest.mark.parametrize('name', [name for name, entry in BANK.items() if entry.mistakes])
+def test_typical_mistakes_are_rejected_with_their_hint(name):
+    entry = BANK[name]
+    seen = set()
+    for student in STUDENTS:
+        numbers = entry.numbers_for(student)
+        right = entry.expected(numbers)
+        assert entry.check(right, numbers).passed
+        for index, mistake in enumerate(entry.mistakes):
+            answers = {**right, **mistake.answers(numbers)}
+            if all(first_difference(answers[key], right[key]) is None for key in right):
+                continue  # for these numbers the mistake gives the right answer
+            result = entry.check(answers, numbers)
+            same = [m.hint for m in entry.mistakes  # mistakes that give these answers too, for these numbers
+                    if all(first_difference(answers[key], value) is None for key, value in m.answers(numbers).items())]
+            assert not result.passed and any(hint in result.message for hint in same), (student, result)
+            if mistake.hint in result.message:
+                seen.add(index)
+    assert seen == set(range(len(entry.mistakes)))  # every mistake shows for some students
+
+
+def test_a_wrong_number_names_expected_and_given_and_the_finite_difference_estimate():
+    sheet = Sheet('ada')
+    z = sheet.numbers('activation_derivatives')['z']
+    s = 1 / (1 + math.exp(-z))
+    result = sheet.check('activation_derivatives', 1.0 if z > 0 else 0.0, s * (1 - s) * 2, 1 - math.tanh(z) ** 2)
+    assert not result.passed
+    assert f'{s * (1 - s) * 2:.4g}' in result.message and f'{s * (1 - s):.4g}' in result.message
+    assert 'finite differences' in result.message
+
+
+def test_answers_of_the_wrong_kind_are_not_yet_with_a_hint():
+    sheet = Sheet('ada')
+    for answer, words in [(..., 'placeholder'), ('1.5', 'without quotes'), (None, 'None'), ([1.0], 'list'),
+                          (float('nan'), 'nan')]:
+        result = sheet.check('neuron_z', answer)
+        assert not result.passed and words in result.message and 'Hint:' in result.message
+    result = sheet.check('layer', [1.0])
+    assert 'a list of 2 numbers' in result.message
+    assert sheet.check('layer', Value(1.0)).passed is False
+    with pytest.raises(TypeError, match=r"activations takes 3 answers \(relu_z, sigmoid_z, tanh_z\)"):
+        sheet.check('activations', 1.0)
+    with pytest.raises(ValueError, match='no exercise is called'):
+        sheet.check('neuron', 1.0)
+    with pytest.raises(ValueError, match='student ids'):
+        Sheet('../etc')
+
+
+def bad_derivative(x):
+    return math.tanh(x)
+
+
+def assigning_op(name):
+    """A micrograd-style op whose _backward assigns (=) where it must add (+=)."""
+    function = NEW_OPS[name][3]
+
+    def op(x):
+        out = Value(function(x.data), (x,), name)
+
+        def _backward():
+            x.grad = (function(x.data + 1e-6) - function(x.data - 1e-6)) / 2e-6 * out.grad
+        out._backward = _backward
+        return out
+    return op
+
+
+def assigning_backward(root):
+    from micrograd_ext import topological_order
+    order = topological_order(root)
+    root.grad = 1.0
+    for node in reversed(order):
+        for child, local in zip(node._prev, node._local_grads):
+            child.grad = local * node.grad
+
+
+def no_bias_neuron(x, w, b):
+    return math.tanh(sum(wi * xi for wi, xi in zip(w, x)))
+
+
+@pytest.mark.parametrize('name, answer, words', [
+    ('local_derivative', bad_derivative, 'your derivative gives'),
+    ('new_op', 'assigning', '+='),
+    ('backward', assigning_backward, 'not a.grad = ...'),
+    ('neuron_forward', no_bias_neuron, 'but'),
+    ('learning_rate', 'too large', 'too large'),
+    ('chain_rule', 'missing', 'missing'),
+])
+def test_function_exercises_reject_the_typical_mistakes(name, answer, words):
+    for student in STUDENTS[:5]:
+        sheet = Sheet(student)
+        numbers = sheet.numbers(name)
+        makers = {'assigning': lambda: assigning_op(numbers['op']), 'too large': lambda: 1.2 / numbers['curvature'],
+                  'missing': lambda: {'a': 1.0}}
+        given = makers[answer]() if isinstance(answer, str) else answer
+        result = sheet.check(name, given)
+        assert not result.passed and words in result.message, (student, result)
+
+
+def test_the_notebooks_hold_the_students_numbers_and_no_solutions(tmp_path):
+    paths = write_notebooks(['ada', 'bob'], str(tmp_path / 'out'))
+    ada, bob = (json.loads(open(path).read()) for path in paths)
+    assert [os.path.basename(p) for p in paths] == ['ada.ipynb', 'bob.ipynb']
+    assert ada['metadata']['micrograd_ext']['student'] == 'ada'
+    answers = {cell_role(c)[0]: c['source'] for c in ada['cells'] if cell_role(c) and cell_role(c)[1] == 'answer'}
+    assert list(answers) == list(BANK)
+    for name, entry in BANK.items():  # each answer cell is the starter with ada's numbers, never the key
+        numbers = entry.numbers_for('ada')
+        assert answers[name] == entry.starter_code(numbers) != entry.solution_code(numbers)
+    assert ada['cells'] != bob['cells']
+    key = exercise_notebook('ada', solutions=True)
+    solved = [c['source'] for c in key['cells'] if cell_role(c) and cell_role(c)[1] == 'answer']
+    assert solved == [entry.solution_code(entry.numbers_for('ada')) for entry in BANK.values()]
