@@ -1,4 +1,4 @@
-"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph`` and ``explain``.
+"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph``, ``explain`` and ``quiz``.
 
 Every error is one line on stderr that names the problem and the fix: a usage error (a bad argument,
 an output path that cannot be written, an expression outside the whitelist) exits 2 before any work
@@ -18,6 +18,7 @@ from functools import partial
 from itertools import pairwise
 
 from .ops import ACTIVATIONS, FUNCTIONS
+from .quiz import add_quiz_parser
 
 PROG = 'micrograd-ext'
 MAX_STEPS = 100_000
@@ -463,7 +464,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description='A scalar autograd engine for learning backprop.',
                     formatter_class=HelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for add in (add_demo_parser, add_train_parser, add_graph_parser, add_explain_parser):
+    for add in (add_demo_parser, add_train_parser, add_graph_parser, add_explain_parser, add_quiz_parser):
         add(commands)
     return parser
 
