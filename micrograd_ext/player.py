@@ -264,8 +264,10 @@ QUIZ_PANEL = """
  #{id} .mgx-quiz-score {{ float: right; font-weight: bold; }}
  #{id} .mgx-quiz-question, #{id} .mgx-quiz-row, #{id} .mgx-quiz-mark {{ font-family: Menlo, Consolas, monospace; }}
  #{id} .mgx-quiz-question {{ white-space: pre-wrap; font-weight: bold; margin-bottom: .5em; }}
- #{id} .mgx-quiz-row {{ display: block; margin: .35em 0; }}
- #{id} .mgx-quiz-row input {{ font: inherit; width: 10em; padding: .15em .35em; }}
+ #{id} [data-part="rows"] {{ display: grid; grid-template-columns: max-content 11em; gap: .4em .6em;
+          align-items: center; margin-bottom: .6em; }}
+ #{id} .mgx-quiz-row {{ display: contents; }}
+ #{id} .mgx-quiz-row input {{ font: inherit; padding: .15em .35em; }}
  #{id} .mgx-quiz-mark {{ white-space: pre-wrap; margin: .25em 0; }}
  #{id} [data-part="marks"]:not(:empty) {{ padding-bottom: .5em; margin-bottom: .6em; border-bottom: 1px solid #bac8ff; }}
  #{id} .mgx-quiz-right {{ color: #1b6e2e; }}
@@ -302,14 +304,15 @@ function quiz() {{  // the marks of the step shown, and at the newest step the n
   part('message').textContent = '';
   part('rows').replaceChildren(...questions[next].children.map(child => {{
     const row = document.createElement('label'), input = document.createElement('input');
-    row.className = 'mgx-quiz-row'; row.textContent = child.ask + ' ';
+    row.className = 'mgx-quiz-row'; row.append(Object.assign(document.createElement('span'), {{textContent: child.ask}}));
     Object.assign(input, {{type: 'text', inputMode: 'decimal', autocomplete: 'off', spellcheck: false}});
     row.append(input); return row; }}));
   if (asked) part('rows').querySelector('input').focus({{preventScroll: true}});  // not on load: a notebook keeps its focus
 }}
 function parse(text) {{  // a number, null for "show the answer", undefined if it is neither (as quiz.parse_answer)
+  text = text.replace(/\\u2212/g, '-');
   if (SHOW.includes(text.toLowerCase())) return null;
-  const parts = text.split('/').map(p => p.trim());
+  const parts = text.split('/').map(p => p.trim().replace(/^([+-])\\s+/, '$1'));
   if (parts.length > 2 || !parts.every(p => NUMBER.test(p))) return undefined;
   const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
   return isFinite(value) ? value : undefined;

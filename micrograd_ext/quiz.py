@@ -33,6 +33,7 @@ HELP = f"Predict what each step adds to each child's grad: {ANSWERS}. Ctrl-D or 
 
 def parse_answer(text: str) -> float | None:
     """The number typed (``-1.5``, ``2e-3``, ``1/2``), or None for ``?``, ``s`` or ``show`` (show the answer).
+    A space after the sign (``- 1``) and a typographic minus (``\u2212``, pasted) are forgiven.
 
     Anything else (an empty line, ``abc``, ``nan``, ``inf``, ``1/0``) raises ValueError with a one-line message.
     Nothing typed is ever run: a number must match ``NUMBER``, a fraction is two of them around one ``/``.
@@ -40,14 +41,14 @@ def parse_answer(text: str) -> float | None:
     >>> parse_answer(' -1/4 '), parse_answer('2e-3'), parse_answer('?')
     (-0.25, 0.002, None)
     """
-    text = text.strip()
+    text = text.strip().replace('\u2212', '-')
     if text.lower() in SHOW:
         return None
     if not text:
         raise ValueError(HINT[0].upper() + HINT[1:])
     if ',' in text:
         raise ValueError(f'{text!r}: write decimals with a point (0.5, not 0,5)')
-    parts = [part.strip() for part in text.split('/')]
+    parts = [re.sub(r'^([+-])\s+', r'\1', part.strip()) for part in text.split('/')]
     if len(parts) > 2 or not all(re.fullmatch(NUMBER, part) for part in parts):
         raise ValueError(f'{text!r}: {HINT}')
     numbers = [float(part) for part in parts]
@@ -125,7 +126,7 @@ def question(step: BackwardStep, children: list[tuple[Value, str]]) -> str:
     ``children`` are (child, name), one per answer asked."""
     values = dict.fromkeys([(step.name, step.node.data), *((name, child.data) for child, name in children)])
     shown = ', '.join(f'{name} = {fmt(data)}' for name, data in values)
-    return f'{step.heading}\n  {shown};  upstream {grouped(step.name)}.grad = {fmt(step.upstream)}'
+    return f'{step.heading}\n  {shown}\n  upstream {grouped(step.name)}.grad = {fmt(step.upstream)}'
 
 
 def feedback(contribution: Contribution, given: str | None, right: bool) -> str:

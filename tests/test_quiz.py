@@ -105,7 +105,8 @@ def test_show_answer_counts_as_wrong_and_reveals():
 
 
 @pytest.mark.parametrize('correct, accepted, rejected', [
-    (-1.5029414, ['-1.5029', '-1.503', '-1.50294', '-1.5029414'], ['-1.5', '1.5029', '-0.5010', '-3', '-1.51']),
+    (-1.5029414, ['-1.5029', '-1.503', '-1.50294', '-1.5029414', '- 1.503', '\u22121.5029'],
+     ['-1.5', '1.5029', '-0.5010', '-3', '-1.51']),
     (0.50098, ['0.5010', '0.501', '1002/2000'], ['0.5', '1/2', '0.51', '-0.5010']),
     (1234.5678, ['1234.5678', '1235', '1234'], ['1230', '123.4568']),
     (8.2446e-09, ['8.2446e-09', '8.245e-9'], ['0', '8.3e-9']),
@@ -169,7 +170,7 @@ def test_a_micrograd_style_closure_op_is_asked_and_applied():
     ask, say, prompts, shown = scripted(['3', '1', f'{3 * math.cos(0.5):.4f}'])
     result = quiz(y, ask, say)
     assert [a.right for a in result.answers] == [True, False, True]  # c1.grad gains sin(0.5) = 0.4794, not 1
-    assert '\nstep 2/2  v1 = sin(x)  [sin, ran its own _backward]\n  v1 = 0.4794, x = 0.5000;' in shown[-2]
+    assert '\nstep 2/2  v1 = sin(x)  [sin, ran its own _backward]\n  v1 = 0.4794, x = 0.5000\n  upstream v1.grad = 3.0000' in shown[-2]
     assert prompts[-1] == '  x.grad += ? ' and 'x.grad += (from its _backward: 0.8776) * 3.0000 = 2.6327' in shown[-1]
     assert x.grad == pytest.approx(3 * math.cos(0.5))
 
@@ -206,7 +207,7 @@ def test_the_quiz_command_in_a_real_terminal():
         child.expect(r'forward: x\*w \+ b = -5\.0000')
         child.expect(r'\? \(or s\) to show the answer')
         child.expect(r'step 1/2  x\*w \+ b  \[\+\]')
-        child.expect(r'upstream \(x\*w \+ b\)\.grad = 1\.0000')
+        child.expect(r'\n  upstream \(x\*w \+ b\)\.grad = 1\.0000')
         child.expect_exact('(x*w).grad += ? ')
         child.sendline('1')
         child.expect_exact('b.grad += ? ')
@@ -280,6 +281,13 @@ def test_the_quiz_in_an_interactive_session():
         repl.expect_exact('wrong, you said 1.5: it adds 1.0019')
         repl.expect_exact('score 3/5')  # the result's repr, echoed by the REPL
         repl.expect('>>> ')
+        repl.sendline("p = Value(1.0, label='p'); q = p*p; q.label = 'q'; q.backward_steps(quiz=True)")
+        repl.expect_exact('p.grad (use 1 of 2) += ? ')
+        repl.sendintr()  # Ctrl-C: back at the prompt with the score so far, the grads as backward() leaves them
+        repl.expect_exact('score 0/0 (stopped: 1 of 1 steps not asked)')
+        repl.expect('>>> ')
+        repl.sendline('p.grad')
+        repl.expect(r'2\.0\r?\n>>> ')
         repl.sendline("x2 = Value(2.0); w2 = Value(-3.0); y2 = (x2*w2 + 6.88).tanh(); y2.backward()")
         repl.expect('>>> ')
         repl.sendline("print(x.grad == x2.grad, w.grad == w2.grad)")
@@ -349,7 +357,14 @@ def test_the_quiz_player_in_a_real_browser(tmp_path):
         assert browser.evaluate(TEXT).startswith('step 2/5') and browser.evaluate(
             "document.querySelector('[data-part=ask]').hidden") is True
         browser.evaluate("document.querySelector('[data-part=next]').click()")
-        for typed in (['0', '0.5'], ['1', '1.5']):  # w2*x2: both right; w1*x1: x1 has the wrong sign
+        browser.evaluate("const s = document.querySelector('[data-part=slider]'); s.value = 5; "
+                         "s.dispatchEvent(new Event('input'))")  # the slider stops at the question too
+        assert browser.evaluate(TEXT).startswith('step 3/5') and browser.evaluate(
+            "document.querySelector('[data-part=slider]').value") == '3'
+        browser.evaluate("document.querySelector('[data-part=rows] input').dispatchEvent("
+                         "new KeyboardEvent('keydown', {key: 'ArrowLeft', bubbles: true}))")  # the caret, not the player
+        assert browser.evaluate(TEXT).startswith('step 3/5')
+        for typed in (['0', '+ 1/2'], ['1', '1.5']):  # w2*x2: both right; w1*x1: x1 has the wrong sign
             answer(browser, *typed)
             browser.evaluate("document.querySelector('[data-part=check]').click()")
         assert browser.evaluate(TEXT).startswith('step 5/5')
