@@ -269,7 +269,8 @@ QUIZ_PANEL = """
  #{id} .mgx-quiz-row {{ display: contents; }}
  #{id} .mgx-quiz-row input {{ font: inherit; padding: .15em .35em; }}
  #{id} .mgx-quiz-mark {{ white-space: pre-wrap; margin: .25em 0; }}
- #{id} [data-part="marks"]:not(:empty) {{ padding-bottom: .5em; margin-bottom: .6em; border-bottom: 1px solid #bac8ff; }}
+ #{id} [data-part="marks"]:not(:empty) {{ padding-bottom: .5em; margin-bottom: .6em;
+          border-bottom: 1px solid #bac8ff; }}
  #{id} .mgx-quiz-right {{ color: #1b6e2e; }}
  #{id} .mgx-quiz-wrong {{ color: #c92a2a; }}
  #{id} .mgx-quiz-help {{ color: #495057; font-size: 13px; margin-top: .5em; }}
@@ -286,7 +287,8 @@ QUIZ_PANEL = """
  </div>
 </div>"""
 
-QUIZ_SCRIPT = """const questions = {questions}, NUMBER = new RegExp('^(?:' + {number} + ')$'), SHOW = {show}, HINT = {hint};
+QUIZ_SCRIPT = """const questions = {questions}, SHOW = {show}, HINT = {hint};
+const NUMBER = new RegExp('^(?:' + {number} + ')$');
 let revealed = 0, right = 0, asked = 0;  // frames after the first unanswered step wait for its answers
 const marks = [], plainShow = show;
 show = k => {{ if (k > revealed && timer) play(); plainShow(Math.min(k, revealed)); quiz(); }};
@@ -304,10 +306,11 @@ function quiz() {{  // the marks of the step shown, and at the newest step the n
   part('message').textContent = '';
   part('rows').replaceChildren(...questions[next].children.map(child => {{
     const row = document.createElement('label'), input = document.createElement('input');
-    row.className = 'mgx-quiz-row'; row.append(Object.assign(document.createElement('span'), {{textContent: child.ask}}));
+    row.className = 'mgx-quiz-row';
+    row.append(Object.assign(document.createElement('span'), {{textContent: child.ask}}));
     Object.assign(input, {{type: 'text', inputMode: 'decimal', autocomplete: 'off', spellcheck: false}});
     row.append(input); return row; }}));
-  if (asked) part('rows').querySelector('input').focus({{preventScroll: true}});  // not on load: a notebook keeps its focus
+  if (asked) part('rows').querySelector('input').focus({{preventScroll: true}});  // not on load: keep a notebook's
 }}
 function parse(text) {{  // a number, null for "show the answer", undefined if it is neither (as quiz.parse_answer)
   text = text.replace(/\\u2212/g, '-');
@@ -328,7 +331,8 @@ function check(shown) {{
   marks[step] = questions[step].children.map((child, i) => {{
     const good = values[i] !== null && Math.abs(values[i] - child.value) <= child.tolerance;
     asked += 1; right += good;
-    return good ? ['right', child.right] : ['wrong', values[i] === null ? child.shown : child.wrong.replace('{{given}}', typed[i])];
+    if (good) return ['right', child.right];
+    return ['wrong', values[i] === null ? child.shown : child.wrong.replace('{{given}}', typed[i])];
   }});
   revealed = step;
   show(step);

@@ -170,7 +170,8 @@ def test_a_micrograd_style_closure_op_is_asked_and_applied():
     ask, say, prompts, shown = scripted(['3', '1', f'{3 * math.cos(0.5):.4f}'])
     result = quiz(y, ask, say)
     assert [a.right for a in result.answers] == [True, False, True]  # c1.grad gains sin(0.5) = 0.4794, not 1
-    assert '\nstep 2/2  v1 = sin(x)  [sin, ran its own _backward]\n  v1 = 0.4794, x = 0.5000\n  upstream v1.grad = 3.0000' in shown[-2]
+    assert shown[-2] == '\nstep 2/2  v1 = sin(x)  [sin, ran its own _backward]\n  v1 = 0.4794, x = 0.5000\n' \
+                        '  upstream v1.grad = 3.0000'
     assert prompts[-1] == '  x.grad += ? ' and 'x.grad += (from its _backward: 0.8776) * 3.0000 = 2.6327' in shown[-1]
     assert x.grad == pytest.approx(3 * math.cos(0.5))
 
@@ -362,7 +363,7 @@ def test_the_quiz_player_in_a_real_browser(tmp_path):
         assert browser.evaluate(TEXT).startswith('step 3/5') and browser.evaluate(
             "document.querySelector('[data-part=slider]').value") == '3'
         browser.evaluate("document.querySelector('[data-part=rows] input').dispatchEvent("
-                         "new KeyboardEvent('keydown', {key: 'ArrowLeft', bubbles: true}))")  # the caret, not the player
+                         "new KeyboardEvent('keydown', {key: 'ArrowLeft', bubbles: true}))")  # moves the caret only
         assert browser.evaluate(TEXT).startswith('step 3/5')
         for typed in (['0', '+ 1/2'], ['1', '1.5']):  # w2*x2: both right; w1*x1: x1 has the wrong sign
             answer(browser, *typed)
@@ -374,3 +375,18 @@ def test_the_quiz_player_in_a_real_browser(tmp_path):
         assert browser.evaluate(TEXT).startswith('step 5/5')
     finally:
         browser.close()
+
+
+def test_the_quiz_player_only_adds_its_panel_and_script_to_the_player():
+    import html
+
+    from micrograd_ext.player import QUIZ_HELP, QUIZ_PANEL, show_backward
+    plain, quizzed = show_backward(neuron()), show_backward(neuron(), quiz=True)
+    page = quizzed._repr_html_().replace(quizzed.id, plain.id)
+    panel = QUIZ_PANEL.format(id=plain.id, help=html.escape(QUIZ_HELP))
+    assert panel in page and 'mgx-quiz' not in plain._repr_html_()
+    page = page.replace(panel, '')
+    last = "part('quiz').hidden = false;\n"
+    start, end = page.index('const questions = '), page.index(last) + len(last)
+    assert page[:start] + page[end:] == plain._repr_html_()
+    assert repr(quizzed) == repr(plain)  # the text in a terminal lists the steps, as before
