@@ -1,5 +1,5 @@
-"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph``, ``explain``, and the classroom's ``exercises``
-and ``grade`` (in ``classroom.commands``).
+"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph``, ``explain``, ``quiz`` (in ``quiz``), and the
+classroom's ``exercises`` and ``grade`` (in ``classroom.commands``).
 
 Every error is one line on stderr that names the problem and the fix: a usage error (a bad argument,
 an output path that cannot be written, an expression outside the whitelist) exits 2 before any work
@@ -19,6 +19,7 @@ from functools import partial
 from itertools import pairwise
 
 from .ops import ACTIVATIONS, FUNCTIONS
+from .quiz import add_quiz_parser
 
 PROG = 'micrograd-ext'
 MAX_STEPS = 100_000
@@ -465,8 +466,8 @@ def make_parser() -> argparse.ArgumentParser:
                     formatter_class=HelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
     from .classroom.commands import add_exercises_parser, add_grade_parser
-    for add in (add_demo_parser, add_train_parser, add_graph_parser, add_explain_parser, add_exercises_parser,
-                add_grade_parser):
+    for add in (add_demo_parser, add_train_parser, add_graph_parser, add_explain_parser, add_quiz_parser,
+                add_exercises_parser, add_grade_parser):
         add(commands)
     return parser
 

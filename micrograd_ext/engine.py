@@ -318,10 +318,11 @@ class Value:
         from .viz import draw_dot
         return draw_dot(self, **options)
 
-    def backward_steps(self):
-        """``micrograd_ext.steps.backward_steps(self)``: backward() one chain-rule step at a time."""
+    def backward_steps(self, quiz: bool = False):
+        """``micrograd_ext.steps.backward_steps(self)``: backward() one chain-rule step at a time;
+        ``quiz=True``: predict each step's gradients in the terminal first, and get a score."""
         from .steps import backward_steps
-        return backward_steps(self)
+        return backward_steps(self, quiz=quiz)
 
     def show_backward(self, **draw_options):
         """``micrograd_ext.player.show_backward(self)``: the step-through player, inline in a notebook."""

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from .engine import Value
 from .naming import derivative
 from .nn import write_atomically
-from .steps import BackwardSteps
+from .quiz import ANSWERS, HINT, NUMBER, SHOW, player_questions
+from .steps import BackwardStep, BackwardSteps
 from .viz import Drawing, GraphTooLargeError, draw_dot, render_source
 from .viz.draw import HIGHLIGHT
 
@@ -31,6 +32,7 @@ class Frame:
     index: int
     text: str
     drawing: Drawing
+    step: BackwardStep | None = None  # None for the seed
 
     def svg(self) -> str:
         """The picture as SVG markup to sit inside HTML: no XML prolog, comments or Graphviz's tooltips."""
@@ -69,7 +71,7 @@ def backward_frames(root: Value, **draw_options) -> list[Frame]:
     for step in steps:
         reached.update(step.node._prev)
         frames.append(Frame(step.index, str(step), picture(
-            highlight=[step.node], highlight_edges=[(child, step.node) for child in step.node._prev])))
+            highlight=[step.node], highlight_edges=[(child, step.node) for child in step.node._prev]), step))
     return frames
 
 
@@ -87,6 +89,11 @@ class BackwardPlayer:
     from its outputs) the first picture and its text show, with a note to run the cell.
     Making it runs the steps, so afterwards every ``.grad`` is what ``backward()`` gives.
 
+    ``quiz=True`` asks before each step: one input per child for what the step adds to its grad, Check (or
+    Enter) marks each answer as ``micrograd_ext.quiz`` does (a wrong one with the right value, the local
+    derivative and the product) and reveals the step; Show answer reveals it and counts as wrong; a running
+    score, and the final one after the last step. Earlier steps stay viewable; later ones wait for an answer.
+
     >>> from micrograd_ext import Value
     >>> x = Value(2.0, label='x'); y = x * x; y.label = 'y'
     >>> print(show_backward(y))
@@ -94,8 +101,9 @@ class BackwardPlayer:
     step 1/1  y = x*x  [*]  x.grad += (x = 2.0000) * 1.0000 = 2.0000 ; ...
     """
 
-    def __init__(self, root: Value, title: str | None = None, **draw_options):
+    def __init__(self, root: Value, title: str | None = None, quiz: bool = False, **draw_options):
         self.frames = backward_frames(root, **draw_options)
+        self.quiz = quiz
         self.title = title or f'Backpropagation through {root.label or "the graph"}'
         content = hashlib.sha1('\n'.join(frame.drawing.source for frame in self.frames).encode()).hexdigest()[:10]
         self.id = f'mgx-player-{content}-{next(PLAYERS_MADE)}'  # unique on a page; the same when a notebook reruns
@@ -106,9 +114,15 @@ class BackwardPlayer:
     def _repr_html_(self) -> str:
         svgs = [frame.svg() for frame in self.frames]
         first = base64.b64encode(svgs[0].encode('utf-8')).decode('ascii')  # an <img> survives a sanitizer
+        quiz = {'quiz_panel': '', 'quiz_script': ''}
+        if self.quiz:
+            questions = [None, *player_questions([frame.step for frame in self.frames[1:]])]
+            quiz = {'quiz_panel': QUIZ_PANEL.format(id=self.id, help=html.escape(QUIZ_HELP)),
+                    'quiz_script': QUIZ_SCRIPT.format(questions=_script_json(questions), number=json.dumps(NUMBER),
+                                                      show=json.dumps(SHOW), hint=json.dumps(HINT))}
         return PLAYER.format(id=self.id, title=html.escape(self.title), last=len(self.frames) - 1, first_picture=first,
                              first=html.escape(self.frames[0].text), highlight=HIGHLIGHT,
-                             texts=_script_json([f.text for f in self.frames]), svgs=_script_json(svgs))
+                             texts=_script_json([f.text for f in self.frames]), svgs=_script_json(svgs), **quiz)
 
     def save(self, path: str) -> str:
         """Write the player as a single HTML file (no network); returns ``path``."""
@@ -117,26 +131,27 @@ class BackwardPlayer:
         return path
 
 
-def _script_json(items: list[str]) -> str:
+def _script_json(items: list) -> str:
     """A JSON list that can sit inside a <script> element."""
     return json.dumps(items).replace('</', '<\\/')
 
 
-def show_backward(root: Value, title: str | None = None, **draw_options) -> BackwardPlayer:
+def show_backward(root: Value, title: str | None = None, quiz: bool = False, **draw_options) -> BackwardPlayer:
     """The step-through player of ``root``'s backward pass, shown inline when it is a notebook cell's result.
 
-    ``draw_options`` are ``draw_dot``'s (``rankdir``, ``cluster=True``, ...). See ``BackwardPlayer``.
+    ``quiz=True``: predict each step before it is shown. ``draw_options`` are ``draw_dot``'s (``rankdir``,
+    ``cluster=True``, ...). See ``BackwardPlayer``.
     """
-    return BackwardPlayer(root, title, **draw_options)
+    return BackwardPlayer(root, title, quiz, **draw_options)
 
 
-def save_backward_html(root: Value, path: str, title: str | None = None, **draw_options) -> str:
+def save_backward_html(root: Value, path: str, title: str | None = None, quiz: bool = False, **draw_options) -> str:
     """Write the step-through player of ``root`` as a single HTML file; ``show_backward(...).save(path)``.
 
     Pictures fit the page's width but are never shrunk below 76% (labels stay 10 px or larger): a wider
     graph scrolls to show each step's node and the edges it sends gradient along, and the zoom buttons
     (-, fit, +) make it larger or smaller."""
-    return show_backward(root, title, **draw_options).save(path)
+    return show_backward(root, title, quiz, **draw_options).save(path)
 
 
 PAGE = """<!DOCTYPE html>
@@ -168,7 +183,7 @@ PLAYER = """<div class="mgx-player" id="{id}" tabindex="0">
 </div>
 <div class="mgx-note"><i>This is the first step. To step through the others, run this cell (or trust the notebook):
 the player's buttons need its script.</i></div>
-<div class="mgx-text" data-part="text">{first}</div>
+<div class="mgx-text" data-part="text">{first}</div>{quiz_panel}
 <div class="mgx-graph" data-part="graph"><img alt="the graph before the first step"
  src="data:image/svg+xml;base64,{first_picture}"></div>
 <script>
@@ -233,9 +248,98 @@ new ResizeObserver(() => {{ const now = part('graph').clientWidth;
   if (now !== width) {{ width = now; layout(); reveal(); }} }}).observe(part('graph'));
 root.addEventListener('keydown', e => {{  // arrow keys move the player that has the focus (click it first)
   if (e.key === 'ArrowRight') show(current + 1); if (e.key === 'ArrowLeft') show(current - 1); }});
-layout();
+{quiz_script}layout();
 show(0);
 }})();
 </script>
 </div>
+"""
+
+QUIZ_HELP = f"Predict what this step adds to each child's grad: {ANSWERS}. Check (or Enter) marks and reveals it."
+
+QUIZ_PANEL = """
+<style>
+ #{id} .mgx-quiz {{ font-size: 15px; color: #212529; background: #f1f4ff; border: 2px solid #4c6ef5;
+          border-radius: 6px; padding: .7em 1em; margin-bottom: 1em; }}
+ #{id} .mgx-quiz-score {{ float: right; font-weight: bold; }}
+ #{id} .mgx-quiz-question, #{id} .mgx-quiz-row, #{id} .mgx-quiz-mark {{ font-family: Menlo, Consolas, monospace; }}
+ #{id} .mgx-quiz-question {{ white-space: pre-wrap; font-weight: bold; margin-bottom: .5em; }}
+ #{id} [data-part="rows"] {{ display: grid; grid-template-columns: max-content 11em; gap: .4em .6em;
+          align-items: center; margin-bottom: .6em; }}
+ #{id} .mgx-quiz-row {{ display: contents; }}
+ #{id} .mgx-quiz-row input {{ font: inherit; padding: .15em .35em; }}
+ #{id} .mgx-quiz-mark {{ white-space: pre-wrap; margin: .25em 0; }}
+ #{id} [data-part="marks"]:not(:empty) {{ padding-bottom: .5em; margin-bottom: .6em;
+          border-bottom: 1px solid #bac8ff; }}
+ #{id} .mgx-quiz-right {{ color: #1b6e2e; }}
+ #{id} .mgx-quiz-wrong {{ color: #c92a2a; }}
+ #{id} .mgx-quiz-help {{ color: #495057; font-size: 13px; margin-top: .5em; }}
+</style>
+<div class="mgx-quiz" data-part="quiz" hidden>
+ <div class="mgx-quiz-score" data-part="score"></div>
+ <div data-part="marks"></div>
+ <div data-part="ask">
+  <div class="mgx-quiz-question" data-part="question"></div>
+  <div data-part="rows"></div>
+  <button data-part="check">Check</button> <button data-part="show">Show answer</button>
+  <span class="mgx-quiz-wrong" data-part="message"></span>
+  <div class="mgx-quiz-help" data-part="help">{help}</div>
+ </div>
+</div>"""
+
+QUIZ_SCRIPT = """const questions = {questions}, SHOW = {show}, HINT = {hint};
+const NUMBER = new RegExp('^(?:' + {number} + ')$');
+let revealed = 0, right = 0, asked = 0;  // frames after the first unanswered step wait for its answers
+const marks = [], plainShow = show;
+show = k => {{ if (k > revealed && timer) play(); plainShow(Math.min(k, revealed)); quiz(); }};
+function quiz() {{  // the marks of the step shown, and at the newest step the next question
+  part('marks').replaceChildren(...(marks[current] || []).map(([kind, text]) => {{
+    const mark = document.createElement('div'); mark.className = 'mgx-quiz-mark mgx-quiz-' + kind;
+    mark.textContent = text; return mark; }}));
+  const next = revealed + 1, open = current === revealed && next < texts.length;
+  part('ask').hidden = !open;
+  part('score').textContent = (next < texts.length ? 'score ' : 'final score ') + right + '/' + asked;
+  part('help').hidden = asked > 0;  // said once, with the first question
+  if (!open || part('rows').dataset.step === String(next)) return;
+  part('rows').dataset.step = next;
+  part('question').textContent = questions[next].question;
+  part('message').textContent = '';
+  part('rows').replaceChildren(...questions[next].children.map(child => {{
+    const row = document.createElement('label'), input = document.createElement('input');
+    row.className = 'mgx-quiz-row';
+    row.append(Object.assign(document.createElement('span'), {{textContent: child.ask}}));
+    Object.assign(input, {{type: 'text', inputMode: 'decimal', autocomplete: 'off', spellcheck: false}});
+    row.append(input); return row; }}));
+  if (asked) part('rows').querySelector('input').focus({{preventScroll: true}});  // not on load: keep a notebook's
+}}
+function parse(text) {{  // a number, null for "show the answer", undefined if it is neither (as quiz.parse_answer)
+  text = text.replace(/\\u2212/g, '-');
+  if (SHOW.includes(text.toLowerCase())) return null;
+  const parts = text.split('/').map(p => p.trim().replace(/^([+-])\\s+/, '$1'));
+  if (parts.length > 2 || !parts.every(p => NUMBER.test(p))) return undefined;
+  const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
+  return isFinite(value) ? value : undefined;
+}}
+function check(shown) {{
+  const step = revealed + 1, inputs = [...part('rows').querySelectorAll('input')];
+  const typed = inputs.map(input => input.value.trim()), values = typed.map(text => shown ? null : parse(text));
+  const bad = values.indexOf(undefined);
+  if (bad >= 0) {{
+    part('message').textContent = (typed[bad] ? "'" + typed[bad] + "': " : '') + HINT;
+    inputs[bad].focus(); return;
+  }}
+  marks[step] = questions[step].children.map((child, i) => {{
+    const good = values[i] !== null && Math.abs(values[i] - child.value) <= child.tolerance;
+    asked += 1; right += good;
+    if (good) return ['right', child.right];
+    return ['wrong', values[i] === null ? child.shown : child.wrong.replace('{{given}}', typed[i])];
+  }});
+  revealed = step;
+  show(step);
+}}
+part('check').onclick = () => check(false);
+part('show').onclick = () => check(true);
+part('quiz').addEventListener('keydown', e => {{  // typing in an answer does not move the player
+  e.stopPropagation(); if (e.key === 'Enter' && e.target.tagName === 'INPUT') check(false); }});
+part('quiz').hidden = false;
 """

@@ -15,12 +15,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .autograd import changed_since_forward
 from .engine import Value, run_closure, start_backward, topological_order
 from .modes import stacklevel_outside
 from .naming import derivative, fmt, grouped, is_number, is_simple, node_names
 from .ops import op_named, op_of
+
+if TYPE_CHECKING:
+    from .quiz import QuizResult
 
 
 @dataclass
@@ -58,11 +62,15 @@ class BackwardStep:
     def op(self) -> str:
         return self.node._op
 
-    def __str__(self) -> str:
-        added = ' ;  '.join(str(c) for c in self.contributions)
+    @property
+    def heading(self) -> str:
+        """``step 2/3  n = v1 + b  [+]``: the step's number, what its node computes and its op."""
         computed = self.name if self.name == self.expression else f'{self.name} = {self.expression}'
         op = self.op if self.node._local_grads is not None else f'{self.op}, ran its own _backward'
-        return f'step {self.index}/{self.total}  {computed}  [{op}]  {added}'
+        return f'step {self.index}/{self.total}  {computed}  [{op}]'
+
+    def __str__(self) -> str:
+        return f"{self.heading}  {' ;  '.join(str(c) for c in self.contributions)}"
 
     __repr__ = __str__  # ``next(steps)`` in a REPL shows the step as a line, as print() does
 
@@ -100,27 +108,34 @@ class BackwardSteps(Iterator[BackwardStep]):
                 warnings.warn(self.warning, GradientsAddUpWarning, stacklevel=stacklevel_outside())
             start_backward(self.root)
 
-    def __next__(self) -> BackwardStep:
+    def upcoming(self) -> BackwardStep | None:
+        """The next step before it is applied: its node and upstream gradient, no contributions yet (None after
+        the last step). ``next()`` applies it."""
         self.start()
         if len(self.done) == len(self.schedule):
-            raise StopIteration
+            return None
         node = self.schedule[len(self.done)]
-        upstream = node.grad
+        return BackwardStep(len(self.done) + 1, len(self), node, self.names[node], expression(node, self.names),
+                            node.grad, [])
+
+    def __next__(self) -> BackwardStep:
+        step = self.upcoming()
+        if step is None:
+            raise StopIteration
+        node, upstream = step.node, step.upstream
         edges = local_edges(node, self.names)
         closure = node._local_grads is None
         if closure:  # a micrograd-style op runs its own _backward; the step reports what each child gained
             before = {child: child.grad for child, _, _ in edges}
             node._backward()
-        contributions = []
         for child, formula, local in edges:
             if closure:
                 added = child.grad - before[child]
             else:
                 added = local * upstream
                 child.grad += added
-            contributions.append(Contribution(child, self.names[child], formula, local, upstream, added, child.grad))
-        step = BackwardStep(len(self.done) + 1, len(self), node, self.names[node],
-                            expression(node, self.names), upstream, contributions)
+            step.contributions.append(Contribution(child, self.names[child], formula, local, upstream, added,
+                                                   child.grad))
         self.done.append(step)
         return step
 
@@ -156,8 +171,14 @@ def data_changed(order: list[Value], names: dict[Value, str]) -> str | None:
             "derivatives are those stored in the forward pass; run the forward pass again to see the current numbers")
 
 
-def backward_steps(root: Value) -> BackwardSteps:
-    """An iterator over the steps ``root.backward()`` would run, each applied when it is reached."""
+def backward_steps(root: Value, quiz: bool = False) -> BackwardSteps | QuizResult:
+    """An iterator over the steps ``root.backward()`` would run, each applied when it is reached.
+
+    ``quiz=True`` runs them as a quiz in the terminal instead (``micrograd_ext.quiz.quiz``): before each step
+    the student types what it adds to each child's grad; it returns the score."""
+    if quiz:
+        from .quiz import quiz as run_quiz
+        return run_quiz(root)
     return BackwardSteps(root)
 
 
