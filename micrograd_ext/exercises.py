@@ -85,7 +85,7 @@ def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], floa
                                        'store plain numbers as the local derivatives.'), who, time_limit)
         numeric = numerical_grad(lambda v: Value(reference(v.data)), [x])[0]
         if not close(grad, numeric):
-            if local_count != child_count:
+            if 0 <= local_count != child_count:  # (a closure op stores no local derivatives: -1)
                 raise NotYet(f"{name} stores {plural(local_count, 'local derivative')} for "
                              f"{plural(child_count, 'child', 'children')}.",
                              'give one d out/d child per child, in the same order as the children.')
@@ -100,20 +100,26 @@ def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], floa
 
 def _check_accumulates(op: Callable[[Value], Value], reference: Callable[[float], float], name: str,
                        time_limit: float | None) -> None:
-    """With x used twice, y = op(x) + x, is dy/dx = d op/dx + 1? An ``x.grad = ...`` in a closure loses the 1."""
+    """With x used twice, y = 2 * op(x) + x, is dy/dx = 2 d op/dx + 1? An ``x.grad = ...`` in a closure loses the
+    1, and a closure that forgets ``* out.grad`` loses the 2."""
     x = POINTS[-1]
     leaf = Value(x, label='x')
-    who = f'with y = {name}(x) + x at x = {x}'
+    who = f'with y = 2 * {name}(x) + x at x = {x}'
     out = run_student(op, {'x': leaf}, f'{who} {name}', as_value, f'build the result as {NODE_SHAPE}.', time_limit)
-    guarded(lambda: (out + leaf).backward(), f'{who} the backward pass', time_limit)
+    guarded(lambda: (2 * out + leaf).backward(), f'{who} the backward pass', time_limit)
     grad = guarded(lambda: as_number(leaf.grad, f'{who}, after backward, x.grad is', 'add numbers to x.grad.'),
                    who, time_limit)
-    expected = numerical_grad(lambda v: Value(reference(v.data)) + v, [x])[0]
-    if not close(grad, expected):
-        raise NotYet(f'{who}, x.grad is {grad:.4f}, but it should be {expected:.4f}: the gradient from the other use '
-                     'of x was lost.',
-                     'add to x.grad in _backward (x.grad += ...), do not assign it (x.grad = ...): x may be used '
-                     'elsewhere too.')
+    local = numerical_grad(lambda v: Value(reference(v.data)), [x])[0]
+    if close(grad, 2 * local + 1):
+        return
+    if close(grad, local + 1):
+        raise NotYet(f'{who}, x.grad is {grad:.4f}, but it should be {2 * local + 1:.4f}: {name} passed back its local '
+                     'derivative without the gradient arriving from above.',
+                     'multiply by out.grad in _backward: x.grad += (d out/dx) * out.grad.')
+    raise NotYet(f'{who}, x.grad is {grad:.4f}, but it should be {2 * local + 1:.4f}: the gradient from the other use '
+                 'of x was lost.',
+                 'add to x.grad in _backward (x.grad += ...), do not assign it (x.grad = ...): x may be used '
+                 'elsewhere too.')
 
 
 def _check_node(out: Value, leaf: Value, expected: float, who: str, name: str) -> tuple[int, int]:
@@ -213,7 +219,7 @@ def first_wrong_gradient(given: Mapping[str, float] | Callable[[Value], None], g
                          time_limit: float | None = TIME_LIMIT) -> None:
     """Raise NotYet at the first node of ``graph()``, in backward order, where ``given`` (gradients by node name, or
     the student's ``backward(root)``) leaves backprop, naming the likely mistake (``classroom.diagnose``)."""
-    from .classroom.diagnosis import CRASHED, UNREADABLE, diagnose
+    from .classroom.diagnosis import CRASHED, OTHER, UNREADABLE, diagnose
     out, nodes = graph()
     wrong = diagnose(out, given if callable(given) else {nodes[name]: value for name, value in given.items()},
                      time_limit)
@@ -221,7 +227,8 @@ def first_wrong_gradient(given: Mapping[str, float] | Callable[[Value], None], g
         return
     if wrong.category in (CRASHED, UNREADABLE):  # its message has its hint already
         raise NotYet(*wrong.message.split('\nHint: ', 1)) if '\nHint: ' in wrong.message else NotYet(wrong.message, '')
-    raise NotYet(wrong.message, f'the likely mistake: {wrong.category}.')
+    raise NotYet(wrong.message, f'the likely mistake: {wrong.category}.' if wrong.category != OTHER else
+                 'work backwards from the output: each node passes its gradient times the local derivative down.')
 
 
 # ---- 4. a neuron's forward pass ---------------------------------------------------------------------------
@@ -258,11 +265,14 @@ def check_neuron_forward(forward: Callable[[list[float], list[float], float], fl
 
 @checker
 def check_backward(backward: Callable[[Value], None], time_limit: float | None = TIME_LIMIT,
-                   graph: Graph = lecture_graph) -> CheckResult:
-    """Does the student's ``backward(root)`` fill every ``.grad`` of ``graph()`` like ``root.backward()``? The
-    lecture graph uses a node twice, which catches ``=`` where ``+=`` is needed."""
-    first_wrong_gradient(lambda root: run_student(backward, {'root': root}, 'your backward', None, '', time_limit),
-                         graph, None)
+                   graph: Graph = lecture_graph, passes: int = 1) -> CheckResult:
+    """Does the student's ``backward(root)``, run ``passes`` times (2: it must zero the grads first), fill every
+    ``.grad`` of ``graph()`` like ``root.backward()``? The lecture graph uses a node twice, which catches ``=``
+    where ``+=`` is needed."""
+    def run(root: Value) -> None:
+        for _ in range(passes):
+            run_student(backward, {'root': root}, 'your backward', None, '', time_limit)
+    first_wrong_gradient(run, graph, None)
     return CheckResult(True, 'your backward pass gives the same gradients as micrograd_ext, reused node included.')
 
 

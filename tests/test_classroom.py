@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from micrograd_ext import Value
@@ -91,6 +92,10 @@ def test_answers_of_the_wrong_kind_are_not_yet_with_a_hint():
                           (float('nan'), 'nan')]:
         result = sheet.check('neuron_z', answer)
         assert not result.passed and words in result.message and 'Hint:' in result.message
+    assert 'a truth value' in sheet.check('neuron_z', True).message
+    z = sheet.numbers('neuron_z')
+    right = sum(w * x for w, x in zip(z['w'], z['x'])) + z['b']
+    assert sheet.check('neuron_z', np.array(right)).passed and sheet.check('neuron_z', np.float64(right)).passed
     result = sheet.check('layer', [1.0])
     assert 'a list of 2 numbers' in result.message
     assert sheet.check('layer', Value(1.0)).passed is False
@@ -129,6 +134,28 @@ def assigning_backward(root):
             child.grad = local * node.grad
 
 
+def non_zeroing_backward(root):
+    from micrograd_ext import topological_order
+    root.grad = 1.0
+    for node in reversed(topological_order(root)):
+        for child, local in zip(node._prev, node._local_grads):
+            child.grad += local * node.grad
+
+
+def forgetting_out_grad(name):
+    """A micrograd-style op whose _backward adds the local derivative without the gradient from above."""
+    function = NEW_OPS[name][3]
+
+    def op(x):
+        out = Value(function(x.data), (x,), name)
+
+        def _backward():
+            x.grad += (function(x.data + 1e-6) - function(x.data - 1e-6)) / 2e-6
+        out._backward = _backward
+        return out
+    return op
+
+
 def no_bias_neuron(x, w, b):
     return math.tanh(sum(wi * xi for wi, xi in zip(w, x)))
 
@@ -137,6 +164,8 @@ def no_bias_neuron(x, w, b):
     ('local_derivative', bad_derivative, 'your derivative gives'),
     ('new_op', 'assigning', '+='),
     ('backward', assigning_backward, 'not a.grad = ...'),
+    ('backward', non_zeroing_backward, 'grads not zeroed'),
+    ('new_op', 'without out.grad', 'multiply by out.grad'),
     ('neuron_forward', no_bias_neuron, 'but'),
     ('learning_rate', 'too large', 'too large'),
     ('chain_rule', 'missing', 'missing'),
@@ -146,6 +175,7 @@ def test_function_exercises_reject_the_typical_mistakes(name, answer, words):
         sheet = Sheet(student)
         numbers = sheet.numbers(name)
         makers = {'assigning': lambda: assigning_op(numbers['op']), 'too large': lambda: 1.2 / numbers['curvature'],
+                  'without out.grad': lambda: forgetting_out_grad(numbers['op']),
                   'missing': lambda: {'a': 1.0}}
         given = makers[answer]() if isinstance(answer, str) else answer
         result = sheet.check(name, given)
@@ -166,3 +196,32 @@ def test_the_notebooks_hold_the_students_numbers_and_no_solutions(tmp_path):
     key = exercise_notebook('ada', solutions=True)
     solved = [c['source'] for c in key['cells'] if cell_role(c) and cell_role(c)[1] == 'answer']
     assert solved == [entry.solution_code(entry.numbers_for('ada')) for entry in BANK.values()]
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, '-m', 'micrograd_ext', *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT}, timeout=120)
+
+
+def test_the_exercises_command_writes_handouts_and_keys(tmp_path):
+    listed = cli('exercises', 'list')
+    assert listed.returncode == 0 and listed.stdout.splitlines()[-1] == '16 exercises, 39 points'
+    roster = tmp_path / 'roster.txt'
+    roster.write_bytes('\ufeffada\n# a comment\n\nbob\n'.encode())  # saved by a spreadsheet: with a BOM
+    made = cli('exercises', 'new', '--roster', str(roster), '--student', 'cy', '-o', str(tmp_path / 'handout'))
+    assert made.returncode == 0 and made.stdout.startswith('wrote 3 notebooks'), made.stderr
+    handout = {name: json.loads((tmp_path / 'handout' / name).read_text()) for name in ('ada.ipynb', 'cy.ipynb')}
+    assert handout['ada.ipynb']['metadata']['micrograd_ext']['student'] == 'ada'
+    assert handout['ada.ipynb']['cells'] != handout['cy.ipynb']['cells']  # each student's own numbers
+    again = cli('exercises', 'new', '--student', 'ada', '-o', str(tmp_path / 'handout'))
+    assert again.returncode == 1 and 'exist already' in again.stderr and '--force' in again.stderr
+    key = cli('exercises', 'key', '--student', 'ada', '--exercise', 'layer', '--exercise', 'layer', '-o',
+              str(tmp_path / 'key'))
+    solved = json.loads((tmp_path / 'key' / 'ada.ipynb').read_text())
+    assert key.returncode == 0 and solved['metadata']['micrograd_ext']['exercises'] == ['layer']
+    assert [cell_role(c) for c in solved['cells'] if cell_role(c)] == [('layer', 'answer'), ('layer', 'check')]
+    for args, words in [(['--student', 'a/b'], 'student ids are'), (['--student', 'Ada', '--student', 'ada'],
+                                                                      'differ only in case'),
+                        ([], 'at least one --student'), (['--student', 'x', '--exercise', 'nope'], 'invalid choice')]:
+        refused = cli('exercises', 'new', *args, '-o', str(tmp_path / 'other'))
+        assert refused.returncode == 2 and words in refused.stderr and len(refused.stderr.splitlines()) == 1

@@ -86,9 +86,10 @@ def test_a_real_difference_in_an_output_is_caught(fresh, committed):
     assert not same_up_to_float_noise(fresh, committed)
 
 
-def test_there_are_seven_notebooks_committed_with_outputs():
+def test_there_are_eight_notebooks_committed_with_outputs():
     assert NAMES == ['01_the_neuron.ipynb', '02_backprop_by_hand_and_by_machine.ipynb', '03_feed_forward_block.ipynb',
-                     '04_training_on_moons.ipynb', '05_exercises.ipynb', '06_why_tensors.ipynb', '07_tiny_gpt.ipynb']
+                     '04_training_on_moons.ipynb', '05_exercises.ipynb', '06_why_tensors.ipynb', '07_tiny_gpt.ipynb',
+                     '08_classroom.ipynb']
     for name in NAMES:
         code_cells = [c for c in read(name).cells if c.cell_type == 'code']
         assert [c.execution_count for c in code_cells] == list(range(1, len(code_cells) + 1)), name
@@ -131,6 +132,9 @@ def test_seed_numbers_appear_in_the_outputs():
     assert 'tiny GPT: 4,098 parameters' in gpt and 'one Llama-7B feed-forward block: 135,266,304 weights' in gpt
     first, last = (float(x) for x in re.findall(r'loss at step 0: ([\d.]+) .* at step 149: ([\d.]+)', gpt)[0])
     assert last < 0.5 * first  # the tiny GPT learned
+    classroom = outputs['08_classroom.ipynb']
+    assert 'ada.ipynb ada 39 / 39' in classroom and 'bob.ipynb bob 0 / 39' in classroom
+    assert "right for ada's numbers, not for yours (cy)" in classroom and '= instead of +=' in classroom
     images = [o for c in read('04_training_on_moons.ipynb').cells
               for o in c.get('outputs', []) if 'image/png' in o.get('data', {})]
     assert len(images) == 2

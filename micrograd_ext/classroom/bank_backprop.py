@@ -116,7 +116,8 @@ backward = Exercise(
          'its children, `node._prev`), set every `.grad` to 0 and `root.grad` to 1, then go through the nodes from '
          'the root down, adding `local * node.grad` to each child\'s grad for each (child, local) in '
          '`zip(node._prev, node._local_grads)`. It is checked on the lecture graph e = a*b, d = e + c, L = d*f, '
-         'g = 4*a, M = L + g with a = {a}, b = {b}, c = {c}, f = {f}: a is used twice.',
+         'g = 4*a, M = L + g with a = {a}, b = {b}, c = {c}, f = {f} (a is used twice), and run twice in a row: '
+         'the second pass must give the same gradients.',
     starter='def backward(root):\n    """Fill every .grad of root\'s graph with d root / d node."""\n'
             '    raise NotImplementedError',
     solution='def backward(root):\n    order, seen, stack = [], set(), [(root, False)]\n    while stack:  # '
@@ -126,6 +127,6 @@ backward = Exercise(
              '    for node in order:\n        node.grad = 0.0\n    root.grad = 1.0\n    for node in reversed(order):\n'
              '        for child, local in zip(node._prev, node._local_grads):\n'
              '            child.grad += local * node.grad',
-    verdict=lambda given, n: check_backward(given['backward'], graph=partial(chain_graph, n, reused=True)))
+    verdict=lambda given, n: check_backward(given['backward'], graph=partial(chain_graph, n, reused=True), passes=2))
 
 EXERCISES = [local_derivative, chain_rule, new_op, reuse, backward]

@@ -57,7 +57,7 @@ def adam_result(n: Numbers, correct: bool = True, steps_before: int | None = Non
 
 def draw_adam(rng: random.Random) -> Numbers:
     return {'w': pick(rng, -1, 1, 2), 'grad': pick(rng, -1, 1, 2, least=0.2), 'm': pick(rng, -0.3, 0.3, 2, least=0.05),
-            'v': round(rng.uniform(0.01, 0.1), 3), 't': rng.choice([2, 3, 4]), 'lr': rng.choice([0.01, 0.1])}
+            'v': round(rng.uniform(0.01, 0.1), 3), 't': rng.choice([2, 3, 4]), 'lr': rng.choice([0.05, 0.1])}
 
 
 adam_step = numeric(

@@ -25,6 +25,7 @@ def add_exercises_parser(commands) -> None:
         made.add_argument('--exercise', action='append', choices=list(BANK), metavar='NAME',
                           help=f"only these exercises (repeatable): {', '.join(BANK)}")
         made.add_argument('-o', '--output', required=True, metavar='DIR', help='the folder to write the notebooks to')
+        made.add_argument('--force', action='store_true', help='overwrite notebooks that exist already')
     add_command(kinds, 'list', 'list the exercises of the bank and their points', 'List the bank.', run_list)
 
 
@@ -34,7 +35,7 @@ def students_of(args, parser) -> list[str]:
     ids = list(args.student)
     if args.roster:
         try:
-            with open(args.roster, encoding='utf-8') as roster:
+            with open(args.roster, encoding='utf-8-sig') as roster:
                 ids += [line.strip() for line in roster if line.strip() and not line.lstrip().startswith('#')]
         except (OSError, UnicodeDecodeError) as error:
             parser.error(f'--roster {args.roster}: cannot be read ({getattr(error, "strerror", None) or error})')
@@ -47,6 +48,11 @@ def students_of(args, parser) -> list[str]:
             student_id(text)
         except ValueError as error:
             parser.error(str(error))
+    folded = {}
+    for text in ids:  # Ada.ipynb and ada.ipynb are one file on macOS and Windows
+        if folded.setdefault(text.lower(), text) != text:
+            parser.error(f'the ids {folded[text.lower()]!r} and {text!r} differ only in case; their notebooks would '
+                         'be one file on macOS and Windows')
     return ids
 
 
@@ -56,7 +62,9 @@ def write(args, parser, solutions: bool) -> int:
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         parser.error(f'-o {args.output} is a file; give a folder')
     try:
-        paths = write_notebooks(students, args.output, solutions, args.exercise)
+        paths = write_notebooks(students, args.output, solutions, args.exercise, overwrite=args.force)
+    except FileExistsError as error:
+        raise Failure(f'{error} with --force') from None
     except OSError as error:
         raise Failure(f'cannot write to {args.output} ({error.strerror or error}); choose another folder') from None
     kind = 'solved notebook' if solutions else 'notebook'

@@ -29,7 +29,7 @@ from .student_code import CheckResult, NotYet, as_number, checker, guarded, kind
 Numbers = dict  # an exercise's numbers for one student: {'x': [2.0, 3.0], 'b': 0.2, ...}
 Answer = float | list  # what a numeric exercise expects for one name: a number or a list of numbers
 
-RELATIVE = ABSOLUTE = 1e-3  # numbers computed by hand are right when they agree to about 3 significant digits
+RELATIVE, ABSOLUTE = 1e-3, 1e-6  # numbers computed by hand are right to about 3 significant digits
 
 
 def listed(names: list[str]) -> str:
@@ -121,7 +121,7 @@ def numeric(name: str, title: str, points: int, answers: tuple[str, ...], draw: 
 
 def read_answer(value, like: Answer, name: str) -> Answer:
     """``value`` as a float, or a list of floats as long as ``like``; NotYet saying what it is instead."""
-    if not isinstance(like, list):
+    if not isinstance(like, list) or value is Ellipsis:
         return as_number(value, f'{name} is', 'write one number.')
     items = value.tolist() if type(value).__module__ == 'numpy' and hasattr(value, 'tolist') else value
     if not isinstance(items, (list, tuple)) or len(items) != len(like):

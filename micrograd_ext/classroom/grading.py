@@ -10,9 +10,11 @@ they fit. Untrusted code still belongs in a container: these limits stop acciden
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import json
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -26,17 +28,19 @@ from dataclasses import dataclass, field
 from ..nn import write_atomically
 from .bank import BANK
 from .exercise import first_difference
-from .submission import Unreadable, read_submission
+from .submission import Unreadable, read_submission, signed
 
 TIMEOUT = 10  # seconds per cell
 NOTEBOOK_TIMEOUT = 300  # seconds per notebook
 MEMORY = 2048  # megabytes per kernel
+MARK = 'MICROGRAD_EXT_GRADING'
 
 
 @dataclass
 class Graded:
     """One file's grades: points and feedback per exercise, and what went wrong with the file as a whole."""
     file: str
+    exercises: list[str] = field(default_factory=lambda: list(BANK))  # as handed out (the metadata's list)
     student: str | None = None
     points: dict[str, int] = field(default_factory=dict)
     feedback: dict[str, str] = field(default_factory=dict)  # exercise -> the checker's words on a wrong answer
@@ -50,7 +54,7 @@ class Graded:
 
     @property
     def max_score(self) -> int:
-        return sum(entry.points for entry in BANK.values())
+        return sum(BANK[name].points for name in self.exercises)
 
     def feedback_text(self) -> str:
         """Everything to tell the student on one line: the file's problem, then each exercise not passed."""
@@ -65,53 +69,57 @@ class Graded:
 def grade_file(path: str, timeout: int = TIMEOUT, memory: int = MEMORY,
                notebook_timeout: int = NOTEBOOK_TIMEOUT) -> Graded:
     """Grade one notebook in its own process (see the module docstring)."""
-    graded = Graded(os.path.basename(path), points=dict.fromkeys(BANK, 0))
+    graded = Graded(path, points=dict.fromkeys(BANK, 0))
     try:
-        graded.student = read_submission(path)[1]
+        _, graded.student, graded.exercises = read_submission(path)
     except Unreadable as error:
         graded.problem = f'this file {error}'
         return graded
+    graded.points = dict.fromkeys(graded.exercises, 0)
     command = [sys.executable, '-m', 'micrograd_ext.classroom.submission', path, '--timeout', str(timeout),
                '--memory', str(memory), '--cpu', str(notebook_timeout)]
-    worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                              text=True, start_new_session=True)
-    kernels: list[int] = []
+    mark, key = secrets.token_hex(16), secrets.token_hex(32)  # the mark is in the environment of all it starts
+    worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
+                              text=True, start_new_session=True, env={**os.environ, MARK: mark})
+    worker.stdin.write(key + '\n')
+    worker.stdin.close()
     out_of_time = threading.Event()
-    timer = threading.Timer(notebook_timeout, lambda: (out_of_time.set(), stop(worker, kernels)))
+    timer = threading.Timer(notebook_timeout, lambda: (out_of_time.set(), stop(worker, mark)))
     timer.start()
     done = False
     try:
         for line in worker.stdout:
-            event = parsed(line)
+            event = parsed(line, key)
             done |= event.get('event') == 'done'
-            record(graded, event, kernels)
+            record(graded, event)
     finally:
         timer.cancel()
         worker.wait()
-        stop(worker, kernels)  # a kernel that outlived its worker
+        stop(worker, mark)  # a kernel, or a process the student's code started, that outlived the worker
     if not done and graded.problem is None:
         graded.problem = (f'grading stopped: the notebook ran longer than {notebook_timeout} s in all'
                           if out_of_time.is_set() else f'grading stopped (exit status {worker.returncode})')
     return graded
 
 
-def parsed(line: str) -> dict:
-    """One event line of the worker as a dict ({} for anything else)."""
+def parsed(line: str, key: str) -> dict:
+    """One event line of the worker as a dict; {} for anything else, or a line whose HMAC is not the worker's."""
+    mac, _, text = line.rstrip('\n').partition(' ')
+    if not hmac.compare_digest(signed(key.encode(), text), f'{mac} {text}'):
+        return {}
     try:
-        event = json.loads(line)
+        event = json.loads(text)
     except ValueError:
         return {}
     return event if isinstance(event, dict) else {}
 
 
-def record(graded: Graded, event: dict, kernels: list[int]) -> None:
+def record(graded: Graded, event: dict) -> None:
     """Add one event of the worker to ``graded``."""
     kind, name = event.get('event'), event.get('exercise')
-    if kind == 'kernel' and isinstance(event.get('pid'), int):
-        kernels.append(event['pid'])
-    elif kind == 'error':
+    if kind == 'error':
         graded.problem = str(event.get('message'))
-    elif kind == 'verdict' and name in BANK:  # a later pass (after a cell stopped the kernel) has the last word
+    elif kind == 'verdict' and name in graded.points:  # a later pass (after a cell stopped the kernel) has the last word
         passed = event.get('passed') is True
         graded.points[name] = BANK[name].points if passed else 0
         graded.feedback[name] = '' if passed else str(event.get('message'))
@@ -119,18 +127,37 @@ def record(graded: Graded, event: dict, kernels: list[int]) -> None:
         if not passed and isinstance(event.get('given'), dict):
             graded.given[name] = event['given']
     elif kind == 'cell':
-        notes = graded.notes.setdefault(name if name in BANK else 'other cells', [])
+        notes = graded.notes.setdefault(name if name in graded.points else 'other cells', [])
         if event.get('problem') not in notes:
             notes.append(str(event.get('problem')))
 
 
-def stop(worker: subprocess.Popen, kernels: list[int]) -> None:
-    """Kill the worker's process group and every kernel it started (each is a group of its own)."""
-    for group in [worker.pid, *kernels]:
+def stop(worker: subprocess.Popen, mark: str) -> None:
+    """Kill the worker's process group and, on Linux, every process whose environment carries the notebook's
+    ``mark``: its kernels (each a process group of its own) and anything the student's code started."""
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for pid in marked_processes(mark):
         try:
-            os.killpg(group, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def marked_processes(mark: str) -> list[int]:
+    """The processes (read from /proc, where there is one) whose environment has ``MARK=mark``."""
+    entry = f'{MARK}={mark}'.encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir('/proc') if os.path.isdir('/proc') else ()):
+        try:
+            with open(f'/proc/{pid}/environ', 'rb') as environ:
+                if entry in environ.read().split(b'\0'):
+                    found.append(int(pid))
+        except OSError:  # gone, or not ours
+            continue
+    return found
 
 
 def grade(paths: Sequence[str], timeout: int = TIMEOUT, memory: int = MEMORY, notebook_timeout: int = NOTEBOOK_TIMEOUT,
@@ -152,18 +179,23 @@ def note_copies(results: list[Graded]) -> None:
             fits = [other for other in sorted(students - {graded.student})
                     if all(key in given and first_difference(given[key], value) is None
                            for key, value in entry.expected(entry.numbers_for(other)).items())]
-            if fits:
-                graded.feedback[name] += (f" These answers are right for {fits[0]}'s numbers, not for yours "
-                                          f"({graded.student}): work with the numbers in your own notebook.")
+            if fits:  # said before the hint, which stays the last line
+                problem, hint = graded.feedback[name].partition('\nHint: ')[::2]
+                graded.feedback[name] = (f"{problem} These answers are right for {fits[0]}'s numbers, not for "
+                                         f"yours ({graded.student}): work with the numbers in your own notebook."
+                                         f"\nHint: {hint}")
 
 
 def note_shared_students(results: list[Graded]) -> None:
-    """Flag files that name the same student (a notebook copied whole, metadata included)."""
+    """Flag files that name the same student, or whose path does not contain the student in their metadata
+    (a notebook copied whole, metadata included)."""
     files = Counter(graded.student for graded in results if graded.student)
     for graded in results:
         notes = []
         if graded.student and files[graded.student] > 1:
             notes.append(f'{files[graded.student]} files name the student {graded.student}')
+        if graded.student and graded.student.lower() not in graded.file.lower():
+            notes.append(f'its metadata names the student {graded.student}, whom its file name does not mention')
         if notes:
             graded.problem = '; '.join(filter(None, [graded.problem, *notes]))
 
@@ -175,7 +207,7 @@ def gradebook(results: list[Graded]) -> str:
     writer.writerow(['file', 'student', 'score', 'max_score', *BANK, 'feedback'])
     for graded in results:
         writer.writerow([graded.file, graded.student or '', graded.score, graded.max_score,
-                         *(graded.points.get(name, 0) for name in BANK), graded.feedback_text()])
+                         *(graded.points.get(name, '') for name in BANK), graded.feedback_text()])
     return out.getvalue()
 
 
@@ -196,13 +228,16 @@ def summary(results: list[Graded], mistakes: int = 5) -> str:
     if not results:
         return 'no notebooks were graded'
     scores = [graded.score for graded in results]
-    total = results[0].max_score
+    total = max(graded.max_score for graded in results)
+    full = sum(graded.score == graded.max_score for graded in results if graded.student)
     lines = [f'graded {len(results)} notebooks: mean {statistics.mean(scores):.1f}/{total}, median '
-             f'{statistics.median(scores):g}, {scores.count(total)} with full marks']
+             f'{statistics.median(scores):g}, {full} with full marks']
     for name in BANK:
-        passed = sum(graded.points.get(name) == BANK[name].points for graded in results)
-        blank = sum(NOT_DONE in graded.feedback.get(name, '') for graded in results)
-        lines.append(f"  {name:<24} {passed:>4}/{len(results)} right{f', {blank} not attempted' if blank else ''}")
+        given = [graded for graded in results if name in graded.points]
+        passed = sum(graded.points[name] == BANK[name].points for graded in given)
+        blank = sum(NOT_DONE in graded.feedback.get(name, '') for graded in given)
+        if given:
+            lines.append(f"  {name:<24} {passed:>4}/{len(given)} right{f', {blank} not attempted' if blank else ''}")
     hints = Counter(hint_of(message) for graded in results for message in graded.feedback.values()
                     if message and NOT_DONE not in message)
     if hints:

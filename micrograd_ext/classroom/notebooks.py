@@ -5,7 +5,7 @@ reads; each exercise's answer cell carries ``metadata["micrograd_ext"] = {"exerc
 
 >>> notebook = exercise_notebook('ada')
 >>> notebook['metadata']['micrograd_ext']
-{'student': 'ada', 'solutions': False}
+{'student': 'ada', 'solutions': False, 'exercises': ['neuron_z', 'activations', ...]}
 >>> [cell['source'] for cell in notebook['cells'] if cell_role(cell) == ('neuron_z', 'check')]
 ["sheet.check('neuron_z', z)"]
 """
@@ -58,7 +58,8 @@ def exercise_notebook(student: str, solutions: bool = False, names: Sequence[str
     """The notebook of ``student`` (nbformat 4): every exercise of the bank (or those in ``names``) with their
     numbers; ``solutions=True`` fills in the key."""
     student = student_id(student)
-    entries = [BANK[name] for name in (names or BANK)]
+    names = list(dict.fromkeys(names or BANK))
+    entries = [BANK[name] for name in names]
     total = sum(entry.points for entry in entries)
     intro = (f'# Backprop exercises for {student}\n\nThese numbers are yours: your neighbour\'s differ. Write each '
              'answer in its cell, then run the check below it: "not yet" says what to look at. '
@@ -70,22 +71,25 @@ def exercise_notebook(student: str, solutions: bool = False, names: Sequence[str
                   role='setup')]
     for number, entry in enumerate(entries, 1):
         cells += exercise_cells(number, entry, student, solutions)
-    return {**NBFORMAT, 'metadata': {**KERNEL, 'micrograd_ext': {'student': student, 'solutions': solutions}},
-            'cells': cells}
+    tag = {'student': student, 'solutions': solutions, 'exercises': names}
+    return {**NBFORMAT, 'metadata': {**KERNEL, 'micrograd_ext': tag}, 'cells': cells}
 
 
 def write_notebooks(students: Iterable[str], directory: str, solutions: bool = False,
-                    names: Sequence[str] | None = None) -> list[str]:
-    """Write ``directory/ID.ipynb`` for each student (each file atomically); returns the paths."""
-    students = [student_id(student) for student in students]
+                    names: Sequence[str] | None = None, overwrite: bool = False) -> list[str]:
+    """Write ``directory/ID.ipynb`` for each student (each file atomically); returns the paths. Existing files
+    are a FileExistsError unless ``overwrite``: they may hold a student's work, or the key."""
+    students = list(dict.fromkeys(student_id(student) for student in students))
     unknown = [name for name in names or () if name not in BANK]
     if unknown:
         raise ValueError(f"no exercise is called {unknown[0]!r}; the bank has {', '.join(BANK)}")
+    paths = [os.path.join(directory, f'{student}.ipynb') for student in students]
+    existing = [path for path in paths if os.path.exists(path)]
+    if existing and not overwrite:
+        raise FileExistsError(f"{len(existing)} of the notebooks exist already ({', '.join(existing[:3])}"
+                              f"{', ...' if len(existing) > 3 else ''}); choose another folder, or overwrite them")
     os.makedirs(directory, exist_ok=True)
-    paths = []
-    for student in dict.fromkeys(students):
-        path = os.path.join(directory, f'{student}.ipynb')
+    for student, path in zip(students, paths):
         text = json.dumps(exercise_notebook(student, solutions, names), indent=1, ensure_ascii=False) + '\n'
         write_atomically(path, text.encode())
-        paths.append(path)
     return paths

@@ -255,6 +255,10 @@ def as_number(value, subject: str, hint: str = 'return one plain number (a float
     if isinstance(value, complex):
         raise NotYet(f'{subject} a complex number.',
                      f'a negative number to a fractional power is complex in Python; {hint}')
+    if isinstance(value, bool):
+        raise NotYet(f'{subject} {value}, a truth value, not a number.', hint)
+    if getattr(value, 'shape', None) == () and hasattr(value, 'item'):  # a NumPy scalar or 0-d array
+        value = value.item()
     if not isinstance(value, numbers.Real):
         raise NotYet(f'{subject} {kind_of(value)}, not a number.', hint)
     try:

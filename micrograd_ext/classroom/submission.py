@@ -1,17 +1,21 @@
 """Grading one submitted notebook, in a process of its own with a real kernel (nbclient).
 
 ``python -m micrograd_ext.classroom.submission NOTEBOOK --timeout S --memory MB`` runs the student's code
-cells in order, each exercise's answer cell followed by a grading cell that checks it inside the kernel
-against the numbers of the student named in the notebook's metadata. It prints one JSON line per event:
-``{"event": "verdict", "exercise": ..., "passed": ..., "message": ..., "given": ...}``, ``{"event": "cell",
-"exercise": ..., "problem": ...}`` for an answer cell that raised, ran out of time or stopped the kernel, and
-``{"event": "done"}``. A cell that stops or wedges the kernel is skipped and the notebook run again in a fresh
-kernel (at most ``PASSES`` times). The kernel writes nowhere near these lines: its own stdout and stderr go
-to /dev/null, and a verdict counts only when it carries the grading cell's random token.
+cells in order (the student's own check cells aside), each exercise's answer cell followed by a grading cell
+that checks it inside the kernel against the numbers of the student named in the notebook's metadata. It
+prints one JSON line per event, after an HMAC of it keyed by the line its stdin gives first (so that a kernel
+that writes into the pipe cannot add events): ``{"event": "verdict", "exercise": ..., "passed": ...,
+"message": ..., "given": ...}``, ``{"event": "cell", "exercise": ..., "problem": ...}`` for a cell that raised,
+ran out of time or stopped the kernel, and ``{"event": "done"}``. A cell that stops or wedges the kernel is skipped and the notebook run again in a fresh
+kernel (at most ``PASSES`` times). The kernel's own stdout and stderr go to /dev/null, and a verdict counts
+only when it carries the grading cell's random token. Code in the kernel can still rewrite the grader it
+runs beside: a container, not this module, keeps a determined student out.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -39,8 +43,9 @@ class Unreadable(ValueError):
     """A file that is not a notebook made by ``exercises new``: the message says what is wrong."""
 
 
-def read_submission(path: str) -> tuple[dict, str]:
-    """(the notebook as a dict, the student id in its metadata), or ``Unreadable``."""
+def read_submission(path: str) -> tuple[dict, str, list[str]]:
+    """(the notebook as a dict, the student id in its metadata, the exercises it was handed out with), or
+    ``Unreadable``."""
     try:
         if os.path.getsize(path) > MAX_BYTES:
             raise Unreadable(f'larger than {MAX_BYTES // 1_000_000} MB')
@@ -59,9 +64,13 @@ def read_submission(path: str) -> tuple[dict, str]:
         raise Unreadable('has no student id in its metadata (["micrograd_ext"]["student"]): was it made by '
                          '`micrograd-ext exercises new`?')
     try:
-        return notebook, student_id(student)
+        student = student_id(student)
     except ValueError as error:
         raise Unreadable(f'names no valid student in its metadata: {error}') from None
+    names = tag.get('exercises')
+    if not (isinstance(names, list) and names and all(isinstance(name, str) and name in BANK for name in names)):
+        names = list(BANK)  # the whole bank, unless the metadata lists a part of it
+    return notebook, student, list(dict.fromkeys(names))
 
 
 # ---- inside the kernel ------------------------------------------------------------------------------------
@@ -99,9 +108,10 @@ def report(student: str, name: str, token: str, namespace: dict) -> None:
 
 # ---- driving the kernel -----------------------------------------------------------------------------------
 
-def grading_cells(notebook: dict, student: str, memory: int, cpu_seconds: int) -> list[dict]:
-    """The cells to run: a prelude that caps memory and CPU time, the student's code cells, and after each
-    exercise's answer cell (or at the end, if it was deleted) its grading cell with a fresh token."""
+def grading_cells(notebook: dict, student: str, names: list[str], memory: int, cpu_seconds: int) -> list[dict]:
+    """The cells to run: a prelude that caps memory and CPU time, the student's code cells, and in place of each
+    exercise's check cell (or at the end, if it was deleted) its grading cell with a fresh token: cells the
+    student added between answer and check count."""
     import nbformat
     code = nbformat.v4.new_code_cell
     cells = [code(f'from micrograd_ext.classroom.submission import limit_resources\n'
@@ -112,27 +122,25 @@ def grading_cells(notebook: dict, student: str, memory: int, cpu_seconds: int) -
         return code(f'from micrograd_ext.classroom.submission import report as _micrograd_ext_report\n'
                     f'_micrograd_ext_report({student!r}, {name!r}, {token!r}, globals())',
                     metadata={'grader': name, 'token': token, 'timeout': CHECK_SECONDS})
-    waiting = dict.fromkeys(BANK)
+    waiting = dict.fromkeys(names)
     for source in notebook['cells']:
         if not isinstance(source, dict) or source.get('cell_type') != 'code':
             continue
         text = source.get('source', '')
         text = ''.join(text) if isinstance(text, list) else text if isinstance(text, str) else ''
-        role = cell_role(source)
-        if role and role[1] == 'check' and text.startswith('sheet.check('):
-            continue  # the student's own check: the grading cell checks instead
-        exercise = role[0] if role and role[1] == 'answer' else None
-        cells.append(code(text, metadata={'exercise': exercise}))
-        if exercise in waiting:
+        exercise, role = cell_role(source) or (None, None)
+        if role == 'check' and exercise in waiting:  # the student's own check: the grading cell checks instead
             del waiting[exercise]
             cells.append(grader(exercise))
+            continue
+        cells.append(code(text, metadata={'exercise': exercise if role == 'answer' else None}))
     return cells + [grader(name) for name in waiting]
 
 
 def run_pass(cells: list[dict], skip: set[int], timeout: int, workdir: str) -> Iterator[tuple[int, dict, str | None]]:
-    """Run ``cells`` (but ``skip``) in a fresh kernel; yield (None, {'pid': the kernel's}, None) first, then
-    (index, cell, problem) as each cell finishes, where problem is None, 'raised ...', 'timeout', or 'died' or
-    'wedged' (the kernel stopped, or stopped answering after an interrupt: the pass ends there)."""
+    """Run ``cells`` (but ``skip``) in a fresh kernel; yield (index, cell, problem) as each cell finishes, where
+    problem is None, 'raised ...', 'timeout', or 'died' or 'wedged' (the kernel stopped, or stopped answering
+    after an interrupt: the pass ends there)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
@@ -151,7 +159,6 @@ def run_pass(cells: list[dict], skip: set[int], timeout: int, workdir: str) -> I
         return time.monotonic() - started >= client.timeout_func(cell)
 
     with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=workdir):
-        yield None, {'pid': client.km.provisioner.pid}, None
         for index, cell in enumerate(notebook.cells[:-1]):
             if index in skip:
                 continue
@@ -182,19 +189,16 @@ PROBLEMS = {'timeout': 'was still running after {timeout} s and was stopped',
 def events(path: str, timeout: int, memory: int, cpu_seconds: int) -> Iterator[dict]:
     """The grading events of the notebook at ``path`` (see the module docstring)."""
     try:
-        notebook, student = read_submission(path)
+        notebook, student, names = read_submission(path)
     except Unreadable as error:
         yield {'event': 'error', 'message': f'this file {error}'}
         return
-    cells = grading_cells(notebook, student, memory, cpu_seconds)
+    cells = grading_cells(notebook, student, names, memory, cpu_seconds)
     skip: set[int] = set()
     with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as workdir:
         for _ in range(PASSES):
             stopped = None
             for index, cell, problem in run_pass(cells, skip, timeout, workdir):
-                if index is None:
-                    yield {'event': 'kernel', **cell}
-                    continue
                 name = cell.metadata.get('grader')
                 if name not in (None, 'prelude'):
                     yield verdict(cell, name)
@@ -222,6 +226,11 @@ def verdict(cell, name: str) -> dict:
                        '(Restart & Run All) and make sure it finishes without errors.'}
 
 
+def signed(key: bytes, line: str) -> str:
+    """``line`` after its HMAC (SHA-256) under ``key``."""
+    return f'{hmac.new(key, line.encode(), hashlib.sha256).hexdigest()} {line}'
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='python -m micrograd_ext.classroom.submission')
     parser.add_argument('notebook')
@@ -229,11 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--memory', type=int, default=2048, help='megabytes')
     parser.add_argument('--cpu', type=int, default=600, help="seconds of CPU time for the kernel")
     args = parser.parse_args(argv)
+    key = sys.stdin.readline().strip().encode()  # before any kernel runs
+    sys.stdin.close()
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))  # out of time: let the kernel be shut down
     started = time.monotonic()
     for event in events(args.notebook, args.timeout, args.memory, args.cpu):
         event.setdefault('seconds', round(time.monotonic() - started, 2))
-        print(json.dumps(event), flush=True)
+        print(signed(key, json.dumps(event)), flush=True)
     return 0
 
 

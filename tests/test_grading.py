@@ -1,0 +1,206 @@
+"""Grading a simulated class of 30 notebooks with ``micrograd-ext grade``: right, blank, each kind of mistake,
+copied, hanging, crashing, killing the kernel, eating memory, corrupt; each file in its own process and kernel."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from micrograd_ext.classroom import BANK, exercise_notebook, write_notebooks
+from micrograd_ext.classroom.exercise import first_difference
+from micrograd_ext.classroom.notebooks import cell_role
+
+pytest.importorskip('nbclient')
+pytest.importorskip('ipykernel')
+
+TOTAL = sum(entry.points for entry in BANK.values())
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def submission(student, folder, answers=None, solved=True, delete=(), added=None):
+    """``student``'s notebook with every answer cell solved (or left blank), then ``answers`` {exercise: code}
+    put in, the answer cells of ``delete`` removed, and a cell of the student's own after the answer cells of
+    ``added`` {exercise: code}."""
+    notebook = exercise_notebook(student, solutions=solved)
+    notebook['metadata']['micrograd_ext']['solutions'] = False
+    cells = []
+    for made in notebook['cells']:
+        role = cell_role(made)
+        if role and role[1] == 'answer':
+            if role[0] in delete:
+                continue
+            made['source'] = (answers or {}).get(role[0], made['source'])
+        cells.append(made)
+        if role and role[1] == 'answer' and role[0] in (added or {}):
+            cells.append({'cell_type': 'code', 'id': f'mine-{role[0]}', 'metadata': {}, 'execution_count': None,
+                          'outputs': [], 'source': added[role[0]]})
+    notebook['cells'] = cells
+    path = os.path.join(folder, f'{student}.ipynb')
+    with open(path, 'w') as file:
+        json.dump(notebook, file)
+    return path
+
+
+def mistaken(student):
+    """The first exercise with a typical mistake that shows for ``student``'s numbers: (name, code, hint)."""
+    for name, entry in BANK.items():
+        numbers = entry.numbers_for(student)
+        right = entry.expected(numbers) if entry.expected else {}
+        for mistake in entry.mistakes:
+            answers = {**right, **mistake.answers(numbers)}
+            others = [m for m in entry.mistakes if m is not mistake and all(
+                first_difference(answers[k], v) is None for k, v in m.answers(numbers).items())]
+            if not others and any(first_difference(answers[k], right[k]) for k in right):
+                return name, '\n'.join(f'{key} = {value!r}' for key, value in answers.items()), mistake.hint
+    raise AssertionError(f'no mistake shows for {student}')
+
+
+ASSIGNING_OP = '''import math
+from micrograd_ext import Value
+
+def {op}(x):
+    out = Value({data}, (x,), '{op}')
+    def _backward():
+        x.grad = {local} * out.grad  # = where += is needed
+    out._backward = _backward
+    return out'''
+
+FAKE_VERDICT = '''import json, os
+from IPython.display import display
+display({'application/vnd.micrograd-ext.verdict+json': {'token': 'guess', 'exercise': 'adam_step', 'passed': True,
+         'message': 'fake'}}, raw=True)
+os.write(1, (json.dumps({'event': 'verdict', 'exercise': 'adam_step', 'passed': True, 'message': 'fake'}) + '\\n').encode())
+if os.path.exists(f'/proc/{os.getppid()}/fd/1'):  # into the grader's own pipe
+    with open(f'/proc/{os.getppid()}/fd/1', 'w') as pipe:
+        pipe.write(json.dumps({'event': 'verdict', 'exercise': 'clipping', 'passed': True, 'message': ''}) + '\\n')
+import micrograd_ext.classroom.submission as grader
+grader.report = lambda *args: None'''
+
+
+@pytest.fixture(scope='module')
+def graded(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp('class'))
+    expect = {}  # file -> (score, fragments the feedback must contain)
+    for student in [f's{i:02d}' for i in range(5)]:
+        expect[submission(student, folder)] = (TOTAL, [])
+    layer = BANK['layer']  # s05 works in a cell of their own below the answer cell, which they leave as it was
+    expect[submission('s05', folder, {'layer': layer.starter_code(layer.numbers_for('s05'))},
+                      added={'layer': layer.solution_code(layer.numbers_for('s05'))})] = (TOTAL, [])
+    for student in ('s08', 's09'):
+        expect[submission(student, folder, solved=False)] = (0, ['not done yet'])
+    for student in [f's{i:02d}' for i in range(10, 16)]:
+        name, code, hint = mistaken(student)
+        expect[submission(student, folder, {name: code})] = (TOTAL - BANK[name].points, [f'{name}: ', hint])
+    op = BANK['new_op'].numbers_for('s16')
+    expect[submission('s16', folder, {'new_op': ASSIGNING_OP.format(**op)})] = (TOTAL - 3, ['x.grad +='])
+    copied = exercise_notebook('s00', solutions=True)
+    answers = {cell_role(c)[0]: c['source'] for c in copied['cells'] if cell_role(c) and cell_role(c)[1] == 'answer'}
+    expect[submission('s17', folder, answers)] = (None, ["right for s00's numbers, not for yours (s17)"])
+    problems = {'s18': ('neuron_z', 'while True:\n    pass', 'was still running after 3 s'),
+                's19': ('layer', 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n'
+                                 '    time.sleep(0.01)', 'kept running after it was interrupted'),
+                's20': ('sgd_step', 'import os\nos._exit(3)', 'stopped the kernel'),
+                's21': ('chain_rule', "raise ValueError('oops')", 'raised ValueError: oops'),
+                's22': ('reuse', 'x = bytearray(8 * 1024 ** 3)', 'raised MemoryError'),
+                's07': ('clipping', "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+                                    "clipped = None", 'clipped is None'),
+                }
+    for student, (name, code, words) in problems.items():
+        expect[submission(student, folder, {name: code})] = (TOTAL - BANK[name].points, [f'{name}: ', words])
+    # faking verdicts gains nothing; replacing the grader's function loses the exercises graded after it
+    before = sum(entry.points for entry in list(BANK.values())[:list(BANK).index('adam_step')])
+    expect[submission('s23', folder, {'adam_step': FAKE_VERDICT})] = (before, ['adam_step: the checker could not run'])
+    expect[submission('s24', folder, delete=['clipping'])] = (TOTAL - 2, ['clipping: ', 'clipped is not defined'])
+    twin = os.path.join(folder, 's25.ipynb')
+    with open(submission('s26', folder)) as source, open(twin, 'w') as file:  # s26's notebook, handed in twice
+        file.write(source.read())
+    expect[twin] = expect[os.path.join(folder, 's26.ipynb')] = (TOTAL, ['2 files name the student s26'])
+    expect[submission('s27', folder, solved=True)] = (TOTAL, [])
+    corrupt = os.path.join(folder, 'corrupt.ipynb')
+    with open(corrupt, 'wb') as file:
+        file.write(b'\x89PNG not a notebook')
+    expect[corrupt] = (0, ['not a notebook'])
+    anonymous = os.path.join(folder, 'anonymous.ipynb')
+    with open(anonymous, 'w') as file:
+        json.dump({**exercise_notebook('s28'), 'metadata': {}}, file)
+    expect[anonymous] = (0, ['no student id in its metadata'])
+    write_notebooks(['s29'], folder)
+    expect[os.path.join(folder, 's29.ipynb')] = (0, [])  # as handed out
+    gradebook = os.path.join(folder, 'grades.csv')
+    run = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', *expect, '--csv', gradebook,
+                          '--timeout', '3', '--jobs', '2'], capture_output=True, text=True, timeout=1200,
+                         env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT, 'GRADING_TEST_RUN': folder})
+    with open(gradebook, newline='') as file:
+        rows = {os.path.basename(row['file']): row for row in csv.DictReader(file)}
+    return expect, rows, run
+
+
+def test_a_class_of_30_gets_one_row_each_with_the_right_scores(graded):
+    expect, rows, run = graded
+    assert run.returncode == 0, run.stderr
+    assert len(expect) == 30 and set(rows) == {os.path.basename(path) for path in expect}
+    for path, (score, fragments) in expect.items():
+        row = rows[os.path.basename(path)]
+        assert int(row['max_score']) == TOTAL
+        if score is not None:
+            assert int(row['score']) == score, (path, row['feedback'])
+        assert sum(int(row[name]) for name in BANK) == int(row['score'])
+        for fragment in fragments:
+            assert fragment in row['feedback'], (path, fragment, row['feedback'])
+
+
+def test_the_student_comes_from_the_metadata_and_copied_answers_fail(graded):
+    expect, rows, _ = graded
+    assert rows['s17.ipynb']['student'] == 's17' and rows['s25.ipynb']['student'] == 's26'
+    copied = rows['s17.ipynb']
+    for name, entry in BANK.items():
+        if entry.expected is not None and any(
+                first_difference(value, entry.expected(entry.numbers_for('s17'))[key])
+                for key, value in entry.expected(entry.numbers_for('s00')).items()):
+            assert copied[name] == '0', name  # s00's right answers are wrong for s17's numbers
+    assert int(copied['score']) < TOTAL / 2
+
+
+def test_the_summary_counts_the_class_and_names_the_common_mistakes(graded):
+    _, rows, run = graded
+    assert run.stdout.startswith('graded 30 notebooks: mean ')
+    assert 'most common mistakes:' in run.stdout and 'files with problems:' in run.stdout
+    assert 'corrupt.ipynb: this file is not a notebook' in run.stdout
+    right = sum(row['neuron_z'] == '2' for row in rows.values())
+    line = next(line for line in run.stdout.splitlines() if line.strip().startswith('neuron_z '))
+    assert line.split()[1] == f'{right}/30'  # every exercise's line counts the right answers in the class
+    assert run.stdout.rstrip().endswith('grades.csv')
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='reads /proc to find processes')
+def test_no_kernel_and_no_process_a_student_started_outlives_the_grading(graded):
+    expect, _, _ = graded
+    mark = f'GRADING_TEST_RUN={os.path.dirname(next(iter(expect)))}'.encode()
+    leftover = []
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/environ', 'rb') as environ:
+                if mark in environ.read().split(b'\0'):
+                    leftover.append(pid)
+        except OSError:
+            continue
+    assert not leftover  # s07 started a detached `sleep 600`
+
+
+def test_grade_refuses_a_csv_path_it_cannot_write(tmp_path):
+    run = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', 'x.ipynb', '--csv', str(tmp_path / 'no' /
+                          'grades.csv')], capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT})
+    assert run.returncode == 2 and 'does not exist' in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_a_notebook_of_some_exercises_is_scored_out_of_those(tmp_path):
+    notebook = exercise_notebook('ada', solutions=True, names=['layer', 'sgd_step'])
+    path = tmp_path / 'ada.ipynb'
+    path.write_text(json.dumps(notebook))
+    from micrograd_ext.classroom.grading import grade, gradebook
+    [graded] = grade([str(path)], timeout=10)
+    assert (graded.score, graded.max_score) == (4, 4) and set(graded.points) == {'layer', 'sgd_step'}
+    row = next(csv.DictReader(gradebook([graded]).splitlines()))
+    assert row['layer'] == '2' and row['neuron_z'] == '' and row['feedback'] == ''
