@@ -15,6 +15,8 @@ from micrograd_ext.classroom.bank_backprop import NEW_OPS
 from micrograd_ext.classroom.exercise import first_difference
 from micrograd_ext.classroom.notebooks import cell_role
 
+from .student_backwards import assigns, correct
+
 STUDENTS = [f'student{i:02d}' for i in range(20)]
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -125,23 +127,6 @@ def assigning_op(name):
     return op
 
 
-def assigning_backward(root):
-    from micrograd_ext import topological_order
-    order = topological_order(root)
-    root.grad = 1.0
-    for node in reversed(order):
-        for child, local in zip(node._prev, node._local_grads):
-            child.grad = local * node.grad
-
-
-def non_zeroing_backward(root):
-    from micrograd_ext import topological_order
-    root.grad = 1.0
-    for node in reversed(topological_order(root)):
-        for child, local in zip(node._prev, node._local_grads):
-            child.grad += local * node.grad
-
-
 def forgetting_out_grad(name):
     """A micrograd-style op whose _backward adds the local derivative without the gradient from above."""
     function = NEW_OPS[name][3]
@@ -163,8 +148,8 @@ def no_bias_neuron(x, w, b):
 @pytest.mark.parametrize('name, answer, words', [
     ('local_derivative', bad_derivative, 'your derivative gives'),
     ('new_op', 'assigning', '+='),
-    ('backward', assigning_backward, 'not a.grad = ...'),
-    ('backward', non_zeroing_backward, 'grads not zeroed'),
+    ('backward', assigns, 'not a.grad = ...'),
+    ('backward', correct, 'grads not zeroed'),  # right once, but it never sets the grads to 0
     ('new_op', 'without out.grad', 'multiply by out.grad'),
     ('neuron_forward', no_bias_neuron, 'but'),
     ('learning_rate', 'too large', 'too large'),

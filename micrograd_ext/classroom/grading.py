@@ -136,7 +136,10 @@ def stop(worker: subprocess.Popen, mark: str) -> None:
     """Kill the worker's process group and, on Linux, every process whose environment carries the notebook's
     ``mark``: its kernels (each a process group of its own) and anything the student's code started."""
     try:
-        os.killpg(worker.pid, signal.SIGKILL)
+        if hasattr(os, 'killpg'):
+            os.killpg(worker.pid, signal.SIGKILL)
+        else:  # Windows: no process groups to kill
+            worker.kill()
     except (ProcessLookupError, PermissionError):
         pass
     for pid in marked_processes(mark):
