@@ -69,13 +69,19 @@ NODE_SHAPE = "Value(data, (x,), 'name', (local_derivative,))"
 
 @checker
 def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], float], name: str = 'your op',
-                 time_limit: float | None = TIME_LIMIT) -> CheckResult:
+                 time_limit: float | None = TIME_LIMIT, closure: bool = False) -> CheckResult:
     """Is ``op(x)`` a Value with the right data, ``x`` itself as a child, and a local derivative that matches
-    finite differences of ``reference`` (the plain-float function)?"""
+    finite differences of ``reference`` (the plain-float function)? With ``closure``, the result must be one new
+    node with a ``_backward`` of its own (micrograd's way), not built from the engine's ops."""
     for x in POINTS:
         leaf = Value(x, label='x')
         who = f'at x = {x} {name}'
         out = run_student(op, {'x': leaf}, who, as_value, f'build the result as {NODE_SHAPE}.', time_limit)
+        if closure and '_backward' not in own_attributes(out):
+            raise NotYet(f"{name}(x) returned a Value made by the engine's own ops ({out._op or 'a leaf'}), not a new "
+                         'op with a _backward closure of its own.',
+                         f"build out = Value(<data>, (x,), '{name}') and assign out._backward = a function that adds "
+                         'd out/dx * out.grad to x.grad.')
         expected = reference(x)
         local_count, child_count = guarded(lambda: _check_node(out, leaf, expected, who, name), who, time_limit)
         leaf.grad = 0.0

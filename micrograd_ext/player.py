@@ -109,6 +109,9 @@ class BackwardPlayer:
         self.id = f'mgx-player-{content}-{next(PLAYERS_MADE)}'  # unique on a page; the same when a notebook reruns
 
     def __repr__(self) -> str:
+        if self.quiz:  # a text view (a terminal, a notebook without HTML) must not give the answers away
+            return (f'{self.frames[0].text}\nquiz: {len(self.frames) - 1} steps to predict; shown with an answer '
+                    'box before each one in a notebook or a browser')
         return '\n'.join(frame.text for frame in self.frames)
 
     def _repr_html_(self) -> str:

@@ -833,18 +833,19 @@ from micrograd_ext.classroom import exercise_notebook
 from micrograd_ext.classroom.grading import grade, gradebook, summary
 from micrograd_ext.classroom.notebooks import cell_role
 
-submitted = os.path.join(folder, 'submitted')
-os.makedirs(submitted)
+os.chdir(folder)  # the gradebook names the files as given: submitted/ada.ipynb, ...
+os.makedirs('submitted')
 ada = exercise_notebook('ada', solutions=True)
+ada['metadata']['micrograd_ext']['solutions'] = False  # as if Ada had typed the key's answers
 cy = exercise_notebook('cy')
 answers = {cell_role(c): c['source'] for c in ada['cells'] if cell_role(c)}
 for cell in cy['cells']:
     cell['source'] = answers.get(cell_role(cell), cell['source'])
 for name, notebook in [('ada', ada), ('cy', cy)]:
-    json.dump(notebook, open(os.path.join(submitted, f'{name}.ipynb'), 'w'))
-json.dump(json.load(open(handout[1])), open(os.path.join(submitted, 'bob.ipynb'), 'w'))
+    json.dump(notebook, open(f'submitted/{name}.ipynb', 'w'))
+json.dump(json.load(open(handout[1])), open('submitted/bob.ipynb', 'w'))
 
-results = grade(sorted(os.path.join(submitted, name) for name in os.listdir(submitted)), timeout=10)
+results = grade(['submitted/ada.ipynb', 'submitted/bob.ipynb', 'submitted/cy.ipynb'], timeout=10)
 print(summary(results))
 """),
     md("The gradebook has one row per file: its points per exercise and the feedback."),

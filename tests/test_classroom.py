@@ -210,3 +210,24 @@ def test_the_exercises_command_writes_handouts_and_keys(tmp_path):
                         ([], 'at least one --student'), (['--student', 'x', '--exercise', 'nope'], 'invalid choice')]:
         refused = cli('exercises', 'new', *args, '-o', str(tmp_path / 'other'))
         assert refused.returncode == 2 and words in refused.stderr and len(refused.stderr.splitlines()) == 1
+
+
+def test_three_significant_digits_are_enough_and_fewer_are_told_so():
+    sheet = Sheet('ada')
+    z = sheet.numbers('activation_derivatives')['z']
+    right = {'drelu': 1.0 if z > 0 else 0.0, 'dsigmoid': (s := 1 / (1 + math.exp(-z))) * (1 - s),
+             'dtanh': 1 - math.tanh(z) ** 2}
+    assert sheet.check('activation_derivatives', *(float(f'{v:.3g}') for v in right.values())).passed
+    result = sheet.check('activation_derivatives', right['drelu'], float(f"{right['dsigmoid']:.2g}"), right['dtanh'])
+    assert not result.passed and 'rounded too much' in result.message
+
+
+def test_a_new_op_must_be_a_node_of_its_own_and_relu_neurons_are_tried_on_both_sides():
+    for student in STUDENTS[:6]:
+        sheet = Sheet(student)
+        result = sheet.check('new_op', lambda x: x ** 3 if sheet.numbers('new_op')['op'] == 'cube' else x.tanh())
+        assert not result.passed and "engine's own ops" in result.message
+    relu = next(s for s in STUDENTS if Sheet(s).numbers('neuron_forward')['activation'] == 'relu')
+    sheet = Sheet(relu)
+    assert not sheet.check('neuron_forward', lambda x, w, b: 0.0).passed
+    assert not sheet.check('neuron_forward', lambda x, w, b: sum(wi * xi for wi, xi in zip(w, x)) + b).passed

@@ -165,12 +165,13 @@ def test_the_student_comes_from_the_metadata_and_copied_answers_fail(graded):
 
 def test_the_summary_counts_the_class_and_names_the_common_mistakes(graded):
     _, rows, run = graded
-    assert run.stdout.startswith('graded 30 notebooks: mean ')
-    assert 'most common mistakes:' in run.stdout and 'files with problems:' in run.stdout
+    assert run.stdout.startswith('graded 28 notebooks: mean ') and '2 files could not be read' in run.stdout
+    assert 'most common mistakes:' in run.stdout and 'problems:' in run.stdout
     assert 'corrupt.ipynb: this file is not a notebook' in run.stdout
+    assert "s17.ipynb: the answers to" in run.stdout and "exercises fit s00's numbers" in run.stdout
     right = sum(row['neuron_z'] == '2' for row in rows.values())
     line = next(line for line in run.stdout.splitlines() if line.strip().startswith('neuron_z '))
-    assert line.split()[1] == f'{right}/30'  # every exercise's line counts the right answers in the class
+    assert line.split()[1] == f'{right}/28'  # the right answers among the notebooks that could be read
     assert run.stdout.rstrip().endswith('grades.csv')
 
 
@@ -197,6 +198,7 @@ def test_grade_refuses_a_csv_path_it_cannot_write(tmp_path):
 
 def test_a_notebook_of_some_exercises_is_scored_out_of_those(tmp_path):
     notebook = exercise_notebook('ada', solutions=True, names=['layer', 'sgd_step'])
+    notebook['metadata']['micrograd_ext']['solutions'] = False  # solved by the student
     path = tmp_path / 'ada.ipynb'
     path.write_text(json.dumps(notebook))
     from micrograd_ext.classroom.grading import grade, gradebook
@@ -204,3 +206,28 @@ def test_a_notebook_of_some_exercises_is_scored_out_of_those(tmp_path):
     assert (graded.score, graded.max_score) == (4, 4) and set(graded.points) == {'layer', 'sgd_step'}
     row = next(csv.DictReader(gradebook([graded]).splitlines()))
     assert row['layer'] == '2' and row['neuron_z'] == '' and row['feedback'] == ''
+
+
+def test_grade_with_a_roster_leaves_out_other_files_and_flags_keys_and_absent_students(tmp_path):
+    write_notebooks(['ada'], str(tmp_path))
+    key = write_notebooks(['bob'], str(tmp_path / 'key'), solutions=True, names=['layer'])[0]
+    (tmp_path / 'notes.txt').write_text('not a notebook')
+    (tmp_path / 'roster.txt').write_text('ada\r\nbob\r\ncy\r\n\r\n')
+    run = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', str(tmp_path / 'ada.ipynb'), key,
+                          str(tmp_path / 'notes.txt'), '--csv', str(tmp_path / 'grades.csv'), '--roster',
+                          str(tmp_path / 'roster.txt')], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT})
+    assert run.returncode == 0, run.stderr
+    assert 'left out' in run.stderr and 'notes.txt: not a notebook' in run.stderr
+    assert run.stdout.startswith('graded 2 notebooks: ') and '1 student on the roster handed in nothing' in run.stdout
+    with open(tmp_path / 'grades.csv', newline='') as file:
+        rows = {row['student']: row for row in csv.DictReader(file)}
+    assert set(rows) == {'ada', 'bob', 'cy'} and rows['cy']['file'] == ''
+    assert 'no notebook was handed in' in rows['cy']['feedback'] and 'this is a key' in rows['bob']['feedback']
+    assert rows['bob']['score'] == rows['bob']['max_score'] == '2'
+    for args, words in [([str(tmp_path)], 'is a folder'), ([str(tmp_path / 'none*.ipynb')], 'no such file'),
+                        ([str(tmp_path / 'notes.txt')], 'none of the files is a notebook')]:
+        refused = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', *args, '--csv',
+                                  str(tmp_path / 'g.csv')], capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT})
+        assert refused.returncode == 2 and words in refused.stderr.splitlines()[-1]

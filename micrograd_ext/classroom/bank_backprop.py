@@ -58,7 +58,7 @@ chain_rule = Exercise(
 # the ops a student adds micrograd-style: (the formula, the key's data and local derivative, the float function)
 NEW_OPS = {
     'cube': ('x**3', 'x.data ** 3', '3 * x.data ** 2', lambda x: x ** 3),
-    'sin': ('sin(x)', 'math.sin(x.data)', 'math.cos(x.data)', math.sin),
+    'sin': ('the sine of x', 'math.sin(x.data)', 'math.cos(x.data)', math.sin),
     'softplus': ('log(1 + e^x)', 'math.log(1 + math.exp(x.data))', '1 / (1 + math.exp(-x.data))',
                  lambda x: math.log1p(math.exp(x))),
 }
@@ -81,7 +81,7 @@ new_op = Exercise(
             '    raise NotImplementedError',
     solution="import math\nfrom micrograd_ext import Value\n\ndef {op}(x):\n    out = Value({data}, (x,), '{op}')\n\n"
              '    def _backward():\n        x.grad += {local} * out.grad\n    out._backward = _backward\n    return out',
-    verdict=lambda given, n: check_new_op(given[n['op']], NEW_OPS[n['op']][3], n['op']))
+    verdict=lambda given, n: check_new_op(given[n['op']], NEW_OPS[n['op']][3], n['op'], closure=True))
 
 
 def reuse_gradients(n: Numbers, estimate=analytic_grad) -> dict[str, float]:

@@ -115,11 +115,15 @@ ACTIVATION_CODE = {'relu': 'max(0.0, z)', 'sigmoid': '1 / (1 + math.exp(-z))', '
 
 
 def draw_neuron(rng: random.Random) -> Numbers:
-    """An activation, its code for the key, and three (x, w, b) inputs to try."""
+    """An activation, its code for the key, and three (x, w, b) inputs to try, with z of both signs (so that
+    relu's 0 side and its identity side are both tried)."""
     name = rng.choice(ACTIVATIONS)
-    cases = [([pick(rng, -2, 3) for _ in range(2)], [pick(rng, -1, 1) for _ in range(2)], pick(rng, -1, 1))
-             for _ in range(3)]
-    return {'activation': name, 'code': ACTIVATION_CODE[name], 'cases': cases}
+    while True:
+        cases = [([pick(rng, -2, 3) for _ in range(2)], [pick(rng, -1, 1) for _ in range(2)], pick(rng, -1, 1))
+                 for _ in range(3)]
+        z = [dot(w, x) + b for x, w, b in cases]
+        if min(z) < -0.1 and max(z) > 0.1:
+            return {'activation': name, 'code': ACTIVATION_CODE[name], 'cases': cases}
 
 
 neuron_forward = Exercise(

@@ -44,45 +44,52 @@ BETAS, EPS = (0.9, 0.999), 1e-8
 
 
 def adam_result(n: Numbers, correct: bool = True, steps_before: int | None = None) -> dict[str, float]:
-    """m, v and w after the Adam step ``n['t']`` (with switches for the typical mistakes)."""
+    """m, v and the update (how much w goes down) of the Adam step ``n['t']``, with switches for the typical
+    mistakes: no bias correction, or a correction for one step fewer."""
     p = parameters([n['w']], [n['grad']])[0]
     optimizer = Adam([p], lr=n['lr'], betas=BETAS, eps=EPS)
     t = n['t'] - 1 if steps_before is None else steps_before
     optimizer.load_state_dict({'steps': t, 'm': [n['m']], 'v': [n['v']]})
     optimizer.step()
     m, v = optimizer.m[0], optimizer.v[0]
-    w_new = p.data if correct else n['w'] - n['lr'] * m / (math.sqrt(v) + EPS)
-    return {'m_new': m, 'v_new': v, 'w_new': w_new}
+    update = n['w'] - p.data if correct else n['lr'] * m / (math.sqrt(v) + EPS)
+    return {'m_new': m, 'v_new': v, 'update': update}
 
 
 def draw_adam(rng: random.Random) -> Numbers:
-    return {'w': pick(rng, -1, 1, 2), 'grad': pick(rng, -1, 1, 2, least=0.2), 'm': pick(rng, -0.3, 0.3, 2, least=0.05),
-            'v': round(rng.uniform(0.01, 0.1), 3), 't': rng.choice([2, 3, 4]), 'lr': rng.choice([0.05, 0.1])}
+    """A state Adam can be in: m and v after the steps before t, from gradients drawn for them."""
+    t = rng.choice([2, 3, 4])
+    m = v = 0.0
+    for _ in range(t - 1):
+        g = pick(rng, -1, 1, 2, least=0.2)
+        m, v = BETAS[0] * m + (1 - BETAS[0]) * g, BETAS[1] * v + (1 - BETAS[1]) * g * g
+    return {'w': pick(rng, -1, 1, 2), 'grad': pick(rng, -1, 1, 2, least=0.2), 'm': float(f'{m:.4g}'),
+            'v': float(f'{v:.4g}'), 't': t, 'lr': rng.choice([0.01, 0.05, 0.1])}
 
 
 adam_step = numeric(
-    'adam_step', 'An Adam step with bias correction', 3, ('m_new', 'v_new', 'w_new'), draw_adam,
+    'adam_step', 'An Adam step with bias correction', 3, ('m_new', 'v_new', 'update'), draw_adam,
     task='Adam keeps running means of the gradient (m) and of its square (v): m = b1*m + (1 - b1)*g, '
          'v = b2*v + (1 - b2)*g**2, corrects their bias towards 0 with m_hat = m / (1 - b1**t), v_hat = v / (1 - b2**t) '
-         '(t counts the steps, this one included), and moves w -= lr * m_hat / (sqrt(v_hat) + eps). '
-         'Step t = {t} finds w = {w}, m = {m}, v = {v}; the gradient is g = {grad}, lr = {lr}, b1 = 0.9, '
-         'b2 = 0.999, eps = 1e-8. Compute the new m, v and w.',
+         '(t counts the steps, this one included), and moves w down by update = lr * m_hat / (sqrt(v_hat) + eps). '
+         'Before step t = {t}, after {t} - 1 steps, w = {w}, m = {m} and v = {v}; the gradient is now g = {grad}, '
+         'with lr = {lr}, b1 = 0.9, b2 = 0.999, eps = 1e-8. Compute the new m and v, and the update.',
     starter='w, m, v, t = {w}, {m}, {v}, {t}\ng, lr, b1, b2, eps = {grad}, {lr}, 0.9, 0.999, 1e-8\n'
-            'm_new = ...\nv_new = ...\nw_new = ...',
+            'm_new = ...\nv_new = ...\nupdate = ...  # w_new = w - update',
     solution='import math\nw, m, v, t = {w}, {m}, {v}, {t}\ng, lr, b1, b2, eps = {grad}, {lr}, 0.9, 0.999, 1e-8\n'
              'm_new = b1 * m + (1 - b1) * g\nv_new = b2 * v + (1 - b2) * g ** 2\n'
              'm_hat, v_hat = m_new / (1 - b1 ** t), v_new / (1 - b2 ** t)\n'
-             'w_new = w - lr * m_hat / (math.sqrt(v_hat) + eps)',
+             'update = lr * m_hat / (math.sqrt(v_hat) + eps)',
     expected=adam_result,
     mistakes=[Mistake('m_new = b1 * m + (1 - b1) * g: the old mean keeps the weight b1 = 0.9.',
                       lambda n: {'m_new': (1 - BETAS[0]) * n['m'] + BETAS[0] * n['grad']}),
               Mistake('v averages the squared gradient: v_new = b2 * v + (1 - b2) * g**2.',
                       lambda n: {'v_new': BETAS[1] * n['v'] + (1 - BETAS[1]) * n['grad']}),
               Mistake('the bias correction is missing: divide m_new by 1 - b1**t and v_new by 1 - b2**t first.',
-                      lambda n: {'w_new': adam_result(n, correct=False)['w_new']}),
+                      lambda n: {'update': adam_result(n, correct=False)['update']}),
               Mistake('t counts this step too: the correction uses 1 - b1**t with t = the step being taken.',
-                      lambda n: {'w_new': adam_result(n, steps_before=n['t'] - 2)['w_new']})],
-    hint='compute m_new and v_new, then m_hat and v_hat, then w - lr * m_hat / (sqrt(v_hat) + eps).')
+                      lambda n: {'update': adam_result(n, steps_before=n['t'] - 2)['update']})],
+    hint='compute m_new and v_new, then m_hat and v_hat, then lr * m_hat / (sqrt(v_hat) + eps).')
 
 
 def schedule_result(n: Numbers, warmup_from_zero: bool = False, min_lr: float | None = None) -> dict[str, float]:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
-from ..cli import Failure, add_command, number, output_file
+from ..cli import PROG, Failure, add_command, number, output_file
 from .bank import BANK
 
 MAX_STUDENTS = 10_000
@@ -29,20 +30,22 @@ def add_exercises_parser(commands) -> None:
     add_command(kinds, 'list', 'list the exercises of the bank and their points', 'List the bank.', run_list)
 
 
-def students_of(args, parser) -> list[str]:
-    """The ids from --student and --roster, checked (usage errors name the bad one)."""
-    from .sheet import student_id
-    ids = list(args.student)
-    if args.roster:
-        try:
-            with open(args.roster, encoding='utf-8-sig') as roster:
-                ids += [line.strip() for line in roster if line.strip() and not line.lstrip().startswith('#')]
-        except (OSError, UnicodeDecodeError) as error:
-            parser.error(f'--roster {args.roster}: cannot be read ({getattr(error, "strerror", None) or error})')
+def read_roster(path: str, parser) -> list[str]:
+    """The student ids in the roster file ``path``: one per line; blank lines and lines starting with # are left
+    out, and a spreadsheet's byte-order mark too. Usage errors name what is wrong."""
+    try:
+        with open(path, encoding='utf-8-sig') as roster:
+            ids = [line.strip() for line in roster if line.strip() and not line.lstrip().startswith('#')]
+    except (OSError, UnicodeDecodeError) as error:
+        parser.error(f'--roster {path}: cannot be read ({getattr(error, "strerror", None) or error})')
     if not ids:
-        parser.error('give at least one --student ID (or a --roster file)')
-    if len(ids) > MAX_STUDENTS:
-        parser.error(f'{len(ids)} students: at most {MAX_STUDENTS} at a time')
+        parser.error(f'--roster {path} names no student: write one student id per line')
+    return checked_ids(ids, parser)
+
+
+def checked_ids(ids: list[str], parser) -> list[str]:
+    """``ids``, each a valid student id, none two differing only in case (else a usage error)."""
+    from .sheet import student_id
     for text in ids:
         try:
             student_id(text)
@@ -54,6 +57,16 @@ def students_of(args, parser) -> list[str]:
             parser.error(f'the ids {folded[text.lower()]!r} and {text!r} differ only in case; their notebooks would '
                          'be one file on macOS and Windows')
     return ids
+
+
+def students_of(args, parser) -> list[str]:
+    """The ids from --student and --roster (duplicates once), checked."""
+    ids = list(dict.fromkeys([*args.student, *(read_roster(args.roster, parser) if args.roster else [])]))
+    if not ids:
+        parser.error('give at least one --student ID (or a --roster file)')
+    if len(ids) > MAX_STUDENTS:
+        parser.error(f'{len(ids)} students: at most {MAX_STUDENTS} at a time')
+    return checked_ids(ids, parser)
 
 
 def write(args, parser, solutions: bool) -> int:
@@ -88,6 +101,23 @@ def run_list(args, parser) -> int:
     return 0
 
 
+def notebooks_of(paths: list[str], parser) -> list[str]:
+    """The .ipynb files among ``paths`` (the others are named on stderr and left out); a missing path or a
+    folder is a usage error."""
+    for path in paths:
+        if not os.path.exists(path):
+            parser.error(f'{path}: no such file (a pattern such as *.ipynb that matched nothing stays as it is)')
+        if os.path.isdir(path):
+            parser.error(f'{path} is a folder: give the notebooks in it, e.g. {os.path.join(path, "*.ipynb")}')
+    notebooks = [path for path in paths if path.lower().endswith('.ipynb')]
+    for path in paths:
+        if path not in notebooks:
+            print(f'{PROG} grade: left out {path}: not a notebook (.ipynb)', file=sys.stderr)
+    if not notebooks:
+        parser.error('none of the files is a notebook (.ipynb)')
+    return notebooks
+
+
 def add_grade_parser(commands) -> None:
     from .grading import MEMORY, NOTEBOOK_TIMEOUT, TIMEOUT
     grade = add_command(commands, 'grade', "grade students' notebooks into a CSV gradebook",
@@ -106,6 +136,8 @@ def add_grade_parser(commands) -> None:
                        help='memory limit per kernel, in megabytes')
     grade.add_argument('--jobs', type=number(int, 256), default=os.cpu_count() or 1, metavar='N',
                        help='notebooks graded at the same time')
+    grade.add_argument('--roster', metavar='FILE',
+                       help='the class, one student id per line: who handed in nothing gets a row too')
 
 
 def run_grade(args, parser) -> int:
@@ -113,8 +145,12 @@ def run_grade(args, parser) -> int:
     if missing:
         raise Failure(f"grading runs notebooks with {', '.join(missing)}, which is not installed: "
                       "pip install 'micrograd_ext[notebooks]'")
-    from .grading import grade, summary, write_gradebook
-    results = grade(args.files, args.timeout, args.memory, args.notebook_timeout, args.jobs)
+    from .grading import grade, note_roster, summary, write_gradebook
+    roster = read_roster(args.roster, parser) if args.roster else None
+    files = notebooks_of(args.files, parser)
+    results = grade(files, args.timeout, args.memory, args.notebook_timeout, args.jobs)
+    if roster is not None:
+        results = note_roster(results, roster)
     write_gradebook(results, args.csv)
     print(summary(results))
     print(f'wrote {args.csv}')

@@ -29,7 +29,8 @@ from .student_code import CheckResult, NotYet, as_number, checker, guarded, kind
 Numbers = dict  # an exercise's numbers for one student: {'x': [2.0, 3.0], 'b': 0.2, ...}
 Answer = float | list  # what a numeric exercise expects for one name: a number or a list of numbers
 
-RELATIVE, ABSOLUTE = 1e-3, 1e-6  # numbers computed by hand are right to about 3 significant digits
+RELATIVE, ABSOLUTE = 5e-3, 1e-6  # right when rounded to 3 significant digits: 0.0293 for 0.02935
+ROUNDED = 'close, but rounded too much: give at least 3 significant digits (0.128 for 0.12786).'
 
 
 def listed(names: list[str]) -> str:
@@ -113,7 +114,9 @@ def numeric(name: str, title: str, points: int, answers: tuple[str, ...], draw: 
                 continue
             where, got, want = wrong
             estimate = f' (finite differences: {check_by(numbers)[answer]:.4g})' if check_by else ''
-            recognised = next((m.hint for m in mistakes if agrees_everywhere(read, m.answers(numbers).get(answer))), hint)
+            close = math.isclose(got, want, rel_tol=0.05)
+            recognised = next((m.hint for m in mistakes if agrees_everywhere(read, m.answers(numbers).get(answer))),
+                              ROUNDED if close else hint)
             raise NotYet(f'{answer}{where}: you gave {got:.4g}, but it is {want:.4g}{estimate}.', recognised)
         return CheckResult(True, f"{listed(list(given))} {'is' if len(given) == 1 else 'are'} right.")
     return Exercise(name, title, points, answers, draw, task, starter, solution, verdict, expected, tuple(mistakes))

@@ -46,6 +46,7 @@ class Graded:
     feedback: dict[str, str] = field(default_factory=dict)  # exercise -> the checker's words on a wrong answer
     notes: dict[str, list[str]] = field(default_factory=dict)  # exercise (or 'other cells') -> what its cell did
     given: dict[str, dict] = field(default_factory=dict)  # exercise -> the numbers given for a wrong answer
+    copied_from: dict[str, int] = field(default_factory=dict)  # student -> exercises whose answers fit their numbers
     problem: str | None = None
 
     @property
@@ -71,11 +72,14 @@ def grade_file(path: str, timeout: int = TIMEOUT, memory: int = MEMORY,
     """Grade one notebook in its own process (see the module docstring)."""
     graded = Graded(path, points=dict.fromkeys(BANK, 0))
     try:
-        _, graded.student, graded.exercises = read_submission(path)
+        submission = read_submission(path)
     except Unreadable as error:
         graded.problem = f'this file {error}'
         return graded
+    graded.student, graded.exercises = submission.student, submission.exercises
     graded.points = dict.fromkeys(graded.exercises, 0)
+    if submission.solutions:
+        graded.problem = "this is a key, made by `micrograd-ext exercises key`, not a student's notebook"
     command = [sys.executable, '-m', 'micrograd_ext.classroom.submission', path, '--timeout', str(timeout),
                '--memory', str(memory), '--cpu', str(notebook_timeout)]
     mark, key = secrets.token_hex(16), secrets.token_hex(32)  # the mark is in the environment of all it starts
@@ -187,6 +191,13 @@ def note_copies(results: list[Graded]) -> None:
                 graded.feedback[name] = (f"{problem} These answers are right for {fits[0]}'s numbers, not for "
                                          f"yours ({graded.student}): work with the numbers in your own notebook."
                                          f"\nHint: {hint}")
+                graded.copied_from[fits[0]] = graded.copied_from.get(fits[0], 0) + 1
+        for other, count in graded.copied_from.items():
+            add_problem(graded, f"the answers to {count} exercise{'s' if count != 1 else ''} fit {other}'s numbers")
+
+
+def add_problem(graded: Graded, note: str) -> None:
+    graded.problem = f'{graded.problem}; {note}' if graded.problem else note
 
 
 def note_shared_students(results: list[Graded]) -> None:
@@ -199,8 +210,20 @@ def note_shared_students(results: list[Graded]) -> None:
             notes.append(f'{files[graded.student]} files name the student {graded.student}')
         if graded.student and graded.student.lower() not in graded.file.lower():
             notes.append(f'its metadata names the student {graded.student}, whom its file name does not mention')
-        if notes:
-            graded.problem = '; '.join(filter(None, [graded.problem, *notes]))
+        for note in notes:
+            add_problem(graded, note)
+
+
+def note_roster(results: list[Graded], roster: Sequence[str]) -> list[Graded]:
+    """``results``, flagging students who are not on the ``roster``, plus a row for each student on it who
+    handed in no notebook."""
+    handed_in = {graded.student for graded in results}
+    for graded in results:
+        if graded.student and graded.student not in roster:
+            add_problem(graded, f'{graded.student} is not on the roster')
+    missing = [Graded('', student=student, points={}, problem='no notebook was handed in')
+               for student in dict.fromkeys(roster) if student not in handed_in]
+    return results + missing
 
 
 def gradebook(results: list[Graded]) -> str:
@@ -227,26 +250,32 @@ def hint_of(message: str) -> str:
 
 
 def summary(results: list[Graded], mistakes: int = 5) -> str:
-    """The class at a glance: scores, each exercise's pass rate, the most common mistakes, unreadable files."""
-    if not results:
-        return 'no notebooks were graded'
-    scores = [graded.score for graded in results]
-    total = max(graded.max_score for graded in results)
-    full = sum(graded.score == graded.max_score for graded in results if graded.student)
-    lines = [f'graded {len(results)} notebooks: mean {statistics.mean(scores):.1f}/{total}, median '
-             f'{statistics.median(scores):g}, {full} with full marks']
+    """The class at a glance: scores, each exercise's right answers, the most common mistakes (in notebooks that
+    copied none), and every file's (or missing student's) problem."""
+    read = [graded for graded in results if graded.student and graded.file]  # the statistics count these
+    if not read:
+        return 'no notebook could be graded'
+    scores = [graded.score for graded in read]
+    total = max(graded.max_score for graded in read)
+    full = sum(graded.score == graded.max_score for graded in read)
+    unread = sum(not graded.student for graded in results)
+    absent = sum(not graded.file for graded in results)
+    lines = [f'graded {len(read)} notebooks: mean {statistics.mean(scores):.1f}/{total}, median '
+             f'{statistics.median(scores):g}, {full} with full marks'
+             + (f'; {unread} file{"s" if unread != 1 else ""} could not be read' if unread else '')
+             + (f'; {absent} student{"s" if absent != 1 else ""} on the roster handed in nothing' if absent else '')]
     for name in BANK:
-        given = [graded for graded in results if name in graded.points]
+        given = [graded for graded in read if name in graded.points]
         passed = sum(graded.points[name] == BANK[name].points for graded in given)
         blank = sum(NOT_DONE in graded.feedback.get(name, '') for graded in given)
         if given:
             lines.append(f"  {name:<24} {passed:>4}/{len(given)} right{f', {blank} not attempted' if blank else ''}")
-    hints = Counter(hint_of(message) for graded in results for message in graded.feedback.values()
-                    if message and NOT_DONE not in message)
+    hints = Counter(hint_of(message) for graded in read for message in graded.feedback.values()
+                    if message and NOT_DONE not in message and not graded.copied_from)
     if hints:
         lines.append('most common mistakes:')
         lines += [f'  {count:>4} x {hint[:110]}' for hint, count in hints.most_common(mistakes)]
-    problems = [f'  {graded.file}: {graded.problem}' for graded in results if graded.problem]
+    problems = [f'  {graded.file or graded.student}: {graded.problem}' for graded in results if graded.problem]
     if problems:
-        lines += ['files with problems:', *problems]
+        lines += ['problems:', *problems]
     return '\n'.join(lines)

@@ -62,7 +62,8 @@ def exercise_notebook(student: str, solutions: bool = False, names: Sequence[str
     entries = [BANK[name] for name in names]
     total = sum(entry.points for entry in entries)
     intro = (f'# Backprop exercises for {student}\n\nThese numbers are yours: your neighbour\'s differ. Write each '
-             'answer in its cell, then run the check below it: "not yet" says what to look at. '
+             'answer in its cell, then run the check below it: "not yet" says what to look at. Numbers count as right '
+             'to 3 significant digits (0.128 for 0.12786); a calculator is fine, and so is Python. '
              f'{len(entries)} exercises, {total} points.')
     if solutions:
         intro = f'# The key: solutions for {student}\n\nEvery answer cell is filled in; every check says "correct".'

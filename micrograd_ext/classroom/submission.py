@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from .bank import BANK
 from .exercise import read_answer
@@ -43,9 +44,18 @@ class Unreadable(ValueError):
     """A file that is not a notebook made by ``exercises new``: the message says what is wrong."""
 
 
-def read_submission(path: str) -> tuple[dict, str, list[str]]:
-    """(the notebook as a dict, the student id in its metadata, the exercises it was handed out with), or
-    ``Unreadable``."""
+@dataclass
+class Submission:
+    """A notebook handed in: its cells, the student in its metadata, the exercises it was handed out with, and
+    whether it is a key (made by ``exercises key``)."""
+    notebook: dict
+    student: str
+    exercises: list[str]
+    solutions: bool
+
+
+def read_submission(path: str) -> Submission:
+    """The notebook at ``path``, or ``Unreadable`` saying why it is none."""
     try:
         if os.path.getsize(path) > MAX_BYTES:
             raise Unreadable(f'larger than {MAX_BYTES // 1_000_000} MB')
@@ -70,7 +80,7 @@ def read_submission(path: str) -> tuple[dict, str, list[str]]:
     names = tag.get('exercises')
     if not (isinstance(names, list) and names and all(isinstance(name, str) and name in BANK for name in names)):
         names = list(BANK)  # the whole bank, unless the metadata lists a part of it
-    return notebook, student, list(dict.fromkeys(names))
+    return Submission(notebook, student, list(dict.fromkeys(names)), tag.get('solutions') is True)
 
 
 # ---- inside the kernel ------------------------------------------------------------------------------------
@@ -189,11 +199,11 @@ PROBLEMS = {'timeout': 'was still running after {timeout} s and was stopped',
 def events(path: str, timeout: int, memory: int, cpu_seconds: int) -> Iterator[dict]:
     """The grading events of the notebook at ``path`` (see the module docstring)."""
     try:
-        notebook, student, names = read_submission(path)
+        submission = read_submission(path)
     except Unreadable as error:
         yield {'event': 'error', 'message': f'this file {error}'}
         return
-    cells = grading_cells(notebook, student, names, memory, cpu_seconds)
+    cells = grading_cells(submission.notebook, submission.student, submission.exercises, memory, cpu_seconds)
     skip: set[int] = set()
     with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as workdir:
         for _ in range(PASSES):
