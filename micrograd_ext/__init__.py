@@ -12,6 +12,7 @@
 """
 from .autograd import grad
 from .engine import Value, topological_order
+from .errors import MicrogradExtError
 from .finite_differences import GradcheckError, gradcheck, numerical_grad
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 from .recording import RecordingWarning, StaleRecording, compiled
@@ -20,4 +21,4 @@ from .replay import ReplayError
 __version__ = '0.1.0'
 __all__ = ['Value', 'topological_order', 'grad', 'gradcheck', 'numerical_grad', 'GradcheckError',
            'no_grad', 'detect_anomaly', 'is_grad_enabled', 'AnomalyError',
-           'compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording']
+           'compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording', 'MicrogradExtError']

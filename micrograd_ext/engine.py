@@ -32,6 +32,7 @@ import numbers
 import types
 from collections.abc import Callable, Iterable
 
+from .errors import MicrogradExtError
 from . import modes, ops
 from .modes import apply_mode, chain_checked, describe, mode
 from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SOFTPLUS, SQRT, TANH, Op, is_number, power_op
@@ -412,7 +413,7 @@ def start_backward(root: Value) -> list[Value]:
     return order
 
 
-class ClosureError(ValueError):
+class ClosureError(MicrogradExtError, ValueError):
     """A micrograd-style ``_backward`` that does not add to its children's grads (``=`` where ``+=`` is needed)."""
 
 

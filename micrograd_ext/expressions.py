@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import math
 
+from .errors import MicrogradExtError
 from . import ops
 from .engine import Value, topological_order
 
@@ -28,7 +29,7 @@ SYMBOLS = {ast.Mod: '%', ast.FloorDiv: '//', ast.MatMult: '@', ast.BitAnd: '&', 
            ast.RShift: '>>', ast.Invert: '~', ast.Not: 'not'}  # how the refused operators are written
 
 
-class ExpressionError(ValueError):
+class ExpressionError(MicrogradExtError, ValueError):
     """The expression cannot be used; the message says which part and why."""
 
 

@@ -11,11 +11,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .errors import MicrogradExtError
 from .autograd import grad
 from .engine import Value
 
 
-class GradcheckError(AssertionError):
+class GradcheckError(MicrogradExtError, AssertionError):
     """The analytic and numeric gradients disagree; the message holds a table of both."""
 
 
@@ -35,7 +36,7 @@ def numerical_grad(fn: Callable[..., Value], inputs: Sequence, eps: float = 1e-6
     return result
 
 
-class NotCheckableError(ArithmeticError):
+class NotCheckableError(MicrogradExtError, ArithmeticError):
     """No finite difference can be trusted at this point; the message is 'boundary', 'kink' or 'rounding'."""
 
 

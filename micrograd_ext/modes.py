@@ -8,6 +8,8 @@ import sys
 import threading
 from collections.abc import Iterator
 
+from .errors import MicrogradExtError
+
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -82,7 +84,7 @@ def detect_anomaly() -> Iterator[None]:
         mode.update()
 
 
-class AnomalyError(ArithmeticError):
+class AnomalyError(MicrogradExtError, ArithmeticError):
     """A NaN or infinity appeared under ``detect_anomaly()``; the message names the op and its inputs."""
 
 

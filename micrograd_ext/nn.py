@@ -20,6 +20,7 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 
+from .errors import MicrogradExtError
 from . import ops
 from .engine import Value, values
 
@@ -36,7 +37,7 @@ MAX_INT_DIGITS = 15  # sizes and integer weights (a float64 holds every integer 
 MAX_OPENINGS = 16  # '{' and '[' in a file: a model file opens at most 4, so nothing nests deep enough to trouble json
 
 
-class ModelFileError(ValueError):
+class ModelFileError(MicrogradExtError, ValueError):
     """A saved model or state dict that cannot be loaded; the model is left unchanged."""
 
 

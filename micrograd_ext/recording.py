@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .errors import MicrogradExtError
 from .engine import Value
 from .modes import AnomalyError, is_grad_enabled, mode, stacklevel_outside
 from .replay import Program, ReplayError, plan
@@ -40,7 +41,7 @@ class RecordingWarning(UserWarning):
     """``fn`` compared Values while ``compiled()`` recorded it: a replay keeps the branch taken then."""
 
 
-class StaleRecording(ValueError):
+class StaleRecording(MicrogradExtError, ValueError):
     """``step.check()`` found that ``fn`` no longer builds the recorded graph."""
 
 

@@ -23,13 +23,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .errors import MicrogradExtError
 from .engine import Value, result, topological_order
 from .kernels import kernel
 from .modes import describe
 from .ops import ADD, LINEAR, POW, Op, op_named, op_of, split_linear, value_now
 
 
-class ReplayError(TypeError):
+class ReplayError(MicrogradExtError, TypeError):
     """A recorded graph holds a node that cannot be replayed (an op with its own ``_backward``, ...)."""
 
 

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..errors import MicrogradExtError
 from .bank import BANK
 from .exercise import read_answer
 from .notebooks import cell_role
@@ -40,7 +41,7 @@ CHECK_SECONDS = 60  # a grading cell's own limit: the checker stops each call of
 MAX_BYTES = 20_000_000
 
 
-class Unreadable(ValueError):
+class Unreadable(MicrogradExtError, ValueError):
     """A file that is not a notebook made by ``exercises new``: the message says what is wrong."""
 
 

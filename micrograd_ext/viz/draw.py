@@ -22,6 +22,7 @@ from collections.abc import Collection
 
 import graphviz
 
+from ..errors import MicrogradExtError
 from ..autograd import changed_since_forward, stale_grads
 from ..engine import Value, topological_order
 from ..naming import fmt, neuron_parts, node_names
@@ -44,7 +45,7 @@ LAYOUT = {'nslimit': '2'}
 CLUSTER_LAYOUT = {'ranksep': '0.15', 'nodesep': '0.08'}  # a model's neurons packed closer, to fit a slide
 
 
-class GraphTooLargeError(ValueError):
+class GraphTooLargeError(MicrogradExtError, ValueError):
     """The graph has more nodes than ``max_nodes`` or edges than ``max_edges``; the message lists the ways out."""
 
 

@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import threading
 
+from ..errors import MicrogradExtError
+
 EMBEDDED_FORMATS = ('svg', 'dot')
 FORMATS = ('svg', 'png', 'pdf', 'jpg', 'gif', 'dot', 'json')
 DEFAULT_TIMEOUT = 20.0  # seconds; drawings within draw_dot's limits take well under one
@@ -21,7 +23,7 @@ INSTALL_HINT = ("install Graphviz: apt-get install graphviz (Debian/Ubuntu), bre
                 "conda install -c conda-forge graphviz, or winget install graphviz (Windows)")
 
 
-class RenderError(RuntimeError):
+class RenderError(MicrogradExtError, RuntimeError):
     """A graph could not be rendered; the message says why and what to install."""
 
 
