@@ -8,37 +8,25 @@ MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], L
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import math
-import os
 import random
-import reprlib
-import secrets
-import stat
 import sys
 from collections.abc import Callable, Sequence
 
-from .errors import MicrogradExtError
-from . import ops
+from . import ops, torch_twins
 from .engine import Value, values
+from .model_files import (FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES, ModelFileError, brief, load_model,
+                          parameter_count, read_model_file, write_atomically)
+
+__all__ = ['Module', 'Parameter', 'Neuron', 'Layer', 'MLP', 'FeedForward', 'ACTIVATIONS', 'load_model', 'ModelFileError',
+           'write_atomically']
 
 # a neuron's activations: the op table's (relu, tanh, ...) as Value methods, and 'linear' (none)
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     **{name: getattr(Value, name) for name in ops.ACTIVATIONS}, 'linear': None}
 ACTIVATION_OPS = {**{name: op.name for name, op in ops.ACTIVATIONS.items()}, 'linear': 'linear'}  # their nodes' _op
-FILE_FORMAT = 'micrograd_ext.model'
-# Limits of a model file, checked before it is parsed or anything is built. A 491,401-parameter MLP(700, [700, 1])
-# saves to 26 MB (52 bytes a parameter), so the largest model allowed, a million parameters, fits in 64 MiB.
-MAX_FILE_BYTES = 64 * 2**20
-MAX_PARAMETERS = 1_000_000
-MAX_INT_DIGITS = 15  # sizes and integer weights (a float64 holds every integer up to 16 digits exactly)
-MAX_OPENINGS = 16  # '{' and '[' in a file: a model file opens at most 4, so nothing nests deep enough to trouble json
-
-
-class ModelFileError(MicrogradExtError, ValueError):
-    """A saved model or state dict that cannot be loaded; the model is left unchanged."""
 
 
 class Module:
@@ -97,21 +85,7 @@ class Module:
 
         PyTorch is optional: ``pip install torch`` (the CPU build is enough).
         """
-        try:
-            import torch
-        except ImportError:
-            raise ImportError("to_torch() needs PyTorch: pip install torch (the CPU build is enough)") from None
-        modules = []
-        for layer in self.torch_layers():
-            config = layer.config()
-            linear = torch.nn.Linear(config['nin'], config['nout'], dtype=torch.float64)
-            with torch.no_grad():
-                linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64))
-                linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
-            modules.append(linear)
-            if config['activation'] != 'linear':
-                modules.append(TORCH_ACTIVATIONS[config['activation']](torch.nn))
-        return torch.nn.Sequential(*modules)
+        return torch_twins.sequential(self.torch_layers())
 
     def save(self, path) -> None:
         """Write architecture and parameters to ``path`` as JSON (never pickle), all or nothing.
@@ -359,17 +333,7 @@ class FeedForward(Module):
         """The same network in PyTorch (float64): a ``Sequential``, or for 'swiglu' a module with the gate."""
         if self.gate is None:
             return super().to_torch()
-        import torch
-        up, gate, down = (Layer.to_torch(layer)[0] for layer in (self.up, self.gate, self.down))
-
-        class SwiGLU(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.up, self.gate, self.down = up, gate, down
-
-            def forward(self, x):
-                return self.down(torch.nn.functional.silu(self.gate(x)) * self.up(x))
-        return SwiGLU()
+        return torch_twins.swiglu(self.up, self.gate, self.down)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         parts = (('up', self.up), ('gate', self.gate), ('down', self.down))
@@ -386,86 +350,7 @@ class FeedForward(Module):
         return f"FeedForward({config['d_model']} -> {config['d_hidden']} ({config['activation']}) -> {config['d_model']})"
 
 
-MODULE_TYPES = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP, 'FeedForward': FeedForward}
-TORCH_ACTIVATIONS = {'relu': lambda nn: nn.ReLU(), 'tanh': lambda nn: nn.Tanh(), 'sigmoid': lambda nn: nn.Sigmoid(),
-                     'gelu': lambda nn: nn.GELU(approximate='tanh'), 'silu': lambda nn: nn.SiLU()}
-
-
-# Per saved type, its config's keys and the sizes its layers chain through (inputs -> ... -> outputs).
-ARCHITECTURES = {
-    'Neuron': (('nin', 'activation'), lambda config: [config['nin'], 1]),
-    'Layer': (('nin', 'nout', 'activation'), lambda config: [config['nin'], config['nout']]),
-    'MLP': (('nin', 'nouts', 'activation'), lambda config: [config['nin'], *config['nouts']]),
-    'FeedForward': (('d_model', 'd_hidden', 'activation'),
-                    lambda config: [config['d_model'], config['d_hidden'], config['d_model']]),
-}
-
-
-def load_model(path) -> Module:
-    """Rebuild a model saved by ``Module.save()``: its architecture from the file, then its parameters.
-
-    Nothing is built until the architecture is checked: known type, sizes, activation, and a parameter
-    count of at most ``MAX_PARAMETERS`` that equals the number of entries in the file's ``state``.
-    """
-    importlib.import_module(f'{__package__}.transformer')  # it adds the GPT to MODULE_TYPES and ARCHITECTURES
-    document = read_model_file(path)
-    kind, config, state = document.get('type'), document.get('config'), document.get('state')
-    if not isinstance(kind, str) or kind not in MODULE_TYPES or not isinstance(config, dict):
-        raise ModelFileError(f"{path} does not name a known model type ({', '.join(MODULE_TYPES)}) with a config")
-    try:
-        count = parameter_count(kind, config)
-    except ModelFileError as e:
-        raise ModelFileError(f"{path}: {e}") from None
-    if not isinstance(state, dict) or len(state) != count:
-        holds = f'holds {len(state):,}' if isinstance(state, dict) else 'is not a dict of them'
-        raise ModelFileError(f"{path}: a {kind} {brief(config)} has {count:,} parameters, but the file's 'state' "
-                             f"{holds}; the file is truncated or was edited: save the model again")
-    model = MODULE_TYPES[kind](**config, seed=0)  # seed=0: leave global random alone, the file sets every weight
-    model.load_state_dict(state)
-    return model
-
-
-def parameter_count(kind: str, config: dict) -> int:
-    """The number of parameters a saved architecture has, after checking its keys, sizes and activation.
-
-    >>> parameter_count('MLP', {'nin': 2, 'nouts': [4, 1], 'activation': 'relu'})
-    17
-    """
-    keys, layer_sizes = ARCHITECTURES[kind]
-    if sorted(config) != sorted(keys):
-        raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}, this one has {brief(sorted(config))}")
-    if 'activation' not in keys:  # a model of other parts (micrograd_ext.transformer's GPT): its own count
-        count = layer_sizes(config)
-    else:
-        count = layered_count(kind, config, layer_sizes)
-    if count > MAX_PARAMETERS:
-        raise ModelFileError(f"a {kind} {brief(config)} would have {count:,} parameters, more than the "
-                             f"{MAX_PARAMETERS:,} a model file may hold; nothing was built")
-    return count
-
-
-def layered_count(kind: str, config: dict, layer_sizes: Callable[[dict], list]) -> int:
-    """The parameters of layers chained through ``layer_sizes(config)``, each neuron with weights and a bias."""
-    activation = config['activation']
-    allowed = sorted(ACTIVATIONS) + (['swiglu'] if kind == 'FeedForward' else [])
-    if not isinstance(activation, str) or activation not in allowed:
-        raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(allowed)}")
-    if kind == 'MLP' and not (isinstance(config['nouts'], list) and config['nouts']):
-        raise ModelFileError(f"an MLP's 'nouts' must be a non-empty list of layer sizes, got {brief(config['nouts'])}")
-    sizes = whole_sizes(layer_sizes(config), config)
-    count = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
-    if activation == 'swiglu':
-        count += (sizes[0] + 1) * sizes[1]  # the gate, as large as the up-projection
-    return count
-
-
-def whole_sizes(sizes: list, config: dict) -> list[int]:
-    """``sizes``, after checking that each is a whole number of at least 1 (else a ModelFileError)."""
-    for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ModelFileError(f"layer sizes must be whole numbers of at least 1, got {brief(size)} "
-                                 f"in {brief(config)}")
-    return sizes
+MODULE_TYPES.update(Neuron=Neuron, Layer=Layer, MLP=MLP, FeedForward=FeedForward)  # so load_model() rebuilds them
 
 
 def neuron_of(node: Value) -> Neuron | None:
@@ -480,136 +365,6 @@ def neuron_of(node: Value) -> Neuron | None:
     bias = node._prev[-1]
     neuron = getattr(bias, '_neuron', None)
     return neuron if isinstance(neuron, Neuron) and neuron.b is bias else None
-
-
-def read_model_file(path) -> dict:
-    """The JSON document of a model file, or ``ModelFileError`` saying why it is not one.
-
-    Only a regular file of at most ``MAX_FILE_BYTES`` is read (a FIFO or a device never blocks), as UTF-8
-    text opening at most ``MAX_OPENINGS`` objects and lists, with integers of at most ``MAX_INT_DIGITS``.
-    """
-    text = utf8_text(path, read_regular_file(path))
-    openings = text.count('{') + text.count('[')
-    if openings > MAX_OPENINGS:
-        raise ModelFileError(f"{path} opens {openings:,} JSON objects and lists; a model file opens at most 4 "
-                             "(deeply nested JSON is refused unparsed): was it written by Module.save()?")
-    try:
-        document = json.loads(text, parse_int=bounded_int)
-    except json.JSONDecodeError as e:
-        raise ModelFileError(f"{path} is not valid JSON ({e}); was it written by Module.save()?") from None
-    except ModelFileError as e:
-        raise ModelFileError(f"{path} has {e}") from None
-    if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
-        raise ModelFileError(f"{path} is not a micrograd_ext model file (no 'format': {FILE_FORMAT!r})")
-    if document.get('version', 1) != 1:
-        raise ModelFileError(f"{path} is model file version {brief(document['version'])}; this micrograd_ext "
-                             "reads version 1: upgrade micrograd_ext")
-    return document
-
-
-def utf8_text(path, data: bytes) -> str:
-    """``data`` decoded as UTF-8 without NUL characters (UTF-16 of ASCII text is valid UTF-8, full of NULs)."""
-    try:
-        text = data.decode('utf-8')
-    except UnicodeDecodeError as e:
-        problem = f'byte {e.start:,} is {data[e.start]:#04x}'
-    else:
-        if '\0' not in text:
-            return text
-        problem = f"character {text.index(chr(0)):,} is NUL"
-    raise ModelFileError(f"{path} is not UTF-8 text ({problem}): a model file is UTF-8 JSON, and this one looks "
-                         "binary or re-saved as UTF-16; save the model again")
-
-
-def bounded_int(digits: str) -> int:
-    """``json.loads``'s ``parse_int`` for model files: an int of at most ``MAX_INT_DIGITS`` digits."""
-    if len(digits.lstrip('-')) > MAX_INT_DIGITS:
-        raise ModelFileError(f"an integer of {len(digits.lstrip('-')):,} digits; a model file's sizes and weights "
-                             f"have at most {MAX_INT_DIGITS}: the file is corrupted or was edited")
-    return int(digits)
-
-
-FILE_KINDS = {stat.S_IFDIR: 'a folder', stat.S_IFIFO: 'a FIFO (named pipe)', stat.S_IFCHR: 'a character device',
-              stat.S_IFBLK: 'a block device', stat.S_IFSOCK: 'a socket'}
-
-
-def read_regular_file(path) -> bytes:
-    """The bytes of the regular file at ``path``, or ``ModelFileError`` if it is anything else or too large.
-
-    ``os.stat`` refuses folders, FIFOs and devices before they are opened; the file is opened with
-    ``O_NONBLOCK`` where the OS has it and checked again with ``fstat``, so a swapped-in FIFO cannot block.
-    """
-    def check(status: os.stat_result) -> None:
-        if not stat.S_ISREG(status.st_mode):
-            raise ModelFileError(f"{path} is {FILE_KINDS.get(stat.S_IFMT(status.st_mode), 'not a regular file')}, "
-                                 "not a model file: give the path of a .json file written by Module.save()")
-        if status.st_size > MAX_FILE_BYTES:
-            raise ModelFileError(f"{path} is {status.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} a model file "
-                                 f"may have ({MAX_PARAMETERS:,} parameters): is it a model file?")
-
-    try:
-        check(os.stat(path))
-        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0))
-        with open(fd, 'rb') as f:
-            check(os.fstat(fd))
-            data = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ModelFileError(f"there is no file {path} (the current folder is {os.getcwd()}): check the path") from None
-    except OSError as e:
-        raise ModelFileError(f"cannot read {path}: {e.strerror}") from None
-    if len(data) > MAX_FILE_BYTES:  # it grew after the check
-        raise ModelFileError(f"{path} has grown past the {MAX_FILE_BYTES:,} bytes a model file may have")
-    return data
-
-
-def write_atomically(path, data: bytes) -> None:
-    """Replace the file at ``path`` by ``data``, all or nothing.
-
-    ``data`` goes to a temporary file ``.NAME.XXXXXXXX.tmp`` in the same folder, is flushed to disk with
-    ``os.fsync``, then renamed over ``path`` by ``os.replace`` (atomic); the folder is synced too where the OS
-    can open folders. On any error the temporary file is removed; only a kill -9 can leave it behind, and
-    nothing ever reads it. As with ``open(path, 'w')``, a symlink is followed and the permissions of the
-    file replaced are kept.
-    """
-    target = os.path.realpath(path)
-    folder, name = os.path.split(target)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot save to {path}: there is no folder {folder}")
-    temp = os.path.join(folder, f'.{name}.{secrets.token_hex(4)}.tmp')
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666)
-    try:
-        with open(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temp, target)
-    except BaseException:
-        os.unlink(temp)
-        raise
-    if hasattr(os, 'O_DIRECTORY'):  # POSIX: make the rename itself durable (Windows cannot open a folder)
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-class BriefRepr(reprlib.Repr):
-    """``reprlib``'s short reprs, and a huge int by its size (``repr()`` refuses ints of over 4,300 digits)."""
-
-    def repr_int(self, x: int, level: int) -> str:
-        return f'<an int of {x.bit_length():,} bits>' if x.bit_length() > 64 else super().repr_int(x, level)
-
-
-def brief(value) -> str:
-    """A ``repr`` cut to a readable length, for messages about what a file or state dict holds.
-
-    >>> brief('x' * 100), brief([1, 10 ** 5000])
-    ("'xxxxxxxxxxxx...xxxxxxxxxxxxx'", '[1, <an int of 16,610 bits>]')
-    """
-    return BriefRepr().repr(value)
 
 
 def check_activation(name: str) -> str:

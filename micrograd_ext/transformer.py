@@ -11,7 +11,6 @@ the same weights and the same outputs.
 """
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 from collections.abc import Sequence
@@ -19,8 +18,9 @@ from collections.abc import Sequence
 from .engine import Value, values
 from .losses import softmax
 from .modes import no_grad
-from . import nn
-from .nn import FeedForward, Layer, Module, ModelFileError, Parameter, make_rng, whole_sizes
+from . import torch_twins
+from .model_files import ARCHITECTURES, MODULE_TYPES, ModelFileError, whole_sizes
+from .nn import FeedForward, Layer, Module, Parameter, make_rng
 
 
 def _gaussian(rng, std: float) -> float:
@@ -84,9 +84,9 @@ class Embedding(Part):
         return {'num': len(self.weight), 'dim': len(self.weight[0])}
 
     def to_torch(self):
-        torch = _torch()
+        torch = torch_twins.require_torch()
         embedding = torch.nn.Embedding(len(self.weight), len(self.weight[0]), dtype=torch.float64)
-        _copy(embedding.weight, [[p.data for p in row] for row in self.weight])
+        torch_twins.copy(embedding.weight, [[p.data for p in row] for row in self.weight])
         return embedding
 
 
@@ -118,11 +118,11 @@ class Norm(Part):
         return (Value.sum([v * v for v in xs]) * (1.0 / len(xs)) + self.eps) ** -0.5
 
     def to_torch(self):
-        torch = _torch()
+        torch = torch_twins.require_torch()
         norm = getattr(torch.nn, self.torch_name)(len(self.weight), eps=self.eps, dtype=torch.float64)
-        _copy(norm.weight, [p.data for p in self.weight])
+        torch_twins.copy(norm.weight, [p.data for p in self.weight])
         if self.bias:
-            _copy(norm.bias, [p.data for p in self.bias])
+            torch_twins.copy(norm.bias, [p.data for p in self.bias])
         return norm
 
 
@@ -195,9 +195,9 @@ class CausalSelfAttention(Part):
         return {'n_embd': len(self.query.neurons), 'n_head': self.n_head}
 
     def to_torch(self):
-        module = _torch_classes()['CausalSelfAttention'](len(self.query.neurons), self.n_head)
+        module = torch_twins.classes()['CausalSelfAttention'](len(self.query.neurons), self.n_head)
         for name in ('query', 'key', 'value', 'proj'):
-            _copy_linear(getattr(module, name), getattr(self, name))
+            torch_twins.copy_linear(getattr(module, name), getattr(self, name))
         return module
 
 
@@ -230,8 +230,8 @@ class TransformerBlock(Part):
                 'activation': ffn['activation']}
 
     def to_torch(self):
-        return _torch_classes()['TransformerBlock'](self.norm1.to_torch(), self.attention.to_torch(),
-                                                    self.norm2.to_torch(), self.feed_forward.to_torch())
+        return torch_twins.classes()['TransformerBlock'](self.norm1.to_torch(), self.attention.to_torch(),
+                                                         self.norm2.to_torch(), self.feed_forward.to_torch())
 
 
 class GPT(Part):
@@ -290,12 +290,12 @@ class GPT(Part):
 
     def to_torch(self):
         """A PyTorch module with the same weights: ``module(batch)`` maps (B, T) token ids to (B, T, vocab) logits."""
-        torch = _torch()
+        torch = torch_twins.require_torch()
         head = torch.nn.Linear(self.head.config()['nin'], len(self.head.neurons), dtype=torch.float64)
-        _copy_linear(head, self.head)
-        return _torch_classes()['GPT'](self.token_embedding.to_torch(), self.position_embedding.to_torch(),
-                                       torch.nn.ModuleList([block.to_torch() for block in self.blocks]),
-                                       self.norm.to_torch(), head)
+        torch_twins.copy_linear(head, self.head)
+        return torch_twins.classes()['GPT'](self.token_embedding.to_torch(), self.position_embedding.to_torch(),
+                                            torch.nn.ModuleList([block.to_torch() for block in self.blocks]),
+                                            self.norm.to_torch(), head)
 
 
 MIN_TEMPERATURE = 1e-6  # below it 1 / temperature overflows the logits' range for any useful model
@@ -311,72 +311,5 @@ def gpt_parameter_count(config: dict) -> int:
 
 
 GPT_KEYS = ('vocab_size', 'block_size', 'n_embd', 'n_head', 'n_layer')
-nn.MODULE_TYPES['GPT'] = GPT  # so that save() and load_model() know it
-nn.ARCHITECTURES['GPT'] = (GPT_KEYS, gpt_parameter_count)
-
-
-# ---- PyTorch twins (PyTorch is optional: imported only by to_torch) ------------------------------------------
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise ImportError("to_torch() needs PyTorch: pip install torch (the CPU build is enough)") from None
-    return torch
-
-
-def _copy(parameter, numbers) -> None:
-    torch = _torch()
-    with torch.no_grad():
-        parameter.copy_(torch.tensor(numbers, dtype=torch.float64))
-
-
-def _copy_linear(linear, layer: Layer) -> None:
-    _copy(linear.weight, [[w.data for w in n.w] for n in layer.neurons])
-    _copy(linear.bias, [n.b.data for n in layer.neurons])
-
-
-@functools.lru_cache(maxsize=1)
-def _torch_classes() -> dict:
-    torch = _torch()
-    nn = torch.nn
-
-    class TorchCausalSelfAttention(nn.Module):
-        def __init__(self, n_embd: int, n_head: int):
-            super().__init__()
-            self.n_head = n_head
-            self.query, self.key, self.value, self.proj = (nn.Linear(n_embd, n_embd, dtype=torch.float64)
-                                                           for _ in range(4))
-
-        def forward(self, x):
-            B, T, C = x.shape
-            split = lambda y: y.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # noqa: E731
-            q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
-            scores = q @ k.transpose(-2, -1) / math.sqrt(C // self.n_head)
-            future = torch.ones(T, T, dtype=torch.bool).triu(1)
-            weights = scores.masked_fill(future, float('-inf')).softmax(dim=-1)
-            return self.proj((weights @ v).transpose(1, 2).reshape(B, T, C))
-
-    class TorchTransformerBlock(nn.Module):
-        def __init__(self, norm1, attention, norm2, feed_forward):
-            super().__init__()
-            self.norm1, self.attention, self.norm2, self.feed_forward = norm1, attention, norm2, feed_forward
-
-        def forward(self, x):
-            x = x + self.attention(self.norm1(x))
-            return x + self.feed_forward(self.norm2(x))
-
-    class TorchGPT(nn.Module):
-        def __init__(self, token_embedding, position_embedding, blocks, norm, head):
-            super().__init__()
-            self.token_embedding, self.position_embedding = token_embedding, position_embedding
-            self.blocks, self.norm, self.head = blocks, norm, head
-
-        def forward(self, tokens):
-            x = self.token_embedding(tokens) + self.position_embedding(torch.arange(tokens.shape[1]))
-            for block in self.blocks:
-                x = block(x)
-            return self.head(self.norm(x))
-
-    return {'CausalSelfAttention': TorchCausalSelfAttention, 'TransformerBlock': TorchTransformerBlock,
-            'GPT': TorchGPT}
+MODULE_TYPES['GPT'] = GPT  # so that save() and load_model() know it
+ARCHITECTURES['GPT'] = (GPT_KEYS, gpt_parameter_count)
