@@ -20,6 +20,7 @@ Hint: did you forget `return`? Return one plain number (a float).
 """
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Mapping
 
@@ -78,8 +79,9 @@ def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], floa
         who = f'at x = {x} {name}'
         out = run_student(op, {'x': leaf}, who, as_value, f'build the result as {NODE_SHAPE}.', time_limit)
         if closure and '_backward' not in own_attributes(out):
-            raise NotYet(f"{name}(x) returned a Value made by the engine's own ops ({out._op or 'a leaf'}), not a new "
-                         'op with a _backward closure of its own.',
+            made = ('stores its local derivative at forward time' if out._op == name else
+                    f"was made by the engine's own ops ({out._op or 'a leaf'})")
+            raise NotYet(f"{name}(x) returned a Value that {made}: this exercise asks for a _backward closure.",
                          f"build out = Value(<data>, (x,), '{name}') and assign out._backward = a function that adds "
                          'd out/dx * out.grad to x.grad.')
         expected = reference(x)
@@ -192,10 +194,15 @@ def lecture_graph(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = -
 
 @checker
 def check_grads_by_hand(answers: dict[str, float], time_limit: float | None = TIME_LIMIT,
-                        graph: Graph = lecture_graph) -> CheckResult:
-    """Compare hand-computed ``{'a': dM/da, ...}`` for ``graph()`` (the lecture graph) with backprop; explain mistakes."""
+                        graph: Graph = lecture_graph, tolerance: float | None = None) -> CheckResult:
+    """Compare hand-computed ``{'a': dM/da, ...}`` for ``graph()`` (the lecture graph) with backprop; explain mistakes.
+    With ``tolerance``, a gradient within that relative distance of the right one counts as right (rounding)."""
     out, nodes = graph()
     given = guarded(lambda: _read_answers(answers, list(nodes), out.label), 'reading your answers', time_limit)
+    if tolerance is not None:
+        out.backward()
+        given = {name: node.grad if math.isclose(given[name], node.grad, rel_tol=tolerance, abs_tol=1e-6)
+                 else given[name] for name, node in nodes.items()}
     first_wrong_gradient(given, graph, time_limit)
     reused = [name for name, node in nodes.items() if sum(node in n._prev for n in nodes.values()) > 1]
     collects = (f', including {reused[0]}, which collects a contribution from each of its uses' if reused else '')

@@ -67,8 +67,7 @@ def test_typical_mistakes_are_rejected_with_their_hint(name):
         assert entry.check(right, numbers).passed
         for index, mistake in enumerate(entry.mistakes):
             answers = {**right, **mistake.answers(numbers)}
-            if all(first_difference(answers[key], right[key]) is None for key in right):
-                continue  # for these numbers the mistake gives the right answer
+            assert any(first_difference(answers[key], right[key]) for key in right)  # the numbers are drawn so
             result = entry.check(answers, numbers)
             same = [m.hint for m in entry.mistakes  # mistakes that give these answers too, for these numbers
                     if all(first_difference(answers[key], value) is None for key, value in m.answers(numbers).items())]
@@ -231,3 +230,16 @@ def test_a_new_op_must_be_a_node_of_its_own_and_relu_neurons_are_tried_on_both_s
     sheet = Sheet(relu)
     assert not sheet.check('neuron_forward', lambda x, w, b: 0.0).passed
     assert not sheet.check('neuron_forward', lambda x, w, b: sum(wi * xi for wi, xi in zip(w, x)) + b).passed
+
+
+def test_hand_computed_gradients_and_answers_as_arrays_of_any_shape_count():
+    sheet = Sheet('ada')
+    n = sheet.numbers('chain_rule')
+    d = n['a'] * n['b'] + n['c']
+    grads = dict(L=1.0, d=n['f'], f=d, e=n['f'], c=n['f'], a=n['f'] * n['b'], b=n['f'] * n['a'])
+    assert sheet.check('chain_rule', {key: float(f'{value:.3g}') for key, value in grads.items()}).passed
+    x, W, b = sheet.numbers('layer').values()
+    z = np.array(W) @ np.array(x) + np.array(b)
+    assert sheet.check('layer', z.reshape(2, 1)).passed and sheet.check('layer', z.reshape(1, 2)).passed
+    one = sheet.numbers('neuron_z')
+    assert sheet.check('neuron_z', np.array([np.dot(one['w'], one['x']) + one['b']])).passed

@@ -19,21 +19,24 @@ TOTAL = sum(entry.points for entry in BANK.values())
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def submission(student, folder, answers=None, solved=True, delete=(), added=None):
+def submission(student, folder, answers=None, solved=True, delete=(), added=None, roles=('answer',),
+               untagged=False):
     """``student``'s notebook with every answer cell solved (or left blank), then ``answers`` {exercise: code}
-    put in, the answer cells of ``delete`` removed, and a cell of the student's own after the answer cells of
-    ``added`` {exercise: code}."""
+    put in, the cells of ``delete`` {exercise: role} removed, a cell of the student's own after the ``roles``
+    cells of the exercises in ``added`` {exercise: code}, and with ``untagged`` every cell's metadata lost."""
     notebook = exercise_notebook(student, solutions=solved)
     notebook['metadata']['micrograd_ext']['solutions'] = False
     cells = []
     for made in notebook['cells']:
         role = cell_role(made)
+        if role and dict(delete).get(role[0]) == role[1]:
+            continue
         if role and role[1] == 'answer':
-            if role[0] in delete:
-                continue
             made['source'] = (answers or {}).get(role[0], made['source'])
         cells.append(made)
-        if role and role[1] == 'answer' and role[0] in (added or {}):
+        if untagged:
+            made['metadata'] = {}
+        if role and role[1] in roles and role[0] in (added or {}):
             cells.append({'cell_type': 'code', 'id': f'mine-{role[0]}', 'metadata': {}, 'execution_count': None,
                           'outputs': [], 'source': added[role[0]]})
     notebook['cells'] = cells
@@ -83,8 +86,12 @@ grader.report = lambda *args: None'''
 def graded(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp('class'))
     expect = {}  # file -> (score, fragments the feedback must contain)
-    for student in [f's{i:02d}' for i in range(5)]:
+    for student in ('s00', 's01'):
         expect[submission(student, folder)] = (TOTAL, [])
+    z = BANK['neuron_z'].solution_code(BANK['neuron_z'].numbers_for('s02'))  # s02 fixes z below the check cell
+    expect[submission('s02', folder, {'neuron_z': 'z = 0.5'}, added={'neuron_z': z}, roles=('check',))] = (TOTAL, [])
+    expect[submission('s03', folder, untagged=True)] = (TOTAL, [])  # an editor that drops cell metadata
+    expect[submission('s04', folder, delete={name: 'check' for name in BANK})] = (TOTAL, [])  # no check cells
     layer = BANK['layer']  # s05 works in a cell of their own below the answer cell, which they leave as it was
     expect[submission('s05', folder, {'layer': layer.starter_code(layer.numbers_for('s05'))},
                       added={'layer': layer.solution_code(layer.numbers_for('s05'))})] = (TOTAL, [])
@@ -112,7 +119,7 @@ def graded(tmp_path_factory):
     # faking verdicts gains nothing; replacing the grader's function loses the exercises graded after it
     before = sum(entry.points for entry in list(BANK.values())[:list(BANK).index('adam_step')])
     expect[submission('s23', folder, {'adam_step': FAKE_VERDICT})] = (before, ['adam_step: the checker could not run'])
-    expect[submission('s24', folder, delete=['clipping'])] = (TOTAL - 2, ['clipping: ', 'clipped is not defined'])
+    expect[submission('s24', folder, delete={'clipping': 'answer'})] = (TOTAL - 2, ['clipping: ', 'clipped is not defined'])
     twin = os.path.join(folder, 's25.ipynb')
     with open(submission('s26', folder)) as source, open(twin, 'w') as file:  # s26's notebook, handed in twice
         file.write(source.read())
@@ -129,9 +136,12 @@ def graded(tmp_path_factory):
     write_notebooks(['s29'], folder)
     expect[os.path.join(folder, 's29.ipynb')] = (0, [])  # as handed out
     gradebook = os.path.join(folder, 'grades.csv')
+    scratch = os.path.join(folder, 'tmp')
+    os.mkdir(scratch)
     run = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', *expect, '--csv', gradebook,
                           '--timeout', '3', '--jobs', '2'], capture_output=True, text=True, timeout=1200,
-                         env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT, 'GRADING_TEST_RUN': folder})
+                         env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT, 'GRADING_TEST_RUN': folder, 'TMPDIR': scratch})
+    assert os.listdir(scratch) == []  # no temporary file or folder is left behind
     with open(gradebook, newline='') as file:
         rows = {os.path.basename(row['file']): row for row in csv.DictReader(file)}
     return expect, rows, run
@@ -206,22 +216,28 @@ def test_a_notebook_of_some_exercises_is_scored_out_of_those(tmp_path):
     assert (graded.score, graded.max_score) == (4, 4) and set(graded.points) == {'layer', 'sgd_step'}
     row = next(csv.DictReader(gradebook([graded]).splitlines()))
     assert row['layer'] == '2' and row['neuron_z'] == '' and row['feedback'] == ''
+    [handed_out] = grade([str(path)], timeout=10, exercises=list(BANK))  # the teacher says all were handed out
+    assert (handed_out.score, handed_out.max_score) == (4, 39) and 'lists other exercises' in handed_out.problem
 
 
 def test_grade_with_a_roster_leaves_out_other_files_and_flags_keys_and_absent_students(tmp_path):
     write_notebooks(['ada'], str(tmp_path))
     key = write_notebooks(['bob'], str(tmp_path / 'key'), solutions=True, names=['layer'])[0]
+    formula = tmp_path / '=HYPERLINK("x").ipynb'  # a file name a spreadsheet would run
+    formula.write_text('not json')
     (tmp_path / 'notes.txt').write_text('not a notebook')
     (tmp_path / 'roster.txt').write_text('ada\r\nbob\r\ncy\r\n\r\n')
     run = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', str(tmp_path / 'ada.ipynb'), key,
-                          str(tmp_path / 'notes.txt'), '--csv', str(tmp_path / 'grades.csv'), '--roster',
-                          str(tmp_path / 'roster.txt')], capture_output=True, text=True, timeout=600,
-                         env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT})
+                          str(tmp_path / 'notes.txt'), formula.name, '--csv', str(tmp_path / 'grades.csv'),
+                          '--roster', str(tmp_path / 'roster.txt')], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT}, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert 'left out' in run.stderr and 'notes.txt: not a notebook' in run.stderr
     assert run.stdout.startswith('graded 2 notebooks: ') and '1 student on the roster handed in nothing' in run.stdout
     with open(tmp_path / 'grades.csv', newline='') as file:
         rows = {row['student']: row for row in csv.DictReader(file)}
+    assert rows.pop('')['file'] == f"'{formula.name}"  # inert: a ' before the leading =
+    formula.rename(tmp_path / 'x.ipynb')
     assert set(rows) == {'ada', 'bob', 'cy'} and rows['cy']['file'] == ''
     assert 'no notebook was handed in' in rows['cy']['feedback'] and 'this is a key' in rows['bob']['feedback']
     assert rows['bob']['score'] == rows['bob']['max_score'] == '2'
@@ -231,3 +247,9 @@ def test_grade_with_a_roster_leaves_out_other_files_and_flags_keys_and_absent_st
                                   str(tmp_path / 'g.csv')], capture_output=True, text=True, timeout=60,
                                  env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT})
         assert refused.returncode == 2 and words in refused.stderr.splitlines()[-1]
+    roster = tmp_path / 'class.csv'
+    roster.write_text('ada\n')
+    refused = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', key, '--roster', str(roster), '--csv',
+                              str(roster)], capture_output=True, text=True, timeout=60,
+                             env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT})
+    assert refused.returncode == 2 and 'is the roster' in refused.stderr and roster.read_text() == 'ada\n'

@@ -9,7 +9,7 @@ from functools import partial
 from ..exercises import check_backward, check_grads_by_hand, check_local_derivative, check_new_op, lecture_graph
 from ..finite_differences import analytic_grad, numerical_grad
 from .bank_neurons import pick
-from .exercise import Exercise, Mistake, Numbers, numeric
+from .exercise import RELATIVE, Exercise, Mistake, Numbers, numeric
 
 # the ops whose derivative a student writes: (the formula shown, the key's function body)
 LOCAL_DERIVATIVES = {
@@ -53,7 +53,7 @@ chain_rule = Exercise(
     starter='grads = dict(L=1.0, d=..., f=..., e=..., c=..., a=..., b=...)',
     solution='a, b, c, f = {a}, {b}, {c}, {f}\nd = a * b + c\n'
              'grads = dict(L=1.0, d=f, f=d, e=f, c=f, a=f * b, b=f * a)  # upstream * local, node by node',
-    verdict=lambda given, n: check_grads_by_hand(given['grads'], graph=partial(chain_graph, n)))
+    verdict=lambda given, n: check_grads_by_hand(given['grads'], graph=partial(chain_graph, n), tolerance=RELATIVE))
 
 # the ops a student adds micrograd-style: (the formula, the key's data and local derivative, the float function)
 NEW_OPS = {

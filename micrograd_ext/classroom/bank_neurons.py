@@ -48,7 +48,7 @@ neuron_z = numeric(
 
 activations = numeric(
     'activations', 'ReLU, sigmoid and tanh of z', 3, ('relu_z', 'sigmoid_z', 'tanh_z'),
-    lambda rng: {'z': pick(rng, -2.5, 2.5, digits=2, least=0.3)},
+    lambda rng: {'z': pick(rng, -2.5, 2.5, digits=2, least=0.3)},  # drawn again until negative: relu's mistake shows there
     task='Apply the three activations to z = {z}: relu(z) = max(0, z), sigmoid(z) = 1 / (1 + e^(-z)) and '
          'tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z)).',
     starter='z = {z}\nrelu_z = ...\nsigmoid_z = ...\ntanh_z = ...',
@@ -56,7 +56,6 @@ activations = numeric(
     expected=lambda n: {f'{name}_z': activation(name, n['z']) for name in ACTIVATIONS},
     mistakes=[Mistake('relu keeps positive numbers and turns negative ones into 0: relu(z) = max(0, z).',
                       lambda n: {'relu_z': n['z']}),
-              Mistake('relu(z) = max(0, z), not min(0, z).', lambda n: {'relu_z': min(0.0, n['z'])}),
               Mistake('mind the minus sign: sigmoid(z) = 1 / (1 + e^(-z)).',
                       lambda n: {'sigmoid_z': activation('sigmoid', -n['z'])}),
               Mistake('that is sigmoid(z): tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z)), between -1 and 1.',

@@ -101,7 +101,7 @@ def schedule_result(n: Numbers, warmup_from_zero: bool = False, min_lr: float | 
 def draw_schedule(rng: random.Random) -> Numbers:
     lr, warmup, total = rng.choice([0.1, 0.01, 0.003]), rng.choice([5, 10, 20]), rng.choice([100, 200])
     return {'lr': lr, 'min_lr': round(lr / 10, 6), 'warmup': warmup, 'total': total, 'step_a': rng.randrange(1, warmup - 1),
-            'step_b': rng.randrange(warmup + 10, total - 10)}
+            'step_b': rng.randrange((warmup + total) // 2, total - 10)}  # late: min_lr matters there
 
 
 warmup_cosine = numeric(

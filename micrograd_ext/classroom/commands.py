@@ -138,6 +138,8 @@ def add_grade_parser(commands) -> None:
                        help='notebooks graded at the same time')
     grade.add_argument('--roster', metavar='FILE',
                        help='the class, one student id per line: who handed in nothing gets a row too')
+    grade.add_argument('--exercise', action='append', choices=list(BANK), metavar='NAME',
+                       help="the exercises handed out (repeatable; default: those each notebook's metadata lists)")
 
 
 def run_grade(args, parser) -> int:
@@ -146,9 +148,11 @@ def run_grade(args, parser) -> int:
         raise Failure(f"grading runs notebooks with {', '.join(missing)}, which is not installed: "
                       "pip install 'micrograd_ext[notebooks]'")
     from .grading import grade, note_roster, summary, write_gradebook
+    if args.roster and os.path.exists(args.csv) and os.path.samefile(args.roster, args.csv):
+        parser.error(f'--csv {args.csv} is the roster: writing the gradebook would replace it; choose another file')
     roster = read_roster(args.roster, parser) if args.roster else None
     files = notebooks_of(args.files, parser)
-    results = grade(files, args.timeout, args.memory, args.notebook_timeout, args.jobs)
+    results = grade(files, args.timeout, args.memory, args.notebook_timeout, args.jobs, args.exercise)
     if roster is not None:
         results = note_roster(results, roster)
     write_gradebook(results, args.csv)

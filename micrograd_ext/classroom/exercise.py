@@ -103,7 +103,17 @@ def numeric(name: str, title: str, points: int, answers: tuple[str, ...], draw: 
             mistakes: Sequence[Mistake] = (), hint: str = 'work it out again step by step.',
             check_by: Callable[[Numbers], dict[str, Answer]] | None = None) -> Exercise:
     """An exercise whose answers are numbers or lists of numbers. ``check_by`` gives an independent estimate
-    to show next to a wrong answer (finite differences for derivatives)."""
+    to show next to a wrong answer (finite differences for derivatives). A student's numbers are drawn again
+    (from the same generator) until every typical mistake gives answers that differ from the right ones by
+    more than 2%, so no mistake passes as right and none is mistaken for rounding."""
+    def distinct_draw(rng: random.Random) -> Numbers:
+        for _ in range(1000):
+            numbers = draw(rng)
+            right = expected(numbers)
+            if all(any(differs(value, right[key]) for key, value in m.answers(numbers).items()) for m in mistakes):
+                return numbers
+        raise RuntimeError(f'{name}: no numbers tell its typical mistakes from the right answers')
+
     @checker
     def verdict(given: dict, numbers: Numbers) -> CheckResult:
         right = expected(numbers)
@@ -119,14 +129,18 @@ def numeric(name: str, title: str, points: int, answers: tuple[str, ...], draw: 
                               ROUNDED if close else hint)
             raise NotYet(f'{answer}{where}: you gave {got:.4g}, but it is {want:.4g}{estimate}.', recognised)
         return CheckResult(True, f"{listed(list(given))} {'is' if len(given) == 1 else 'are'} right.")
-    return Exercise(name, title, points, answers, draw, task, starter, solution, verdict, expected, tuple(mistakes))
+    return Exercise(name, title, points, answers, distinct_draw, task, starter, solution, verdict, expected,
+                    tuple(mistakes))
 
 
 def read_answer(value, like: Answer, name: str) -> Answer:
     """``value`` as a float, or a list of floats as long as ``like``; NotYet saying what it is instead."""
+    if type(value).__module__ == 'numpy' and hasattr(value, 'ravel'):  # any shape: a (2, 1) column counts too
+        value = value.ravel().tolist()
+        value = value[0] if not isinstance(like, list) and len(value) == 1 else value
     if not isinstance(like, list) or value is Ellipsis:
         return as_number(value, f'{name} is', 'write one number.')
-    items = value.tolist() if type(value).__module__ == 'numpy' and hasattr(value, 'tolist') else value
+    items = value
     if not isinstance(items, (list, tuple)) or len(items) != len(like):
         raise NotYet(f'{name} is {kind_of(value)}, but it should be a list of {plural(len(like), "number")}.',
                      f"write [{', '.join(['...'] * len(like))}], one number per entry.")
@@ -138,6 +152,12 @@ def first_difference(given: Answer, expected: Answer) -> tuple[str, float, float
     if not isinstance(expected, list):
         return None if agrees(given, expected) else ('', given, expected)
     return next(((f'[{i}]', g, e) for i, (g, e) in enumerate(zip(given, expected)) if not agrees(g, e)), None)
+
+
+def differs(given: Answer, expected: Answer) -> bool:
+    """Does ``given`` differ from ``expected`` (somewhere, for lists) by more than 2%?"""
+    pairs = zip(given, expected) if isinstance(expected, list) else [(given, expected)]
+    return any(not math.isclose(g, e, rel_tol=0.02, abs_tol=1e-6) for g, e in pairs)
 
 
 def agrees_everywhere(given: Answer, mistaken: Answer | None) -> bool:

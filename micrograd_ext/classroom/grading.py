@@ -19,6 +19,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -67,24 +68,40 @@ class Graded:
         return ' | '.join(lines)
 
 
-def grade_file(path: str, timeout: int = TIMEOUT, memory: int = MEMORY,
-               notebook_timeout: int = NOTEBOOK_TIMEOUT) -> Graded:
-    """Grade one notebook in its own process (see the module docstring)."""
+def grade_file(path: str, timeout: int = TIMEOUT, memory: int = MEMORY, notebook_timeout: int = NOTEBOOK_TIMEOUT,
+               exercises: Sequence[str] | None = None) -> Graded:
+    """Grade one notebook in its own process (see the module docstring), on ``exercises`` (default: those its
+    metadata lists)."""
     graded = Graded(path, points=dict.fromkeys(BANK, 0))
     try:
         submission = read_submission(path)
     except Unreadable as error:
         graded.problem = f'this file {error}'
         return graded
-    graded.student, graded.exercises = submission.student, submission.exercises
+    graded.student, graded.exercises = submission.student, list(exercises or submission.exercises)
     graded.points = dict.fromkeys(graded.exercises, 0)
+    if exercises and submission.exercises != graded.exercises:
+        add_problem(graded, 'its metadata lists other exercises than those handed out')
     if submission.solutions:
         graded.problem = "this is a key, made by `micrograd-ext exercises key`, not a student's notebook"
+    with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as scratch:  # all its files, removed after
+        done, stopped = run_worker(graded, path, scratch, timeout, memory, notebook_timeout)
+    if not done and graded.problem is None:
+        graded.problem = (f'grading stopped: the notebook ran longer than {notebook_timeout} s in all'
+                          if stopped is None else f'grading stopped (exit status {stopped})')
+    return graded
+
+
+def run_worker(graded: Graded, path: str, scratch: str, timeout: int, memory: int,
+               notebook_timeout: int) -> tuple[bool, int | None]:
+    """Run the worker on ``path``, its temporary files (and its kernel's) in ``scratch``, adding its events to
+    ``graded``; returns (whether it finished, its exit status, or None when it ran out of time)."""
     command = [sys.executable, '-m', 'micrograd_ext.classroom.submission', path, '--timeout', str(timeout),
-               '--memory', str(memory), '--cpu', str(notebook_timeout)]
+               '--memory', str(memory), '--cpu', str(notebook_timeout), '--exercises', ','.join(graded.exercises)]
     mark, key = secrets.token_hex(16), secrets.token_hex(32)  # the mark is in the environment of all it starts
+    env = {**os.environ, MARK: mark, 'TMPDIR': scratch, 'JUPYTER_RUNTIME_DIR': scratch}
     worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
-                              text=True, start_new_session=True, env={**os.environ, MARK: mark})
+                              text=True, start_new_session=True, env=env)
     worker.stdin.write(key + '\n')
     worker.stdin.close()
     out_of_time = threading.Event()
@@ -100,10 +117,7 @@ def grade_file(path: str, timeout: int = TIMEOUT, memory: int = MEMORY,
         timer.cancel()
         worker.wait()
         stop(worker, mark)  # a kernel, or a process the student's code started, that outlived the worker
-    if not done and graded.problem is None:
-        graded.problem = (f'grading stopped: the notebook ran longer than {notebook_timeout} s in all'
-                          if out_of_time.is_set() else f'grading stopped (exit status {worker.returncode})')
-    return graded
+    return done, None if out_of_time.is_set() else worker.returncode
 
 
 def parsed(line: str, key: str) -> dict:
@@ -168,13 +182,27 @@ def marked_processes(mark: str) -> list[int]:
 
 
 def grade(paths: Sequence[str], timeout: int = TIMEOUT, memory: int = MEMORY, notebook_timeout: int = NOTEBOOK_TIMEOUT,
-          jobs: int | None = None) -> list[Graded]:
-    """Grade every file, ``jobs`` at a time (default: the number of CPUs), then note copied answers."""
+          jobs: int | None = None, exercises: Sequence[str] | None = None) -> list[Graded]:
+    """Grade every file, ``jobs`` at a time (default: the number of CPUs), on ``exercises`` (default: those
+    each notebook's metadata lists), then note copied answers and notebooks unlike the others."""
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        results = list(pool.map(lambda path: grade_file(path, timeout, memory, notebook_timeout), paths))
+        results = list(pool.map(lambda path: grade_file(path, timeout, memory, notebook_timeout, exercises), paths))
     note_copies(results)
     note_shared_students(results)
+    if not exercises:
+        note_other_exercises(results)
     return results
+
+
+def note_other_exercises(results: list[Graded]) -> None:
+    """Flag notebooks whose metadata lists other exercises than most of the class's (edited, or another handout)."""
+    lists = Counter(tuple(graded.exercises) for graded in results if graded.student)
+    if len(lists) > 1:
+        usual = list(lists.most_common(1)[0][0])
+        for graded in results:
+            if graded.student and graded.exercises != usual:
+                add_problem(graded, f'its metadata lists {len(graded.exercises)} exercises, most notebooks '
+                                    f'{len(usual)}: grade with --exercise to say which were handed out')
 
 
 def note_copies(results: list[Graded]) -> None:
@@ -217,7 +245,8 @@ def note_shared_students(results: list[Graded]) -> None:
 def note_roster(results: list[Graded], roster: Sequence[str]) -> list[Graded]:
     """``results``, flagging students who are not on the ``roster``, plus a row for each student on it who
     handed in no notebook."""
-    handed_in = {graded.student for graded in results}
+    handed_in = {graded.student for graded in results} | {
+        os.path.splitext(os.path.basename(graded.file))[0] for graded in results}  # an unreadable ID.ipynb too
     for graded in results:
         if graded.student and graded.student not in roster:
             add_problem(graded, f'{graded.student} is not on the roster')
@@ -232,9 +261,14 @@ def gradebook(results: list[Graded]) -> str:
     writer = csv.writer(out, lineterminator='\n')
     writer.writerow(['file', 'student', 'score', 'max_score', *BANK, 'feedback'])
     for graded in results:
-        writer.writerow([graded.file, graded.student or '', graded.score, graded.max_score,
-                         *(graded.points.get(name, '') for name in BANK), graded.feedback_text()])
+        writer.writerow([inert(graded.file), graded.student or '', graded.score, graded.max_score,
+                         *(graded.points.get(name, '') for name in BANK), inert(graded.feedback_text())])
     return out.getvalue()
+
+
+def inert(text: str) -> str:
+    """``text`` as a spreadsheet shows it, never runs it: a leading = + - @ (a formula) gets a ' before it."""
+    return f"'{text}" if text[:1] in ('=', '+', '-', '@', '\t', '\r') else text
 
 
 def write_gradebook(results: list[Graded], path: str) -> None:
@@ -260,7 +294,8 @@ def summary(results: list[Graded], mistakes: int = 5) -> str:
     full = sum(graded.score == graded.max_score for graded in read)
     unread = sum(not graded.student for graded in results)
     absent = sum(not graded.file for graded in results)
-    lines = [f'graded {len(read)} notebooks: mean {statistics.mean(scores):.1f}/{total}, median '
+    notebooks = f"{len(read)} notebook{'s' if len(read) != 1 else ''}"
+    lines = [f'graded {notebooks}: mean {statistics.mean(scores):.1f}/{total}, median '
              f'{statistics.median(scores):g}, {full} with full marks'
              + (f'; {unread} file{"s" if unread != 1 else ""} could not be read' if unread else '')
              + (f'; {absent} student{"s" if absent != 1 else ""} on the roster handed in nothing' if absent else '')]

@@ -60,7 +60,7 @@ def read_submission(path: str) -> Submission:
     try:
         if os.path.getsize(path) > MAX_BYTES:
             raise Unreadable(f'larger than {MAX_BYTES // 1_000_000} MB')
-        with open(path, encoding='utf-8') as file:
+        with open(path, encoding='utf-8-sig') as file:
             notebook = json.load(file)
     except OSError as error:
         raise Unreadable(f'cannot be read ({error.strerror or error})') from None
@@ -120,32 +120,58 @@ def report(student: str, name: str, token: str, namespace: dict) -> None:
 # ---- driving the kernel -----------------------------------------------------------------------------------
 
 def grading_cells(notebook: dict, student: str, names: list[str], memory: int, cpu_seconds: int) -> list[dict]:
-    """The cells to run: a prelude that caps memory and CPU time, the student's code cells, and in place of each
-    exercise's check cell (or at the end, if it was deleted) its grading cell with a fresh token: cells the
-    student added between answer and check count."""
+    """The cells to run: a prelude that caps memory and CPU time, the student's code cells, and a grading cell
+    (with a fresh token) for each exercise at the end of its part of the notebook.
+
+    An exercise's part runs from its answer cell to the next exercise's answer cell, so cells the student added
+    count, above or below the check cell, and a deleted check cell changes nothing. Where an editor lost the
+    answer cell's metadata, the part ends at the exercise's check cell (``sheet.check('name', ...)``), before
+    the next exercise's cells can reuse its names. The student's own check cells are left out. An exercise with
+    no cell at all is graded at the end."""
     import nbformat
     code = nbformat.v4.new_code_cell
     cells = [code(f'from micrograd_ext.classroom.submission import limit_resources\n'
                   f'limit_resources({memory}, {cpu_seconds})', metadata={'grader': 'prelude'})]
+    waiting: dict[str, None] = dict.fromkeys(names)
 
-    def grader(name: str) -> dict:
-        token = secrets.token_hex(16)
-        return code(f'from micrograd_ext.classroom.submission import report as _micrograd_ext_report\n'
-                    f'_micrograd_ext_report({student!r}, {name!r}, {token!r}, globals())',
-                    metadata={'grader': name, 'token': token, 'timeout': CHECK_SECONDS})
-    waiting = dict.fromkeys(names)
-    for source in notebook['cells']:
-        if not isinstance(source, dict) or source.get('cell_type') != 'code':
-            continue
-        text = source.get('source', '')
-        text = ''.join(text) if isinstance(text, list) else text if isinstance(text, str) else ''
+    def grade(name: str | None) -> None:
+        if name in waiting:
+            del waiting[name]
+            token = secrets.token_hex(16)
+            cells.append(code(f'from micrograd_ext.classroom.submission import report as _micrograd_ext_report\n'
+                              f'_micrograd_ext_report({student!r}, {name!r}, {token!r}, globals())',
+                              metadata={'grader': name, 'token': token, 'timeout': CHECK_SECONDS}))
+    sources = [c for c in notebook['cells'] if isinstance(c, dict) and c.get('cell_type') == 'code']
+    tagged = {role[0] for role in map(cell_role, sources) if role and role[1] == 'answer'}
+    current = None
+    for source in sources:
+        text = source_text(source.get('source', ''))
         exercise, role = cell_role(source) or (None, None)
-        if role == 'check' and exercise in waiting:  # the student's own check: the grading cell checks instead
-            del waiting[exercise]
-            cells.append(grader(exercise))
+        checked = exercise if role == 'check' else next(
+            (name for name in waiting if text.startswith(f'sheet.check({name!r}')), None)
+        if role == 'answer' and exercise != current:
+            grade(current)
+            current = exercise
+        if checked is None:
+            cells.append(code(text, metadata={'exercise': exercise if role == 'answer' else None}))
             continue
-        cells.append(code(text, metadata={'exercise': exercise if role == 'answer' else None}))
-    return cells + [grader(name) for name in waiting]
+        if checked != current:  # a check without its tagged answer before it
+            grade(current)
+            current = checked
+        if checked not in tagged:
+            grade(checked)
+            current = None
+    grade(current)
+    for name in list(waiting):
+        grade(name)
+    return cells
+
+
+def source_text(source) -> str:
+    """A cell's source as one string (nbformat allows a list of lines; anything else counts as empty)."""
+    if isinstance(source, list):
+        return ''.join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else ''
 
 
 def run_pass(cells: list[dict], skip: set[int], timeout: int, workdir: str) -> Iterator[tuple[int, dict, str | None]]:
@@ -197,16 +223,28 @@ PROBLEMS = {'timeout': 'was still running after {timeout} s and was stopped',
             'wedged': 'kept running after it was interrupted, so it was skipped in a fresh kernel'}
 
 
-def events(path: str, timeout: int, memory: int, cpu_seconds: int) -> Iterator[dict]:
-    """The grading events of the notebook at ``path`` (see the module docstring)."""
+def events(path: str, timeout: int, memory: int, cpu_seconds: int, names: list[str] | None = None) -> Iterator[dict]:
+    """The grading events of the notebook at ``path`` on the exercises ``names`` (default: the metadata's; see
+    the module docstring)."""
     try:
         submission = read_submission(path)
     except Unreadable as error:
         yield {'event': 'error', 'message': f'this file {error}'}
         return
+    submission.exercises = names or submission.exercises
+    try:
+        yield from graded_events(submission, timeout, memory, cpu_seconds)
+    except Exception as error:  # noqa: BLE001 - a notebook nbformat or nbclient cannot take: say so, in its row
+        why = error_text({'ename': type(error).__name__, 'evalue': str(error)})
+        yield {'event': 'error', 'message': f'the grader could not run this notebook ({why})'}
+    yield {'event': 'done'}
+
+
+def graded_events(submission: Submission, timeout: int, memory: int, cpu_seconds: int) -> Iterator[dict]:
+    """The verdict and cell events of running ``submission`` (see ``events``)."""
     cells = grading_cells(submission.notebook, submission.student, submission.exercises, memory, cpu_seconds)
     skip: set[int] = set()
-    with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as workdir:
+    with tempfile.TemporaryDirectory(prefix='kernel-') as workdir:  # the kernel's working folder
         for _ in range(PASSES):
             stopped = None
             for index, cell, problem in run_pass(cells, skip, timeout, workdir):
@@ -220,7 +258,6 @@ def events(path: str, timeout: int, memory: int, cpu_seconds: int) -> Iterator[d
             if stopped is None:
                 break
             skip.add(stopped)
-    yield {'event': 'done'}
 
 
 def verdict(cell, name: str) -> dict:
@@ -248,12 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--timeout', type=int, default=10)
     parser.add_argument('--memory', type=int, default=2048, help='megabytes')
     parser.add_argument('--cpu', type=int, default=600, help="seconds of CPU time for the kernel")
+    parser.add_argument('--exercises', help='the exercises to grade, separated by commas (default: the metadata\'s)')
     args = parser.parse_args(argv)
     key = sys.stdin.readline().strip().encode()  # before any kernel runs
     sys.stdin.close()
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))  # out of time: let the kernel be shut down
     started = time.monotonic()
-    for event in events(args.notebook, args.timeout, args.memory, args.cpu):
+    names = [name for name in (args.exercises or '').split(',') if name in BANK] or None
+    for event in events(args.notebook, args.timeout, args.memory, args.cpu, names):
         event.setdefault('seconds', round(time.monotonic() - started, 2))
         print(signed(key, json.dumps(event)), flush=True)
     return 0
