@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .engine import ClosureError, Value, run_closure, topological_order
+from .closures import ClosureError, run_closure
+from .engine import Value, topological_order
 from .modes import is_grad_enabled
 from .ops import op_of, value_now
 

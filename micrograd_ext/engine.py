@@ -26,14 +26,12 @@ An op written as in micrograd's lecture, with its own ``_backward`` closure, wor
 """
 from __future__ import annotations
 
-import copy
-import math
 import numbers
-import types
 from collections.abc import Callable, Iterable
 
-from .errors import MicrogradExtError
 from . import modes, ops
+from .closures import copy_attribute, own_attributes
+from .graph import start_backward, topological_order
 from .modes import apply_mode, chain_checked, describe, mode
 from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SOFTPLUS, SQRT, TANH, Op, is_number, power_op
 
@@ -309,7 +307,7 @@ class Value:
         for node in order:
             extra = own_attributes(node)
             if extra:
-                vars(memo[id(node)]).update({key: _copy_attribute(value, memo) for key, value in extra.items()})
+                vars(memo[id(node)]).update({key: copy_attribute(value, memo) for key, value in extra.items()})
         return memo[id(self)]
 
     # ---- shortcuts to the teaching tools (imported on use, to keep the engine light) ---------------
@@ -365,101 +363,6 @@ def leaf(number) -> Value:
     return node
 
 
-def topological_order(root: Value, leaves: bool = True) -> list[Value]:
-    """Every node reachable from ``root``, each after all of its children (iterative, no recursion).
-
-    With ``leaves=False`` only the nodes that have children (what ``backward()`` walks) are listed.
-
-    >>> x = Value(1.0, label='x'); y = x * 2
-    >>> [node.label or node._op for node in topological_order(y + x)]
-    ['x', '', '*', '+']
-    >>> [node._op for node in topological_order(y + x, leaves=False)]
-    ['*', '+']
-    """
-    order, visited = [], set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:  # the marker: every child of the node below it is listed by now
-            order.append(stack.pop())
-            continue
-        if node in visited:  # pushed twice, and already expanded from the later push
-            continue
-        visited.add(node)
-        if not node._prev:  # a leaf: nothing to expand
-            order.append(node)
-            continue
-        stack.append(node)
-        stack.append(None)
-        for child in reversed(node._prev):  # reversed, so the first operand is expanded first
-            if child not in visited and (leaves or child._prev):
-                stack.append(child)
-    return order
-
-
-def start_backward(root: Value) -> list[Value]:
-    """Begin a backward pass: the nodes with children, children first, their grads reset to 0, and
-    d root / d root = 1. Leaves are not listed: they only accumulate what reaches them.
-
-    A leaf root just accumulates 1, like every leaf.
-    """
-    if not root._prev:
-        root.grad += 1.0
-        return []
-    order = topological_order(root, leaves=False)
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    return order
-
-
-class ClosureError(MicrogradExtError, ValueError):
-    """A micrograd-style ``_backward`` that does not add to its children's grads (``=`` where ``+=`` is needed)."""
-
-
-def run_closure(node: Value, upstream: float) -> dict[Value, float]:
-    """What a micrograd-style node's own ``_backward`` adds to each child when ``node.grad`` is ``upstream``.
-
-    Every ``.grad`` is put back afterwards, so this only looks. A child used twice (``x*x``) gets one entry.
-    The closure runs twice, from children's grads of 0 and then of a larger number: if what it adds
-    changes with them, it overwrote a grad (the lecture's ``=`` for ``+=``), and a ``ClosureError`` says so.
-    """
-    children = list(dict.fromkeys(node._prev))
-    saved = [(n, n.grad) for n in [node, *children]]
-
-    def gains(starts: dict[Value, float]) -> dict[Value, float]:
-        for child in children:
-            child.grad = starts[child]
-        node.grad = upstream
-        node._backward()
-        return {child: child.grad - starts[child] for child in children}
-
-    try:
-        added = gains({child: 0.0 for child in children})
-        offsets = {child: max(1.0, abs(g)) if math.isfinite(g) else 1.0 for child, g in added.items()}
-        again = gains(offsets)
-    finally:
-        for n, grad in saved:
-            n.grad = grad
-    for child in children:
-        if math.isfinite(added[child]) and not abs(again[child] - added[child]) < offsets[child] / 2:
-            raise ClosureError(f"the {node._op!r} node's _backward sets {describe(child)}'s grad instead of adding "
-                               "to it, so a child used elsewhere loses its other contributions; write "
-                               "child.grad += local * out.grad")
-    return added
-
-
-def own_attributes(node: Value) -> dict:
-    """The attributes a Value was given beyond the engine's own (its label, a ``_backward`` closure, ...).
-
-    On Python 3.11+ read without creating a ``__dict__`` for a Value that has none (``vars()`` would).
-    """
-    if hasattr(object, '__getstate__'):
-        attributes, _ = object.__getstate__(node)
-        return attributes or {}
-    return vars(node)
-
-
 def as_float(data) -> float:
     """``data`` as a float: ints, bools and NumPy scalars convert; anything else is a ``TypeError``."""
     if isinstance(data, numbers.Real):
@@ -476,21 +379,6 @@ def _data(x) -> float:
     if mode.comparisons is not None:
         modes.note_comparison()
     return x.data if isinstance(x, Value) else x
-
-
-def _copy_attribute(value, memo: dict):
-    """Deep-copy an attribute; a closure over graph nodes gets cells that hold their copies."""
-    if not isinstance(value, types.FunctionType) or not value.__closure__:
-        return copy.deepcopy(value, memo)
-    cells = []
-    for cell in value.__closure__:
-        try:
-            cells.append(types.CellType(copy.deepcopy(cell.cell_contents, memo)))
-        except ValueError:  # an empty cell
-            cells.append(types.CellType())
-    twin = types.FunctionType(value.__code__, value.__globals__, value.__name__, value.__defaults__, tuple(cells))
-    twin.__kwdefaults__, twin.__qualname__ = value.__kwdefaults__, value.__qualname__
-    return twin
 
 
 def values(xs: Iterable) -> list[Value]:

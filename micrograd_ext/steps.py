@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .autograd import changed_since_forward
-from .engine import Value, run_closure, start_backward, topological_order
+from .closures import run_closure
+from .engine import Value, topological_order
+from .graph import start_backward
 from .modes import stacklevel_outside
 from .naming import derivative, fmt, grouped, is_number, is_simple, node_names
 from .ops import op_named, op_of

@@ -272,7 +272,7 @@ def overwriting_double(self):
 
 
 def test_a_closure_that_overwrites_a_grad_is_named_by_grad_explain_and_steps():
-    from micrograd_ext.engine import ClosureError
+    from micrograd_ext.closures import ClosureError
     x = Value(3.0, label='x')
     w = overwriting_double(x) + x * x
     for look in (lambda: grad(w, [x]), lambda: explain(w, x), lambda: list(backward_steps(w))):
