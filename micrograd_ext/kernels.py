@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ops import GELU_C, GELU_K, Op
+from .float_math import GELU_C, GELU_K
+from .ops import Op
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,8 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .modes import describe
+from . import float_math as fm
 
-GELU_C = math.sqrt(2.0 / math.pi)  # GELU's tanh approximation (GPT-2, PyTorch approximate='tanh')
-GELU_K = 0.044715
-MAX_EXP_INPUT = math.log(1.7976931348623157e308)  # exp overflows above ~709.78
 
 
 class BlockedZero(float):
@@ -99,7 +96,7 @@ def power(x, n):
     """x ** n, with 0 ** -1 = inf, overflow = ±inf and a complex result = nan."""
     if not is_number(n):
         return _on(POW, x, n)
-    return _power(x, n) if is_number(x) else _on(power_op(n), x)
+    return fm.power(x, n) if is_number(x) else _on(power_op(n), x)
 
 
 def log(x):
@@ -125,115 +122,15 @@ def sign(x) -> float:
     return float((x > 0.0) - (x < 0.0))
 
 
-# ---- IEEE versions of the float functions that Python makes raise ------------------------------------
-
-def _divide(a: float, b: float) -> float:
-    if b:
-        return a / b
-    if a != a or a == 0.0:
-        return math.nan
-    return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-def _power(x: float, n: float) -> float:
-    try:
-        result = x ** n
-    except ZeroDivisionError:  # 0.0 ** negative
-        odd = float(n).is_integer() and n % 2 == 1
-        return math.copysign(math.inf, x) if odd else math.inf
-    except OverflowError:
-        odd = float(n).is_integer() and n % 2 == 1
-        return -math.inf if x < 0.0 and odd else math.inf
-    return math.nan if isinstance(result, complex) else result
-
-
-def _log(x: float) -> float:
-    if x > 0.0:
-        return math.log(x)
-    return -math.inf if x == 0.0 else math.nan
-
-
-def _sqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0.0 else math.nan
-
-
-def _exp(x: float) -> float:
-    return math.inf if x > MAX_EXP_INPUT else math.exp(x)  # exp(nan) is nan
-
-
-def _sigmoid(x: float) -> float:
-    """1 / (1 + e^-x) without overflow for large |x|."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _softplus(x: float) -> float:
-    """log(1 + e^x) without overflow: x + log(1 + e^-x) above 0."""
-    return x + math.log1p(math.exp(-x)) if x > 0.0 else math.log1p(math.exp(x))  # nan stays nan
-
-
-def _gelu(x: float) -> float:
-    return 0.5 * x * (1.0 + math.tanh(GELU_C * (x + GELU_K * x * x * x)))  # x*x*x: inf, not OverflowError
-
-
 def _gelu_derivative(out, x):
     """PyTorch's gelu_backward (approximate='tanh'), term by term."""
-    t = tanh(GELU_C * (x + GELU_K * x * x * x))
-    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * (GELU_C * (1.0 + 3.0 * GELU_K * x * x))
+    t = tanh(fm.GELU_C * (x + fm.GELU_K * x * x * x))
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * (fm.GELU_C * (1.0 + 3.0 * fm.GELU_K * x * x))
 
 
 def _silu_derivative(out, x):
     s = sigmoid(x)
     return s * (1.0 + x * (1.0 - s))
-
-
-# ---- domain checks: the errors a user sees --------------------------------------------------------------
-
-def _check_div(out: float, a, b) -> None:
-    if b.data == 0.0:
-        raise ZeroDivisionError(f"division by zero: {describe(a)} / {describe(b)}; "
-                                "make sure the denominator cannot be 0 (e.g. add a small epsilon)")
-
-
-def _check_log(out: float, x) -> None:
-    if x.data <= 0.0:
-        fix = ("add a small epsilon, e.g. (x + 1e-12).log()" if x.data == 0.0 else
-               "a negative number has no real log: take log(abs(x)), or make sure x stays positive")
-        raise ValueError(f"log({describe(x)}): log needs a positive input; {fix}")
-
-
-def _check_sqrt(out: float, x) -> None:
-    if x.data < 0.0:
-        raise ValueError(f"sqrt({describe(x)}): sqrt needs a non-negative input; take sqrt(abs(x)) or "
-                         "sqrt(relu(x)), or make sure x stays >= 0")
-
-
-def _check_exp(out: float, x) -> None:
-    if math.isinf(out) and math.isfinite(x.data):
-        raise OverflowError(f"exp({describe(x)}) is too large for a float (inputs above ~709.78 overflow); "
-                            "scale the input down or subtract a maximum first")
-
-
-def _check_pow_value(out: float, x, n) -> None:
-    if x.data <= 0.0:
-        raise ValueError(f"{describe(x)} ** {describe(n)}: a Value exponent needs a positive base, "
-                         "because d/dn x**n = x**n * log(x) is undefined otherwise; use a plain number as the exponent")
-    if math.isinf(out) and math.isfinite(x.data) and math.isfinite(n.data):
-        raise OverflowError(f"{describe(x)} ** {describe(n)} is too large for a float")
-
-
-def _pow_checker(n: float) -> Callable[..., None]:
-    def check(out: float, x) -> None:
-        if x.data == 0.0 and n < 0:
-            raise ZeroDivisionError(f"{describe(x)} ** {n}: 0 cannot be raised to a negative power")
-        if x.data < 0.0 and not float(n).is_integer():
-            raise ValueError(f"{describe(x)} ** {n}: a negative base needs an integer exponent "
-                             "(the result would be a complex number)")
-        if math.isinf(out) and math.isfinite(x.data):
-            raise OverflowError(f"{describe(x)} ** {n} is too large for a float")
-    return check
 
 
 # ---- the table -------------------------------------------------------------------------------------------
@@ -267,28 +164,28 @@ MUL = Op('*', lambda a, b: a * b,
          derivatives=lambda out, a, b: (b, a),                                   # d(a*b)/da = b, /db = a
          formulas=lambda out, a, b: (b, a), written=_infix('*'),
          hint='each factor gets the other factor times the gradient.')
-DIV = Op('/', _divide,
+DIV = Op('/', fm.divide,
          derivatives=lambda out, a, b: (div(1.0, b), -div(out, b)),              # d(a/b)/da = 1/b, /db = -a/b**2
-         formulas=lambda out, a, b: (f'1/{b}', f'-{a}/{b}**2'), written=_infix('/'), check=_check_div)
+         formulas=lambda out, a, b: (f'1/{b}', f'-{a}/{b}**2'), written=_infix('/'), check=fm.check_div)
 NEG = Op('neg', lambda x: -x,
          derivatives=lambda out, x: (-1.0,),                                     # d(-x)/dx = -1
          formulas=lambda out, x: ('-1',), written=lambda x: f'-{x}')
-POW = Op('**', _power,                                                          # x ** n with a Value exponent n
+POW = Op('**', fm.power,                                                       # x ** n with a Value exponent n
          derivatives=lambda out, x, n: (BLOCKED if data(n) == 0.0 else n * power(x, n - 1.0),  # d/dx = n x**(n-1)
                                         out * log(x)),                           # d/dn = x**n log(x)
          formulas=lambda out, x, n: (f'{n}*{x}**({n} - 1)', f'{out}*log({x})'), written=_infix('**'),
-         check=_check_pow_value)
-EXP = Op('exp', _exp,
+         check=fm.check_pow_value)
+EXP = Op('exp', fm.exp,
          derivatives=lambda out, x: (out,),                                      # d exp(x)/dx = exp(x)
-         formulas=lambda out, x: (out,), written=_call('exp'), check=_check_exp, function='exp',
+         formulas=lambda out, x: (out,), written=_call('exp'), check=fm.check_exp, function='exp',
          hint='exp is its own derivative.')
-LOG = Op('log', _log,
+LOG = Op('log', fm.log,
          derivatives=lambda out, x: (div(1.0, x),),                              # d log(x)/dx = 1/x
-         formulas=lambda out, x: (f'1/{x}',), written=_call('log'), check=_check_log, function='log',
+         formulas=lambda out, x: (f'1/{x}',), written=_call('log'), check=fm.check_log, function='log',
          hint='d log(x)/dx = 1/x.')
-SQRT = Op('sqrt', _sqrt,
+SQRT = Op('sqrt', fm.sqrt,
           derivatives=lambda out, x: (div(0.5, out),),                           # d sqrt(x)/dx = 1/(2 sqrt(x))
-          formulas=lambda out, x: (f'1/(2*{out})',), written=_call('sqrt'), check=_check_sqrt, function='sqrt',
+          formulas=lambda out, x: (f'1/(2*{out})',), written=_call('sqrt'), check=fm.check_sqrt, function='sqrt',
           hint='d sqrt(x)/dx = 1 / (2 sqrt(x)): use the output.')
 ABS = Op('abs', abs,
          derivatives=lambda out, x: (sign(x),),                                  # d|x|/dx = sign(x)
@@ -302,20 +199,20 @@ TANH = Op('tanh', math.tanh,
           derivatives=lambda out, x: (1.0 - out * out,),                         # d tanh(x)/dx = 1 - tanh(x)**2
           formulas=lambda out, x: (f'1 - {out}**2',), written=_call('tanh'), function='tanh', activation=True,
           hint='d tanh/dx = 1 - tanh(x)**2: use the output, squared.')
-SIGMOID = Op('sigmoid', _sigmoid,
+SIGMOID = Op('sigmoid', fm.sigmoid,
              derivatives=lambda out, x: (out * (1.0 - out),),                    # d s(x)/dx = s (1 - s)
              formulas=lambda out, x: (f'{out}*(1 - {out})',), written=_call('sigmoid'), function='sigmoid',
              activation=True,
              hint='the derivative of sigmoid can be written with its own output: s * (1 - s), where s = sigmoid(x).')
-SOFTPLUS = Op('softplus', _softplus,
+SOFTPLUS = Op('softplus', fm.softplus,
               derivatives=lambda out, x: (sigmoid(x),),                          # d log(1 + e^x)/dx = sigmoid(x)
               formulas=lambda out, x: (f'sigmoid({x})',), written=_call('softplus'), function='softplus',
               hint='d softplus(x)/dx = e^x / (1 + e^x) = sigmoid(x).')
-GELU = Op('gelu', _gelu,
+GELU = Op('gelu', fm.gelu,
           derivatives=lambda out, x: (_gelu_derivative(out, x),),                # product rule, then chain rule
           formulas=lambda out, x: (f"gelu'({x})",), written=_call('gelu'), function='gelu', activation=True,
           hint='differentiate 0.5 * x * (1 + tanh(u)) with the product rule, then the chain rule through u.')
-SILU = Op('silu', lambda x: x * _sigmoid(x),
+SILU = Op('silu', lambda x: x * fm.sigmoid(x),
           derivatives=lambda out, x: (_silu_derivative(out, x),),                # s(x) (1 + x (1 - s(x)))
           formulas=lambda out, x: (f"silu'({x})",), written=_call('silu'), function='silu', activation=True,
           hint='silu(x) = x * sigmoid(x): use the product rule.')
@@ -360,10 +257,10 @@ def power_op(n: int | float) -> Op:
     """
     lower = n - 1
     shown = f'{lower:g}' if isinstance(lower, float) else str(lower)
-    return Op(f'**{n}', lambda x: _power(x, n),
+    return Op(f'**{n}', lambda x: fm.power(x, n),
               derivatives=lambda out, x: (BLOCKED if n == 0 else n * power(x, lower),),  # d x**n/dx = n x**(n-1)
               formulas=lambda out, x: ('0',) if n == 0 else (f'{n}*{x}' if lower == 1 else f'{n}*{x}**{shown}',),
-              written=lambda x: f'{x}**{n}', check=_pow_checker(n),
+              written=lambda x: f'{x}**{n}', check=fm.pow_checker(n),
               hint='the power rule: d/dx x**n = n * x**(n-1).')
 
 

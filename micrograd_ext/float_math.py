@@ -1,0 +1,117 @@
+"""The float functions under the op table: IEEE results where Python raises (1/0 = inf, log(0) = -inf,
+overflow = inf), sigmoid and softplus without overflow, and the domain errors a user sees when an op's
+input is outside its domain (each names the input and the fix).
+
+>>> divide(1.0, 0.0), log(0.0), power(0.0, -1), sigmoid(-1000.0)
+(inf, -inf, inf, 0.0)
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from .modes import describe
+
+GELU_C = math.sqrt(2.0 / math.pi)  # GELU's tanh approximation (GPT-2, PyTorch approximate='tanh')
+GELU_K = 0.044715
+MAX_EXP_INPUT = math.log(1.7976931348623157e308)  # exp overflows above ~709.78
+
+
+# ---- IEEE versions of the float functions that Python makes raise ------------------------------------
+
+def divide(a: float, b: float) -> float:
+    if b:
+        return a / b
+    if a != a or a == 0.0:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def power(x: float, n: float) -> float:
+    try:
+        result = x ** n
+    except ZeroDivisionError:  # 0.0 ** negative
+        odd = float(n).is_integer() and n % 2 == 1
+        return math.copysign(math.inf, x) if odd else math.inf
+    except OverflowError:
+        odd = float(n).is_integer() and n % 2 == 1
+        return -math.inf if x < 0.0 and odd else math.inf
+    return math.nan if isinstance(result, complex) else result
+
+
+def log(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    return -math.inf if x == 0.0 else math.nan
+
+
+def sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0.0 else math.nan
+
+
+def exp(x: float) -> float:
+    return math.inf if x > MAX_EXP_INPUT else math.exp(x)  # exp(nan) is nan
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for large |x|."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def softplus(x: float) -> float:
+    """log(1 + e^x) without overflow: x + log(1 + e^-x) above 0."""
+    return x + math.log1p(math.exp(-x)) if x > 0.0 else math.log1p(math.exp(x))  # nan stays nan
+
+
+def gelu(x: float) -> float:
+    return 0.5 * x * (1.0 + math.tanh(GELU_C * (x + GELU_K * x * x * x)))  # x*x*x: inf, not OverflowError
+
+
+# ---- domain checks: the errors a user sees --------------------------------------------------------------
+
+def check_div(out: float, a, b) -> None:
+    if b.data == 0.0:
+        raise ZeroDivisionError(f"division by zero: {describe(a)} / {describe(b)}; "
+                                "make sure the denominator cannot be 0 (e.g. add a small epsilon)")
+
+
+def check_log(out: float, x) -> None:
+    if x.data <= 0.0:
+        fix = ("add a small epsilon, e.g. (x + 1e-12).log()" if x.data == 0.0 else
+               "a negative number has no real log: take log(abs(x)), or make sure x stays positive")
+        raise ValueError(f"log({describe(x)}): log needs a positive input; {fix}")
+
+
+def check_sqrt(out: float, x) -> None:
+    if x.data < 0.0:
+        raise ValueError(f"sqrt({describe(x)}): sqrt needs a non-negative input; take sqrt(abs(x)) or "
+                         "sqrt(relu(x)), or make sure x stays >= 0")
+
+
+def check_exp(out: float, x) -> None:
+    if math.isinf(out) and math.isfinite(x.data):
+        raise OverflowError(f"exp({describe(x)}) is too large for a float (inputs above ~709.78 overflow); "
+                            "scale the input down or subtract a maximum first")
+
+
+def check_pow_value(out: float, x, n) -> None:
+    if x.data <= 0.0:
+        raise ValueError(f"{describe(x)} ** {describe(n)}: a Value exponent needs a positive base, "
+                         "because d/dn x**n = x**n * log(x) is undefined otherwise; use a plain number as the exponent")
+    if math.isinf(out) and math.isfinite(x.data) and math.isfinite(n.data):
+        raise OverflowError(f"{describe(x)} ** {describe(n)} is too large for a float")
+
+
+def pow_checker(n: float) -> Callable[..., None]:
+    def check(out: float, x) -> None:
+        if x.data == 0.0 and n < 0:
+            raise ZeroDivisionError(f"{describe(x)} ** {n}: 0 cannot be raised to a negative power")
+        if x.data < 0.0 and not float(n).is_integer():
+            raise ValueError(f"{describe(x)} ** {n}: a negative base needs an integer exponent "
+                             "(the result would be a complex number)")
+        if math.isinf(out) and math.isfinite(x.data):
+            raise OverflowError(f"{describe(x)} ** {n} is too large for a float")
+    return check
