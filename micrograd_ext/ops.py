@@ -170,7 +170,7 @@ DIV = Op('/', fm.divide,
 NEG = Op('neg', lambda x: -x,
          derivatives=lambda out, x: (-1.0,),                                     # d(-x)/dx = -1
          formulas=lambda out, x: ('-1',), written=lambda x: f'-{x}')
-POW = Op('**', fm.power,                                                         # x ** n with a Value exponent n
+POW = Op('**', fm.power,                                                        # x ** n with a Value exponent n
          derivatives=lambda out, x, n: (BLOCKED if data(n) == 0.0 else n * power(x, n - 1.0),  # d/dx = n x**(n-1)
                                         out * log(x)),                           # d/dn = x**n log(x)
          formulas=lambda out, x, n: (f'{n}*{x}**({n} - 1)', f'{out}*log({x})'), written=_infix('**'),
