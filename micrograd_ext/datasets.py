@@ -67,3 +67,20 @@ def _shuffle_with_noise(X: np.ndarray, y: np.ndarray, noise: float, rng: np.rand
     X = X + rng.normal(0.0, noise, X.shape) if noise else X
     order = rng.permutation(len(y))
     return X[order].astype(np.float64), y[order]
+
+
+DATASETS = {'moons': make_moons, 'circles': make_circles, 'spirals': make_spirals}
+
+
+def make_dataset(name: str, n_samples: int, noise: float, n_classes: int = 2,
+                 seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The data set ``name`` of ``DATASETS``; only spirals take a number of classes other than 2.
+
+    >>> X, y = make_dataset('spirals', 30, 0.1, n_classes=3); X.shape, sorted(set(y.tolist()))
+    ((30, 2), [0, 1, 2])
+    """
+    if name == 'spirals':
+        return make_spirals(n_samples, n_classes, noise, seed=seed)
+    if n_classes != 2:
+        raise ValueError(f'{name} has 2 classes; only spirals take n_classes')
+    return DATASETS[name](n_samples, noise, seed=seed)

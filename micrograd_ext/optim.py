@@ -180,3 +180,15 @@ def cosine_with_warmup(lr: float, warmup_steps: int, total_steps: int, min_lr: f
 def linear_decay(lr_start: float = 1.0, lr_end: float = 0.1, total_steps: int = 100) -> Schedule:
     """micrograd demo's schedule ``1.0 - 0.9 * k / 100``: a straight line from ``lr_start`` to ``lr_end``."""
     return lambda step: lr_start - (lr_start - lr_end) * step / total_steps
+
+
+# ---- the optimizers and schedules by name (what ``micrograd-ext train`` offers) -------------------------------
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {'sgd': SGD, 'adam': Adam, 'adamw': AdamW}
+
+# each schedule made from (lr, warmup_steps, total_steps)
+SCHEDULES: dict[str, Callable[[float, int, int], Schedule]] = {
+    'constant': lambda lr, warmup_steps, total_steps: linear_warmup(lr, warmup_steps),
+    'linear': lambda lr, warmup_steps, total_steps: linear_decay(lr, 0.1 * lr, total_steps),  # micrograd's, to 10%
+    'cosine': cosine_with_warmup,
+}
