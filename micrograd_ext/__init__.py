@@ -9,7 +9,13 @@
 >>> z.backward()
 >>> w1.grad, w2.grad, b.grad
 (2.0, 3.0, 1.0)
+
+The package is layered: the engine core here (engine, ops, autograd, modes, finite_differences, recording
+and replay), networks and training in ``learn/``, the teaching tools in ``teach/``, drawings in ``viz/``, and
+the command line on top (``cli``). The old paths (``micrograd_ext.nn``, ``micrograd_ext.exercises``, ...) still
+import (see ``moved``).
 """
+from . import moved
 from .autograd import grad
 from .engine import Value, topological_order
 from .errors import MicrogradExtError
@@ -17,6 +23,8 @@ from .finite_differences import GradcheckError, gradcheck, numerical_grad
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 from .recording import RecordingWarning, StaleRecording, compiled
 from .replay import ReplayError
+
+moved.install()
 
 __version__ = '0.1.0'
 __all__ = ['Value', 'topological_order', 'grad', 'gradcheck', 'numerical_grad', 'GradcheckError',

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Sequence
 from functools import partial
 
 from .ops import FUNCTIONS
-from .quiz import add_quiz_parser
+from .teach.quiz import add_quiz_parser
 
 PROG = 'micrograd-ext'
 
@@ -107,7 +107,7 @@ def drawing_formats() -> Collection[str]:
 
 def plot_formats() -> Collection[str]:
     """The file extensions matplotlib can save a figure to (an ArgumentTypeError if it is not installed)."""
-    from .plotting import require_matplotlib
+    from .learn.plotting import require_matplotlib
     try:
         require_matplotlib()
     except ImportError as error:
@@ -132,7 +132,7 @@ def add_demo_parser(commands) -> None:
 
 
 def run_demo_command(args, parser) -> int:
-    from .demo import run_demo
+    from .teach.demo import run_demo
     return 0 if run_demo(args.output) else 1
 
 
@@ -163,7 +163,7 @@ def build_expression(args, parser):
     """(the Value graph of ``args.expression``, the ``--set`` values). The text and ``--set`` are usage
     errors; numbers outside a function's domain or beyond the float range are a ``Failure``."""
     from .engine import topological_order
-    from .expressions import ExpressionError, build_graph, named_inputs, parse_assignments
+    from .teach.expressions import ExpressionError, build_graph, named_inputs, parse_assignments
     try:
         assignments = parse_assignments(args.set)
     except ExpressionError as error:
@@ -188,7 +188,7 @@ def build_expression(args, parser):
 def is_math_error(error) -> bool:
     """True if ``build_graph`` failed on the numbers (log of 0, ...), not the text: it re-raises the engine's
     ArithmeticError or ValueError as an ExpressionError that points at the op."""
-    from .expressions import ExpressionError
+    from .teach.expressions import ExpressionError
     cause = error.__context__
     return isinstance(cause, (ArithmeticError, ValueError)) and not isinstance(cause, ExpressionError)
 
@@ -216,7 +216,7 @@ def one_line(message: str) -> str:
 
 
 def run_graph(args, parser) -> int:
-    from .expressions import named_inputs
+    from .teach.expressions import named_inputs
     from .viz import draw_dot, render, system_dot
     root, _ = build_expression(args, parser)
     if args.backward:
@@ -253,10 +253,10 @@ def add_explain_parser(commands) -> None:
 
 
 def run_explain(args, parser) -> int:
-    from .expressions import build_graph, named_inputs
+    from .teach.expressions import build_graph, named_inputs
     from .finite_differences import NotCheckableError, agrees, derivative
-    from .naming import fmt
-    from .table import graph_table
+    from .teach.naming import fmt
+    from .teach.table import graph_table
 
     root, assignments = build_expression(args, parser)
     leaves = named_inputs(root)
@@ -264,7 +264,7 @@ def run_explain(args, parser) -> int:
         parser.error(f"--wrt {args.wrt}: the expression has no input named {args.wrt!r} "
                      f"(inputs: {', '.join(leaves) or 'none'})")
     if args.html:  # first, so that a graph too large to draw fails before anything is printed
-        from .player import save_backward_html
+        from .teach.player import save_backward_html
         drawn(lambda: save_backward_html(build_graph(args.expression, assignments), args.html, args.expression),
               'leave out --html or shorten the expression')  # a fresh graph: the player replays it from the start
     print(f"forward: {args.expression} = {root.data:.6g}\n{graph_table(root, show_grad=False)}\n\n"
@@ -291,7 +291,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description='A scalar autograd engine for learning backprop.',
                     formatter_class=HelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    from .classroom.commands import add_exercises_parser, add_grade_parser
+    from .teach.classroom.commands import add_exercises_parser, add_grade_parser
     from .train_command import add_train_parser
     for add in (add_demo_parser, add_train_parser, add_graph_parser, add_explain_parser, add_quiz_parser,
                 add_exercises_parser, add_grade_parser):

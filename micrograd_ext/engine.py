@@ -318,19 +318,19 @@ class Value:
         return draw_dot(self, **options)
 
     def backward_steps(self, quiz: bool = False):
-        """``micrograd_ext.steps.backward_steps(self)``: backward() one chain-rule step at a time;
+        """``micrograd_ext.teach.steps.backward_steps(self)``: backward() one chain-rule step at a time;
         ``quiz=True``: predict each step's gradients in the terminal first, and get a score."""
-        from .steps import backward_steps
+        from .teach.steps import backward_steps
         return backward_steps(self, quiz=quiz)
 
     def show_backward(self, **draw_options):
-        """``micrograd_ext.player.show_backward(self)``: the step-through player, inline in a notebook."""
-        from .player import show_backward
+        """``micrograd_ext.teach.player.show_backward(self)``: the step-through player, inline in a notebook."""
+        from .teach.player import show_backward
         return show_backward(self, **draw_options)
 
     def explain(self, target: Value):
-        """``micrograd_ext.explain.explain(self, target)``: why ``target.grad`` has its value."""
-        from .explain import explain
+        """``micrograd_ext.teach.explain.explain(self, target)``: why ``target.grad`` has its value."""
+        from .teach.explain import explain
         return explain(self, target)
 
 

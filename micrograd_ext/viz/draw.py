@@ -25,7 +25,7 @@ import graphviz
 from ..errors import MicrogradExtError
 from ..autograd import changed_since_forward, stale_grads
 from ..engine import Value, topological_order
-from ..naming import fmt, neuron_parts, node_names
+from ..teach.naming import fmt, neuron_parts, node_names
 from ..ops import split_linear
 from .rendering import DEFAULT_TIMEOUT, render_source
 
@@ -110,7 +110,7 @@ def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], 
     activation applied to it (or the ``linear`` node itself for a linear neuron). Members are the
     output, the ``linear`` node and the neuron's weights and bias; inputs are its other children.
     """
-    from ..nn import ACTIVATION_OPS, neuron_of
+    from ..learn.nn import ACTIVATION_OPS, neuron_of
     activated = {}  # linear node -> the unary node applied to it
     for node in nodes:
         if len(node._prev) == 1 and node._prev[0]._op == 'linear':

@@ -25,8 +25,8 @@ from __future__ import annotations
 import html
 from collections.abc import Collection
 
-from .autograd import changed_since_forward, stale_grads
-from .engine import Value, topological_order
+from ..autograd import changed_since_forward, stale_grads
+from ..engine import Value, topological_order
 from .naming import fmt, node_names
 from .steps import data_changed
 

@@ -1,6 +1,6 @@
 """Grading one submitted notebook, in a process of its own with a real kernel (nbclient).
 
-``python -m micrograd_ext.classroom.submission NOTEBOOK --timeout S --memory MB`` runs the student's code
+``python -m micrograd_ext.teach.classroom.submission NOTEBOOK --timeout S --memory MB`` runs the student's code
 cells in order (the student's own check cells aside), each exercise's answer cell followed by a grading cell
 that checks it inside the kernel against the numbers of the student named in the notebook's metadata. It
 prints one JSON line per event, after an HMAC of it keyed by the line its stdin gives first (so that a kernel
@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..errors import MicrogradExtError
+from ...errors import MicrogradExtError
 from .bank import BANK
 from .exercise import read_answer
 from .notebooks import cell_role
@@ -130,7 +130,7 @@ def grading_cells(notebook: dict, student: str, names: list[str], memory: int, c
     no cell at all is graded at the end."""
     import nbformat
     code = nbformat.v4.new_code_cell
-    cells = [code(f'from micrograd_ext.classroom.submission import limit_resources\n'
+    cells = [code(f'from micrograd_ext.teach.classroom.submission import limit_resources\n'
                   f'limit_resources({memory}, {cpu_seconds})', metadata={'grader': 'prelude'})]
     waiting: dict[str, None] = dict.fromkeys(names)
 
@@ -138,7 +138,7 @@ def grading_cells(notebook: dict, student: str, names: list[str], memory: int, c
         if name in waiting:
             del waiting[name]
             token = secrets.token_hex(16)
-            cells.append(code(f'from micrograd_ext.classroom.submission import report as _micrograd_ext_report\n'
+            cells.append(code(f'from micrograd_ext.teach.classroom.submission import report as _micrograd_ext_report\n'
                               f'_micrograd_ext_report({student!r}, {name!r}, {token!r}, globals())',
                               metadata={'grader': name, 'token': token, 'timeout': CHECK_SECONDS}))
     sources = [c for c in notebook['cells'] if isinstance(c, dict) and c.get('cell_type') == 'code']
@@ -280,7 +280,7 @@ def signed(key: bytes, line: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog='python -m micrograd_ext.classroom.submission')
+    parser = argparse.ArgumentParser(prog='python -m micrograd_ext.teach.classroom.submission')
     parser.add_argument('notebook')
     parser.add_argument('--timeout', type=int, default=10)
     parser.add_argument('--memory', type=int, default=2048, help='megabytes')

@@ -1,7 +1,7 @@
 """Grading a whole class: every notebook in a process of its own, a gradebook (CSV) and a class summary.
 
 Student code never runs in the grading process: each file goes to ``python -m
-micrograd_ext.classroom.submission`` (see there), with a time limit per cell, a memory limit, and a time limit
+micrograd_ext.teach.classroom.submission`` (see there), with a time limit per cell, a memory limit, and a time limit
 for the whole notebook after which its process and kernel are killed. Whatever a submission does (loop,
 crash, ``os._exit``, a corrupt file), grading goes on and that file gets its row. A notebook is scored against
 the student named in its metadata, so answers copied from a classmate fail; the feedback says whose numbers
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..nn import write_atomically
+from ...learn.nn import write_atomically
 from .bank import BANK
 from .exercise import first_difference
 from .submission import Unreadable, read_submission, signed
@@ -96,7 +96,7 @@ def run_worker(graded: Graded, path: str, scratch: str, timeout: int, memory: in
                notebook_timeout: int) -> tuple[bool, int | None]:
     """Run the worker on ``path``, its temporary files (and its kernel's) in ``scratch``, adding its events to
     ``graded``; returns (whether it finished, its exit status, or None when it ran out of time)."""
-    command = [sys.executable, '-m', 'micrograd_ext.classroom.submission', path, '--timeout', str(timeout),
+    command = [sys.executable, '-m', 'micrograd_ext.teach.classroom.submission', path, '--timeout', str(timeout),
                '--memory', str(memory), '--cpu', str(notebook_timeout), '--exercises', ','.join(graded.exercises)]
     mark, key = secrets.token_hex(16), secrets.token_hex(32)  # the mark is in the environment of all it starts
     env = {**os.environ, MARK: mark, 'TMPDIR': scratch, 'JUPYTER_RUNTIME_DIR': scratch}

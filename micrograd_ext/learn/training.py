@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import losses
-from .engine import Value
-from .modes import no_grad
+from ..engine import Value
+from ..modes import no_grad
 from .nn import Module
 from .optim import Optimizer, clip_grad_norm
-from .recording import Compiled
+from ..recording import Compiled
 
 LOSSES = ('hinge', 'bce', 'cross_entropy', 'mse')
 

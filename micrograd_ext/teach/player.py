@@ -17,13 +17,13 @@ import json
 import re
 from dataclasses import dataclass
 
-from .engine import Value
+from ..engine import Value
 from .naming import derivative
-from .nn import write_atomically
+from ..learn.nn import write_atomically
 from .quiz import ANSWERS, HINT, NUMBER, SHOW, player_questions
 from .steps import BackwardStep, BackwardSteps
-from .viz import Drawing, GraphTooLargeError, draw_dot, render_source
-from .viz.draw import HIGHLIGHT
+from ..viz import Drawing, GraphTooLargeError, draw_dot, render_source
+from ..viz.draw import HIGHLIGHT
 
 
 @dataclass

@@ -19,8 +19,8 @@ import stat
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import ops
-from .errors import MicrogradExtError
+from .. import ops
+from ..errors import MicrogradExtError
 
 if TYPE_CHECKING:
     from .nn import Module

@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .autograd import changed_since_forward
-from .closures import run_closure
-from .engine import Value, topological_order
-from .graph import start_backward
-from .modes import stacklevel_outside
+from ..autograd import changed_since_forward
+from ..closures import run_closure
+from ..engine import Value, topological_order
+from ..graph import start_backward
+from ..modes import stacklevel_outside
 from .naming import derivative, fmt, grouped, is_number, is_simple, node_names
-from .ops import op_named, op_of
+from ..ops import op_named, op_of
 
 if TYPE_CHECKING:
     from .quiz import QuizResult

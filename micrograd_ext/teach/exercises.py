@@ -26,10 +26,10 @@ from collections.abc import Callable, Mapping
 
 from .classroom.student_code import (TIME_LIMIT, CheckResult, NotYet, as_number, as_value, checker, close, guarded,
                                      kind_of, plural, run_student)
-from .closures import own_attributes
-from .engine import Value
-from .finite_differences import analytic_grad, numerical_grad
-from .ops import FUNCTIONS, Op, power_op
+from ..closures import own_attributes
+from ..engine import Value
+from ..finite_differences import analytic_grad, numerical_grad
+from ..ops import FUNCTIONS, Op, power_op
 
 POINTS = (-2.0, -0.5, 0.3, 1.7)
 

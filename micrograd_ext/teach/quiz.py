@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .engine import Value
+from ..engine import Value
 from .naming import fmt, grouped
 from .steps import BackwardStep, BackwardSteps, Contribution, local_edges
 
@@ -198,7 +198,7 @@ def quiz(root: Value, ask: Callable[[str], str] | None = None,
 
 def add_quiz_parser(commands) -> None:
     """``micrograd-ext quiz EXPRESSION --set NAME=NUMBER ... [--html QUIZ.html]``."""
-    from .cli import add_expression_command, output_file
+    from ..cli import add_expression_command, output_file
     command = add_expression_command(
         commands, 'quiz', "predict each backward step's gradients, then see them",
         'Before each backward step, type what it adds to each child\'s grad; right answers score, wrong ones '
@@ -212,7 +212,7 @@ def add_quiz_parser(commands) -> None:
 def run_quiz(args, parser) -> int:
     """The ``quiz`` command: 0 after a whole quiz (or writing --html), 1 when the input ended first, 130 on Ctrl-C;
     either way every .grad ends as ``backward()`` leaves it."""
-    from .cli import build_expression, drawn
+    from ..cli import build_expression, drawn
     from .table import graph_table
     root, _ = build_expression(args, parser)
     if args.html:

@@ -7,7 +7,7 @@ import random
 from functools import partial
 
 from ..exercises import check_backward, check_grads_by_hand, check_local_derivative, check_new_op, lecture_graph
-from ..finite_differences import analytic_grad, numerical_grad
+from ...finite_differences import analytic_grad, numerical_grad
 from .bank_neurons import pick
 from .exercise import RELATIVE, Exercise, Mistake, Numbers, numeric
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
-from .engine import Value
-from .finite_differences import GradcheckError, gradcheck
+from ..engine import Value
+from ..finite_differences import GradcheckError, gradcheck
 from .naming import fmt
-from .nn import Parameter
+from ..learn.nn import Parameter
 from .table import graph_table
 
 
@@ -49,7 +49,7 @@ def run_demo(picture: str | None = 'seed_neuron.svg', out=print) -> bool:
         return False
     out("\ngradcheck: OK, backprop matches NumPy central finite differences for all 5 inputs")
     if picture:
-        from .viz import RenderError, draw_dot, render
+        from ..viz import RenderError, draw_dot, render
         try:
             out(f"\nThe graph with every data and grad is drawn in {render(draw_dot(y), os.path.abspath(picture))}")
         except (RenderError, ValueError, OSError) as error:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .ops import split_linear
+from ..ops import split_linear
 
 
 def node_names(order: list) -> dict:
@@ -61,7 +61,7 @@ def node_names(order: list) -> dict:
 def neuron_parts(order: list) -> tuple[set, set, dict]:
     """What the graph's ``linear`` nodes (neurons' ``w·x + b``) say of their children: the weights and biases,
     the inputs, and each parameter's neuron's name (for neurons of a model)."""
-    from .nn import neuron_of
+    from ..learn.nn import neuron_of
     parameters, inputs, owners = set(), set(), {}
     for node in order:
         if node._op != 'linear':

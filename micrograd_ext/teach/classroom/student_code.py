@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..engine import Value
+from ...engine import Value
 
 TOLERANCE = 1e-4
 TIME_LIMIT = 2.0  # seconds each piece of student code may run before the checker stops it

@@ -6,7 +6,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from ..engine import Value
+from ...engine import Value
 from ..naming import derivative, grouped
 from ..steps import expression, local_edges, zero_grad_advice
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import ast
 import math
 
-from .errors import MicrogradExtError
-from . import ops
-from .engine import Value, topological_order
+from ..errors import MicrogradExtError
+from .. import ops
+from ..engine import Value, topological_order
 
 FUNCTIONS = tuple(ops.FUNCTIONS)  # tanh relu exp ...: the op table's functions
 MAX_LENGTH = 500

@@ -25,8 +25,8 @@ import math
 import numbers
 from collections.abc import Callable, Mapping
 
-from ..autograd import gradients
-from ..engine import Value, topological_order
+from ...autograd import gradients
+from ...engine import Value, topological_order
 from ..naming import node_names
 from .mistakes import (ABS_TOL, CATEGORIES, CRASHED, LOCAL_ONLY, MAX_SUBSETS, MISSING_LOCAL, NOT_ZEROED, OTHER,
                        OVERWRITTEN, REL_TOL, ROOT_GRAD, UNREADABLE, WRONG_ORDER, WRONG_SIGN, Case, Diagnosis, close_enough)

@@ -6,9 +6,9 @@ import random
 
 import numpy as np
 
-from ..engine import Value
+from ...engine import Value
 from ..exercises import OPS, check_neuron_forward, on_value
-from ..finite_differences import analytic_grad, numerical_grad
+from ...finite_differences import analytic_grad, numerical_grad
 from .exercise import Exercise, Mistake, Numbers, numeric
 
 

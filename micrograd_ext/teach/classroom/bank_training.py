@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import random
 
-from ..engine import Value
+from ...engine import Value
 from ..exercises import check_learning_rate
-from ..optim import SGD, Adam, clip_grad_norm, cosine_with_warmup
+from ...learn.optim import SGD, Adam, clip_grad_norm, cosine_with_warmup
 from .bank_neurons import pick
 from .exercise import Exercise, Mistake, Numbers, numeric
 

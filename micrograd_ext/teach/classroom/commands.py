@@ -5,7 +5,7 @@ import importlib.util
 import os
 import sys
 
-from ..cli import PROG, Failure, add_command, number, output_file
+from ...cli import PROG, Failure, add_command, number, output_file
 from .bank import BANK
 
 MAX_STUDENTS = 10_000

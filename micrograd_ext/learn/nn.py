@@ -15,8 +15,9 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 
-from . import ops, torch_twins
-from .engine import Value, values
+from .. import ops
+from . import torch_twins
+from ..engine import Value, values
 from .model_files import (FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES, ModelFileError, brief, load_model,
                           parameter_count, read_model_file, write_atomically)
 
