@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Literal, overload
 
 from .engine import ClosureError, Value, run_closure, topological_order
 from .modes import is_grad_enabled
@@ -45,8 +46,19 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     return [g if isinstance(g, Value) else Value(g) for g in found] if create_graph else found
 
 
-def gradients(output: Value, create_graph: bool = False) -> dict[Value, float | Value]:
-    """d output / d node for every node of ``output``'s graph, keyed by node; ``.grad`` is not touched."""
+@overload
+def gradients(output: Value, create_graph: Literal[False] = False) -> dict[Value, float]: ...
+
+
+@overload
+def gradients(output: Value, create_graph: bool) -> dict[Value, float | Value]: ...
+
+
+def gradients(output: Value, create_graph: bool = False) -> dict[Value, float] | dict[Value, float | Value]:
+    """d output / d node for every node of ``output``'s graph, keyed by node; ``.grad`` is not touched.
+
+    Floats; with ``create_graph=True`` Values, or floats where a derivative is a constant.
+    """
     grads: dict[Value, float | Value] = {output: 1.0}
     for node in reversed(topological_order(output)):
         upstream = grads.get(node)

@@ -15,6 +15,7 @@ import functools
 import math
 import numbers
 from collections.abc import Sequence
+from types import ModuleType
 
 from .engine import Value, values
 from .losses import softmax
@@ -317,7 +318,7 @@ nn.ARCHITECTURES['GPT'] = (GPT_KEYS, gpt_parameter_count)
 
 # ---- PyTorch twins (PyTorch is optional: imported only by to_torch) ------------------------------------------
 
-def _torch():
+def _torch() -> ModuleType:
     try:
         import torch
     except ImportError:
@@ -339,7 +340,7 @@ def _copy_linear(linear, layer: Layer) -> None:
 @functools.lru_cache(maxsize=1)
 def _torch_classes() -> dict:
     torch = _torch()
-    nn = torch.nn
+    from torch import nn  # torch's, by name: mypy takes base classes from imports, not from variables
 
     class TorchCausalSelfAttention(nn.Module):
         def __init__(self, n_embd: int, n_head: int):
