@@ -21,13 +21,14 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import IO, cast
 
 from ..nn import write_atomically
 from .bank import BANK
-from .exercise import first_difference
+from .exercise import Answer, Numbers, first_difference
 from .submission import Unreadable, read_submission, signed
 
 TIMEOUT = 10  # seconds per cell
@@ -85,14 +86,20 @@ def grade_file(path: str, timeout: int = TIMEOUT, memory: int = MEMORY,
     mark, key = secrets.token_hex(16), secrets.token_hex(32)  # the mark is in the environment of all it starts
     worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
                               text=True, start_new_session=True, env={**os.environ, MARK: mark})
-    worker.stdin.write(key + '\n')
-    worker.stdin.close()
+    stdin, stdout = cast(IO[str], worker.stdin), cast(IO[str], worker.stdout)  # pipes, so not None
+    stdin.write(key + '\n')
+    stdin.close()
     out_of_time = threading.Event()
-    timer = threading.Timer(notebook_timeout, lambda: (out_of_time.set(), stop(worker, mark)))
+
+    def time_up() -> None:
+        out_of_time.set()
+        stop(worker, mark)
+
+    timer = threading.Timer(notebook_timeout, time_up)
     timer.start()
     done = False
     try:
-        for line in worker.stdout:
+        for line in stdout:
             event = parsed(line, key)
             done |= event.get('event') == 'done'
             record(graded, event)
@@ -183,9 +190,11 @@ def note_copies(results: list[Graded]) -> None:
     for graded in results:
         for name, given in graded.given.items():
             entry = BANK[name]
+            # only numeric exercises, which have expected answers, report the numbers given
+            expected = cast(Callable[[Numbers], Mapping[str, Answer]], entry.expected)
             fits = [other for other in sorted(students - {graded.student})
                     if all(key in given and first_difference(given[key], value) is None
-                           for key, value in entry.expected(entry.numbers_for(other)).items())]
+                           for key, value in expected(entry.numbers_for(other)).items())]
             if fits:  # said before the hint, which stays the last line
                 problem, hint = graded.feedback[name].partition('\nHint: ')[::2]
                 graded.feedback[name] = (f"{problem} These answers are right for {fits[0]}'s numbers, not for "
