@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Literal, overload
+from typing import Literal, cast, overload
 
 from .engine import ClosureError, Value, run_closure, topological_order
 from .modes import is_grad_enabled
@@ -64,13 +64,14 @@ def gradients(output: Value, create_graph: bool = False) -> dict[Value, float] |
         upstream = grads.get(node)
         if upstream is None or not node._prev:
             continue
+        contributions: Iterable[tuple[Value, float | Value]]
         if node._local_grads is None:  # a micrograd-style op: ask its own _backward
             if create_graph:
                 raise NotImplementedError(
                     f"create_graph=True cannot go through the {node._op!r} node: its _backward closure adds "
                     "numbers to .grad, not Values, so its gradient cannot be differentiated again; build the op "
                     "from differentiable ops (+ * exp tanh ...) or add it to the table in micrograd_ext/ops.py")
-            contributions = run_closure(node, upstream).items()
+            contributions = run_closure(node, cast(float, upstream)).items()  # no create_graph: grads are floats
         else:
             locals_ = local_derivatives(node) if create_graph else node._local_grads
             contributions = [(child, chain(local, upstream)) for child, local in zip(node._prev, locals_)]
