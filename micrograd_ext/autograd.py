@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Literal, cast, overload
 
 from .closures import ClosureError, run_closure
 from .engine import Value, topological_order
@@ -46,20 +47,32 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     return [g if isinstance(g, Value) else Value(g) for g in found] if create_graph else found
 
 
-def gradients(output: Value, create_graph: bool = False) -> dict[Value, float | Value]:
-    """d output / d node for every node of ``output``'s graph, keyed by node; ``.grad`` is not touched."""
+@overload
+def gradients(output: Value, create_graph: Literal[False] = False) -> dict[Value, float]: ...
+
+
+@overload
+def gradients(output: Value, create_graph: bool) -> dict[Value, float | Value]: ...
+
+
+def gradients(output: Value, create_graph: bool = False) -> dict[Value, float] | dict[Value, float | Value]:
+    """d output / d node for every node of ``output``'s graph, keyed by node; ``.grad`` is not touched.
+
+    Floats; with ``create_graph=True`` Values, or floats where a derivative is a constant.
+    """
     grads: dict[Value, float | Value] = {output: 1.0}
     for node in reversed(topological_order(output)):
         upstream = grads.get(node)
         if upstream is None or not node._prev:
             continue
+        contributions: Iterable[tuple[Value, float | Value]]
         if node._local_grads is None:  # a micrograd-style op: ask its own _backward
             if create_graph:
                 raise NotImplementedError(
                     f"create_graph=True cannot go through the {node._op!r} node: its _backward closure adds "
                     "numbers to .grad, not Values, so its gradient cannot be differentiated again; build the op "
                     "from differentiable ops (+ * exp tanh ...) or add it to the table in micrograd_ext/ops.py")
-            contributions = run_closure(node, upstream).items()
+            contributions = run_closure(node, cast(float, upstream)).items()  # no create_graph: grads are floats
         else:
             locals_ = local_derivatives(node) if create_graph else node._local_grads
             contributions = [(child, chain(local, upstream)) for child, local in zip(node._prev, locals_)]

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Collection, Sequence
 from functools import partial
+from typing import cast
 
 from .ops import FUNCTIONS
 from .teach.quiz import add_quiz_parser
@@ -61,7 +62,7 @@ def number(kind: type, high, low=None):
         if not ((value > 0 if low is None else value >= low) and value <= high):
             raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
         return value
-    parse.bounds = bounds
+    parse.bounds = bounds  # type: ignore[attr-defined]  # shown by HelpFormatter
     return parse
 
 
@@ -87,13 +88,13 @@ def unwritable(path: str) -> str | None:
         os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, 'O_NONBLOCK', 0), 0o666))
     except OSError as error:
         folder = os.path.dirname(path) or '.'
-        return {errno.ENOENT: f"the folder {folder} does not exist; create it first or choose another folder",
+        messages: dict[int | None, str] = {errno.ENOENT: f"the folder {folder} does not exist; create it first or choose another folder",
                 errno.ENOTDIR: f"{path}: part of the path is a file, not a folder; choose a path inside a folder",
                 errno.EISDIR: f"{path} is a folder; give a file name in it",
                 errno.EACCES: f"no permission to write {path}; choose a folder you can write to",
                 errno.EPERM: f"no permission to write {path}; choose a folder you can write to",
-                errno.EROFS: f"{path} is on a read-only file system; choose another folder"}.get(
-            error.errno, f"cannot write {path} ({error.strerror}); choose another path")
+                errno.EROFS: f"{path} is on a read-only file system; choose another folder"}
+        return messages.get(error.errno, f"cannot write {path} ({error.strerror}); choose another path")
     if not existed:
         os.remove(path)
     return None
@@ -222,7 +223,8 @@ def run_graph(args, parser) -> int:
     if args.backward:
         root.backward()
     picture = partial(draw_dot, root, rankdir=args.rankdir, legend=not args.no_legend, show_grad=args.backward)
-    path = drawn(lambda: render(picture(), args.output, args.backend), 'draw a shorter expression')
+    path = drawn(lambda: cast(str, render(picture(), args.output, args.backend)),  # to a file: its path
+                 'draw a shorter expression')
     used = 'system dot' if args.backend != 'embedded' and system_dot() else 'embedded Graphviz'
     print(f"{args.expression} = {root.data:.6g}")
     if args.backward:

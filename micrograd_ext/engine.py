@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from . import modes, ops
 from .closures import copy_attribute, own_attributes
@@ -58,7 +59,7 @@ class Value:
         self.grad = 0.0
         self._prev = _children  # the operands, in order (a tuple)
         self._op = _op
-        self._local_grads = _local_grads  # d self / d child, one per child, computed at forward time
+        self._local_grads: tuple | None = _local_grads  # d self / d child, one per child, computed at forward time
         if label:
             self.label = label if isinstance(label, str) else str(label)
         if _children:  # an op made by hand (the ops here make theirs with result())
@@ -237,7 +238,7 @@ class Value:
 
     def _chain_rule_step(self) -> None:
         """Each child.grad += local derivative * self.grad."""
-        for child, local in zip(self._prev, self._local_grads):
+        for child, local in zip(self._prev, cast(tuple, self._local_grads)):  # a table op's: never None here
             child.grad += local * self.grad
 
     def _check_children(self, local_grads) -> None:

@@ -2,7 +2,7 @@
 children, and the start of a backward pass."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -20,12 +20,13 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     >>> [node._op for node in topological_order(y + x, leaves=False)]
     ['*', '+']
     """
-    order, visited = [], set()
-    stack = [root]
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]  # None: the marker that the node below it is expanded
     while stack:
         node = stack.pop()
         if node is None:  # the marker: every child of the node below it is listed by now
-            order.append(stack.pop())
+            order.append(cast('Value', stack.pop()))
             continue
         if node in visited:  # pushed twice, and already expanded from the later push
             continue

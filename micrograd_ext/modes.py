@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from typing import cast
 
 from .errors import MicrogradExtError
 
@@ -95,13 +96,13 @@ def apply_mode(node) -> None:
     if not mode.grad_enabled:  # a leaf: nothing recorded
         node._prev, node._op, node._local_grads = (), '', ()
     elif mode.anomaly is not None:
-        check_forward(node)
+        check_forward(node, mode.anomaly)
 
 
-def check_forward(node) -> None:
-    """Under detect_anomaly(): remember where ``node`` was made; raise if its value is not finite."""
+def check_forward(node, created: dict) -> None:
+    """Under detect_anomaly(): remember in ``created`` where ``node`` was made; raise if its value is not finite."""
     where = _user_frame()
-    mode.anomaly[node] = where
+    created[node] = where
     if not math.isfinite(node.data):
         raise AnomalyError(f"{node._op!r} produced {node.data} in the forward pass from inputs "
                            f"{_inputs(node)}, at {where}")
@@ -109,7 +110,7 @@ def check_forward(node) -> None:
 
 def chain_checked(order: list) -> None:
     """``backward()``'s chain-rule loop, raising at the first non-finite gradient contribution."""
-    created = mode.anomaly
+    created = cast(dict, mode.anomaly)  # backward() calls this only under detect_anomaly()
     for node in reversed(order):
         if node._local_grads is None:  # a micrograd-style op: run its closure, then look at what it sent
             node._backward()
@@ -131,7 +132,8 @@ def chain_checked(order: list) -> None:
 
 def note_comparison() -> None:
     """While ``compiled()`` records: remember where Values were compared (a replay keeps the branch taken)."""
-    mode.comparisons.append(_user_frame())
+    comparisons = cast(list, mode.comparisons)  # Value comparisons call this only while the list exists
+    comparisons.append(_user_frame())
 
 
 def _created(created: dict, node) -> str:

@@ -22,8 +22,11 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from . import float_math as fm
+
+T = TypeVar('T')
 
 
 
@@ -143,7 +146,7 @@ def _call(function: str) -> Callable[..., str]:
     return lambda *xs: f"{function}({', '.join(xs)})"
 
 
-def split_linear(items: Sequence) -> tuple[Sequence, Sequence, object]:
+def split_linear(items: Sequence[T]) -> tuple[Sequence[T], Sequence[T], T]:
     """A ``linear`` node's children (or anything listed like them) as (weights, inputs, bias).
 
     >>> split_linear(['w0', 'w1', 'x0', 'x1', 'b'])
@@ -269,7 +272,7 @@ def exponent(n: numbers.Real) -> int | float:
     if isinstance(n, numbers.Integral):
         return int(n)
     if isinstance(n, numbers.Rational) and n.denominator == 1:
-        return int(n)
+        return int(n.numerator)
     return float(n)
 
 

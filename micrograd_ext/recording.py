@@ -231,7 +231,7 @@ def as_values(example) -> tuple[object, list[Value]]:
     leaves = [Value(x) for x in array.ravel().tolist()]
     if array.ndim == 0:
         return leaves[0], leaves
-    shaped = np.empty(len(leaves), dtype=object)
+    shaped: np.ndarray = np.empty(len(leaves), dtype=object)
     shaped[:] = leaves
     shaped = shaped.reshape(array.shape)
     return (shaped if isinstance(example, np.ndarray) else shaped.tolist()), leaves

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Protocol, cast
 
 import numpy as np
 
@@ -82,6 +83,17 @@ class Slots:
 
 
 # ---- groups: one NumPy operation each way ---------------------------------------------------------------
+
+class Group(Protocol):
+    """What a program runs for the nodes of one group (Elementwise, Sum, Linear, MatMul): their slots ``out``."""
+
+    name: str
+    out: slice
+
+    def forward(self, values: np.ndarray) -> None: ...
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None: ...
+
 
 class Elementwise:
     """m nodes of one op: ``out = op(a, b)`` on arrays; backward sends ``local * upstream`` to each input."""
@@ -168,19 +180,22 @@ class MatMul(Linear):
 
 MIN_GROUP = 16  # average nodes per group below which the flat loop is faster than NumPy calls
 
+Instruction = tuple[Op, int, list[int]]  # one node of the flat loop: its op, its slot and its input slots
+
 
 class Program:
     """A recorded graph as slots: leaves first (``arguments``, then ``captured``), then the op nodes."""
 
-    def __init__(self, strategy: str, size: int, arguments: int, captured: list[Value], groups: list,
-                 instructions: list, outputs: list[int], wiring: int):
+    def __init__(self, strategy: str, size: int, arguments: int, captured: list[Value], groups: list[Group],
+                 instructions: list[Instruction], outputs: list[int], wiring: int):
         self.strategy, self.size, self.arguments, self.captured = strategy, size, arguments, captured
         self.leaves = arguments + len(captured)
         self.groups, self.instructions, self.outputs = groups, instructions, outputs
         self.wiring = wiring  # a hash of every node's op and input slots: equal for the same graph shape
-        self.values = None
+        # the slots' values: forward() fills them (a list for the flat loop, else an array) before they are read
+        self.values: list[float] | np.ndarray = None  # type: ignore[assignment]
 
-    def forward(self, leaf_values: Sequence[float]) -> float:
+    def forward(self, leaf_values: Sequence[float] | np.ndarray) -> float:
         """Run the graph on new leaf data (one number per leaf slot); returns the root's value."""
         if self.strategy == 'flat':
             self.values = values = np.asarray(leaf_values, dtype=np.float64).tolist() + [0.0] * (self.size - self.leaves)
@@ -203,18 +218,19 @@ class Program:
         """d root / d leaf for the leaves in ``slots``, after ``forward``."""
         root = self.outputs[0]
         if self.strategy == 'flat':
-            values, grads = self.values, [0.0] * self.size
-            grads[root] = 1.0
+            values, flat_grads = self.values, [0.0] * self.size
+            flat_grads[root] = 1.0
             for op, out, inputs in reversed(self.instructions):
-                upstream = grads[out]
+                upstream = flat_grads[out]
                 for i, local in zip(inputs, op.derivatives(values[out], *[values[i] for i in inputs])):
-                    grads[i] += local * upstream
-            return [grads[i] for i in slots.tolist()]
+                    flat_grads[i] += local * upstream
+            return [flat_grads[i] for i in slots.tolist()]
+        vector_values = cast(np.ndarray, self.values)  # for the NumPy groups forward() filled an array
         grads = np.zeros(self.size)
         grads[root] = 1.0
         with np.errstate(all='ignore'):
             for group in reversed(self.groups):
-                group.backward(self.values, grads)
+                group.backward(vector_values, grads)
         return grads[slots].tolist()
 
     def summary(self) -> str:
@@ -247,7 +263,9 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
     slot = {node: i for i, node in enumerate(arguments)}
     captured = [node for node in order if not node._prev and node not in slot]
     slot.update((node, len(arguments) + i) for i, node in enumerate(captured))
-    inputs_of, depth, groups = {}, dict.fromkeys(slot, 0), defaultdict(dict)  # groups: key -> {node: None}
+    inputs_of: dict[Value, tuple[Op, list[Value]]] = {}  # an op node: its op and its inputs (a sum's terms)
+    depth = dict.fromkeys(slot, 0)
+    groups: defaultdict[tuple[int, str, int], dict[Value, None]] = defaultdict(dict)  # (depth, op, arity) -> nodes
     for node in order:
         if not node._prev:
             continue
@@ -265,17 +283,20 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
     count = len(inputs_of)
     if strategy == 'auto':
         strategy = 'flat' if count < MIN_GROUP * len(keys) else 'vector'
-    vector_groups, wiring, size = [], [], len(slot)
+    vector_groups: list[Group] = []
+    wiring: list[Instruction] = []
+    size = len(slot)
     for key in keys:
         nodes = list(groups[key])
         op = inputs_of[nodes[0]][0]
         rows = [list(map(slot.__getitem__, inputs_of[node][1])) for node in nodes]  # each node's input slots
+        slot_order: Sequence[int]  # the nodes in the order of their slots
         if strategy == 'vector':
-            group, order = make_group(op, rows, size)
+            group, slot_order = make_group(op, rows, size)
             vector_groups.append(group)
         else:
-            order = range(len(nodes))
-        for i in order:
+            slot_order = range(len(nodes))
+        for i in slot_order:
             slot[nodes[i]] = size
             wiring.append((op, size, rows[i]))
             size += 1
@@ -291,19 +312,19 @@ def replayable_op(node: Value) -> Op:
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node: it has its own _backward closure, "
                           "which works on Values, not on arrays; build the op from the table's ops (+ * exp tanh "
                           "...) or add it to micrograd_ext/ops.py, or run this function eagerly")
-    op, now = op_named(node._op), value_now(node)
-    if now is not None and not (now == node.data or (now != now and node.data != node.data)):
+    op, now = op_named(node._op), value_now(node)  # now is None when op is
+    if op is not None and now is not None and not (now == node.data or (now != now and node.data != node.data)):
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node {describe(node)}: its data is not "
                           f"{op.name} of its children's data now ({now!r}); it was made by hand, or built before "
                           "its inputs changed: build it inside the recorded function from the table's ops")
-    if now is None or op_of(node) is None:
+    if op is None or now is None or op_of(node) is None:
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node: its local derivatives were given by "
                           "hand, so there is no formula to recompute them for new data; build the op from the "
                           "table's ops (+ * exp tanh ...) or add it to micrograd_ext/ops.py")
     return op
 
 
-def make_group(op: Op, rows: list[list[int]], start: int) -> tuple[object, list[int]]:
+def make_group(op: Op, rows: list[list[int]], start: int) -> tuple[Group, list[int]]:
     """The group that computes nodes of one op, depth and arity (``rows``: each node's input slots) into the
     slots from ``start``, and the order of the nodes in those slots."""
     if op is LINEAR:
@@ -316,12 +337,12 @@ def make_group(op: Op, rows: list[list[int]], start: int) -> tuple[object, list[
     return Elementwise(op, out, [Slots(column) for column in table.T]), order
 
 
-def linear_group(rows: list[list[int]], start: int) -> tuple[object, list[int]]:
+def linear_group(rows: list[list[int]], start: int) -> tuple[Group, list[int]]:
     """A matrix product when the nodes are every (point, neuron) pair of shared weight rows, else row by row."""
     pairs = []
     for row in rows:
-        weights, inputs, bias = split_linear(row)
-        pairs.append(((*weights, bias), tuple(inputs)))
+        w, x, b = split_linear(row)
+        pairs.append(((*w, b), tuple(x)))
     neurons = list(dict.fromkeys(neuron for neuron, _ in pairs))
     points = list(dict.fromkeys(point for _, point in pairs))
     out = slice(start, start + len(rows))

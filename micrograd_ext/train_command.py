@@ -9,12 +9,16 @@ import os
 import sys
 import time
 from itertools import pairwise
+from typing import TYPE_CHECKING, cast
 
 from .cli import PROG, Failure, add_command, number, output_file, plot_formats, problem
 from .learn.datasets import DATASETS
 from .ops import ACTIVATIONS
 from .learn.optim import OPTIMIZERS, SCHEDULES
 from .learn.training import LOSSES
+
+if TYPE_CHECKING:
+    from .learn.training import TrainingLog
 
 MAX_STEPS = 100_000
 MAX_SAMPLES = 10_000
@@ -134,7 +138,8 @@ def run_train(args, parser) -> int:
             raise
     finally:
         progress.close()
-    finished, log = progress.done == args.steps, progress.log
+    finished = progress.done == args.steps
+    log = cast('TrainingLog', progress.log)  # at least one step ran, or the KeyboardInterrupt went on up
     if not finished:
         print(f"{PROG} train: interrupted at step {progress.done} of {args.steps}"
               f"{'; keeping what was trained so far' if args.save or args.plot else ''}", file=sys.stderr)

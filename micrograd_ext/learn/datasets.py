@@ -9,6 +9,8 @@ Rows feed a model directly (``model(list(x))``); for micrograd's SVM loss use la
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -69,7 +71,8 @@ def _shuffle_with_noise(X: np.ndarray, y: np.ndarray, noise: float, rng: np.rand
     return X[order].astype(np.float64), y[order]
 
 
-DATASETS = {'moons': make_moons, 'circles': make_circles, 'spirals': make_spirals}
+DATASETS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    'moons': make_moons, 'circles': make_circles, 'spirals': make_spirals}
 
 
 def make_dataset(name: str, n_samples: int, noise: float, n_classes: int = 2,

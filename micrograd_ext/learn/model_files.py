@@ -17,7 +17,7 @@ import reprlib
 import secrets
 import stat
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import ops
 from ..errors import MicrogradExtError
@@ -37,11 +37,11 @@ MAX_OPENINGS = 16  # '{' and '[' in a file: a model file opens at most 4, so not
 class ModelFileError(MicrogradExtError, ValueError):
     """A saved model or state dict that cannot be loaded; the model is left unchanged."""
 
-MODULE_TYPES: dict[str, type[Module]] = {}  # type name -> class, filled in by nn and transformer
+MODULE_TYPES: dict[str, Callable[..., Module]] = {}  # type name -> class, filled in by nn and transformer
 
 
 # Per saved type, its config's keys and the sizes its layers chain through (inputs -> ... -> outputs).
-ARCHITECTURES = {
+ARCHITECTURES: dict[str, tuple[tuple[str, ...], Callable[[dict], Any]]] = {  # layer sizes, or a GPT's count
     'Neuron': (('nin', 'activation'), lambda config: [config['nin'], 1]),
     'Layer': (('nin', 'nout', 'activation'), lambda config: [config['nin'], config['nout']]),
     'MLP': (('nin', 'nouts', 'activation'), lambda config: [config['nin'], *config['nouts']]),
@@ -84,7 +84,7 @@ def parameter_count(kind: str, config: dict) -> int:
     if sorted(config) != sorted(keys):
         raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}, this one has {brief(sorted(config))}")
     if 'activation' not in keys:  # a model of other parts (micrograd_ext.transformer's GPT): its own count
-        count = layer_sizes(config)
+        count: int = layer_sizes(config)
     else:
         count = layered_count(kind, config, layer_sizes)
     if count > MAX_PARAMETERS:

@@ -14,6 +14,8 @@ import math
 import random
 import sys
 from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
 
 from .. import ops
 from . import torch_twins
@@ -36,6 +38,8 @@ class Module:
     Subclasses define ``named_parameters()`` (or, micrograd style, just ``parameters()``).
     """
 
+    __call__: Callable[..., Any]  # every module computes its outputs from its inputs (its own signature)
+
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
         for p in self.parameters():
@@ -56,7 +60,7 @@ class Module:
         """
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: object) -> None:
         """Set parameters from ``state``; checks everything first, so a bad state changes nothing."""
         named = dict(self.named_parameters())
         if not isinstance(state, dict):
@@ -173,7 +177,7 @@ class Neuron(Module):
         self.b = Parameter(0.0, label='b')
         self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
         self._activate = ACTIVATIONS[self.activation]
-        self.b._neuron = self  # which neuron made a graph's `linear` node, found from its bias (a graph keeps it alive)
+        self.b._neuron = self  # type: ignore[attr-defined]  # which neuron made a `linear` node, found from its bias
 
     def __call__(self, x: Sequence) -> Value:
         if len(x) != len(self.w):
@@ -266,9 +270,10 @@ class MLP(Module):
             layer.name_neurons(f'L{i}.')
 
     def __call__(self, x: Sequence) -> Value | list[Value]:
+        out: Any = x
         for layer in self.layers:
-            x = layer(x)
-        return x
+            out = layer(out)
+        return out
 
     def torch_layers(self) -> list[Layer]:
         return self.layers
@@ -374,7 +379,7 @@ def check_activation(name: str) -> str:
     return name
 
 
-def make_rng(seed) -> random.Random:
+def make_rng(seed) -> random.Random | ModuleType:
     """``None`` -> Python's global ``random`` (micrograd's behaviour); an int -> a seeded generator.
 
     Anything with a ``uniform(a, b)`` method (``random.Random``, the ``random`` module) is used as is.

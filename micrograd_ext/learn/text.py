@@ -26,7 +26,9 @@ def made_up_words(n: int = 300, seed: int = 0) -> list[str]:
     >>> made_up_words(4, seed=1)
     ['kilor', 'trabro', 'trabros', 'stiru']
     """
-    rng, words, seen = random.Random(seed), [], set()
+    rng = random.Random(seed)
+    words: list[str] = []
+    seen: set[str] = set()
     while len(words) < n:
         word = ''.join(rng.choice(ONSETS) + rng.choice(VOWELS) for _ in range(rng.choice([2, 2, 3])))
         word += rng.choice(ENDINGS)

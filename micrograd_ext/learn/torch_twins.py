@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .nn import Layer
@@ -18,7 +18,7 @@ ACTIVATIONS = {'relu': lambda nn: nn.ReLU(), 'tanh': lambda nn: nn.Tanh(), 'sigm
                'gelu': lambda nn: nn.GELU(approximate='tanh'), 'silu': lambda nn: nn.SiLU()}
 
 
-def require_torch():
+def require_torch() -> Any:
     """The torch module, or an ImportError saying how to install it."""
     try:
         import torch
@@ -44,7 +44,7 @@ def copy_linear(linear, layer: Layer) -> None:
 def classes() -> dict:
     """The torch.nn.Module classes of the transformer's parts, made once (torch is imported only here)."""
     torch = require_torch()
-    nn = torch.nn
+    from torch import nn  # imported, not torch.nn: a module's classes can be the bases below (mypy)
 
     class TorchCausalSelfAttention(nn.Module):
         def __init__(self, n_embd: int, n_head: int):
@@ -106,7 +106,9 @@ def swiglu(up: Layer, gate: Layer, down: Layer):
     torch = require_torch()
     up_, gate_, down_ = (sequential([layer])[0] for layer in (up, gate, down))
 
-    class SwiGLU(torch.nn.Module):
+    from torch import nn
+
+    class SwiGLU(nn.Module):
         def __init__(self):
             super().__init__()
             self.up, self.gate, self.down = up_, gate_, down_

@@ -28,11 +28,11 @@ LOSSES = ('hinge', 'bce', 'cross_entropy', 'mse')
 
 @dataclass
 class TrainingLog:
-    """Per step: loss, accuracy on the batch, learning rate, and gradient norm before clipping."""
+    """Per step: loss, accuracy on the batch, learning rate, and gradient norm before clipping (None without it)."""
     losses: list[float] = field(default_factory=list)
     accuracies: list[float] = field(default_factory=list)
     learning_rates: list[float] = field(default_factory=list)
-    grad_norms: list[float] = field(default_factory=list)
+    grad_norms: list[float | None] = field(default_factory=list)
 
 
 def outputs_needed(loss: str, n_classes: int) -> int:

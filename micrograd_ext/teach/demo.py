@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from ..engine import Value
 from ..finite_differences import GradcheckError, gradcheck
@@ -51,7 +52,8 @@ def run_demo(picture: str | None = 'seed_neuron.svg', out=print) -> bool:
     if picture:
         from ..viz import RenderError, draw_dot, render
         try:
-            out(f"\nThe graph with every data and grad is drawn in {render(draw_dot(y), os.path.abspath(picture))}")
+            path = cast(str, render(draw_dot(y), os.path.abspath(picture)))  # a file as target: render() gives its path
+            out(f"\nThe graph with every data and grad is drawn in {path}")
         except (RenderError, ValueError, OSError) as error:
             out(f"\n(no picture: {error})")
     return True

@@ -177,7 +177,12 @@ def lecture_graph(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = -
     >>> out.label, out.data, list(nodes)
     ('L', -8.0, ['a', 'b', 'c', 'd', 'e', 'f', 'L'])
     """
-    a, b, c, f = Value(a, label='a'), Value(b, label='b'), Value(c, label='c'), Value(f, label='f')
+    return _lecture_graph_of(Value(a, label='a'), Value(b, label='b'), Value(c, label='c'), Value(f, label='f'),
+                             reused)
+
+
+def _lecture_graph_of(a: Value, b: Value, c: Value, f: Value, reused: bool) -> tuple[Value, dict[str, Value]]:
+    """``lecture_graph`` on the leaves a, b, c and f."""
     e = a * b
     e.label = 'e'
     d = e + c

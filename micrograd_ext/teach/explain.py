@@ -107,7 +107,7 @@ class Explanation:
         if len(self.uses) > 1:
             lines.append(f"{x} is used {len(self.uses)} times (by {', '.join(self.uses)}), so its gradient "
                          "collects a contribution from each use.")
-        if self.paths is None:
+        if self.paths is None or self.total is None:  # (the total is None exactly when the paths are)
             lines.append(f"There are too many paths to list ({self.n_paths} paths, {self.n_edges} edges in all; the limit "
                          f"is {MAX_PATHS} paths and {MAX_PATH_EDGES} edges); backward() adds them up without listing "
                          "them, one node at a time (see backward_steps()).")

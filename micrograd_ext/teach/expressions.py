@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+from typing import cast
 
 from ..errors import MicrogradExtError
 from .. import ops
@@ -130,9 +131,9 @@ def _check(node: ast.AST, text: str, leaves: dict[str, Value]) -> None:
                               f"and {', '.join(FUNCTIONS)}\n{where}")
 
 
-def _evaluate(root: ast.AST, text: str, leaves: dict[str, Value]) -> Value:
+def _evaluate(root: ast.expr, text: str, leaves: dict[str, Value]) -> Value:
     """Post-order evaluation with an explicit stack (no recursion, however long the expression)."""
-    results: dict[ast.AST, Value] = {}
+    results: dict[ast.expr, Value] = {}
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -152,7 +153,7 @@ def _evaluate(root: ast.AST, text: str, leaves: dict[str, Value]) -> Value:
     return results[root]
 
 
-def _operands(node: ast.AST) -> list[ast.AST]:
+def _operands(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp):
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
@@ -162,7 +163,7 @@ def _operands(node: ast.AST) -> list[ast.AST]:
     return []
 
 
-def _apply(node: ast.AST, operands: list[Value], leaves: dict[str, Value]) -> Value:
+def _apply(node: ast.expr, operands: list[Value], leaves: dict[str, Value]) -> Value:
     if isinstance(node, ast.Constant):
         return Value(node.value)
     if isinstance(node, ast.Name):
@@ -183,7 +184,8 @@ def _apply(node: ast.AST, operands: list[Value], leaves: dict[str, Value]) -> Va
             return operand
         return Value(-operand.data) if _is_constant(operand) else -operand  # -3 is a number, not an op
     (argument,) = operands
-    return Value.apply(ops.FUNCTIONS[node.func.id], argument)
+    function = cast(ast.Name, cast(ast.Call, node).func)  # what is left: _check let calls through only by name
+    return Value.apply(ops.FUNCTIONS[function.id], argument)
 
 
 def _finite(number: int | float) -> bool:

@@ -12,8 +12,12 @@ nodes with ``node_names``, so a name in the text is a name in the picture.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING, TypeGuard, cast
 
 from ..ops import split_linear
+
+if TYPE_CHECKING:
+    from ..engine import Value
 
 
 def node_names(order: list) -> dict:
@@ -58,15 +62,18 @@ def node_names(order: list) -> dict:
     return names
 
 
-def neuron_parts(order: list) -> tuple[set, set, dict]:
+def neuron_parts(order: list) -> tuple[set[Value], set[Value], dict[Value, str]]:
     """What the graph's ``linear`` nodes (neurons' ``w·x + b``) say of their children: the weights and biases,
     the inputs, and each parameter's neuron's name (for neurons of a model)."""
     from ..learn.nn import neuron_of
-    parameters, inputs, owners = set(), set(), {}
+    parameters: set[Value] = set()
+    inputs: set[Value] = set()
+    owners: dict[Value, str] = {}
     for node in order:
         if node._op != 'linear':
             continue
-        weights, xs, bias = split_linear(node._prev)
+        weights, xs, last = split_linear(node._prev)
+        bias = cast('Value', last)  # split_linear() types its last item as object; a linear node's children are Values
         parameters.update((*weights, bias))
         inputs.update(xs)
         neuron = neuron_of(node)
@@ -89,7 +96,7 @@ def is_simple(name: str) -> bool:
     return name.replace('.', '_').replace('#', '_').isidentifier()
 
 
-def is_number(text: str | None) -> bool:
+def is_number(text: str | None) -> TypeGuard[str]:
     """Whether ``text`` is a number written out (a local derivative that is a constant, like ``1``)."""
     if text is None:
         return False

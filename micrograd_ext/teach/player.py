@@ -16,6 +16,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from ..engine import Value
 from .naming import derivative
@@ -119,7 +120,8 @@ class BackwardPlayer:
         first = base64.b64encode(svgs[0].encode('utf-8')).decode('ascii')  # an <img> survives a sanitizer
         quiz = {'quiz_panel': '', 'quiz_script': ''}
         if self.quiz:
-            questions = [None, *player_questions([frame.step for frame in self.frames[1:]])]
+            steps = cast(list[BackwardStep], [frame.step for frame in self.frames[1:]])  # only the seed has none
+            questions = [None, *player_questions(steps)]
             quiz = {'quiz_panel': QUIZ_PANEL.format(id=self.id, help=html.escape(QUIZ_HELP)),
                     'quiz_script': QUIZ_SCRIPT.format(questions=_script_json(questions), number=json.dumps(NUMBER),
                                                       show=json.dumps(SHOW), hint=json.dumps(HINT))}

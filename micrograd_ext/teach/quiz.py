@@ -111,7 +111,8 @@ class QuizResult:
 
 def labels(names: list[str]) -> list[str]:
     """What each answer is asked as: ``x.grad +=``, and ``x.grad (use 1 of 2) +=`` for a child used twice."""
-    uses, seen = Counter(names), Counter()
+    uses = Counter(names)
+    seen: Counter[str] = Counter()
     asked = []
     for name in names:
         seen[name] += 1

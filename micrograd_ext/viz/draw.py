@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Collection
+from typing import TYPE_CHECKING, cast
 
 import graphviz
 
@@ -28,6 +29,9 @@ from ..engine import Value, topological_order
 from ..teach.naming import fmt, neuron_parts, node_names
 from ..ops import split_linear
 from .rendering import DEFAULT_TIMEOUT, render_source
+
+if TYPE_CHECKING:
+    from ..learn.nn import Neuron
 
 ROLE_COLORS = {
     'input': '#cfe2ff', 'parameter': '#ffd8a8', 'constant': '#e9ecef',
@@ -103,7 +107,7 @@ def roles(nodes: list[Value], root: Value, parameters: Collection[Value] = ()) -
     return role
 
 
-def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], list[Value]]]:
+def neuron_groups(nodes: list[Value]) -> list[tuple[Neuron, Value, list[Value], list[Value]]]:
     """(neuron, output, member nodes, input nodes) for every Neuron call in the graph.
 
     A neuron's ``linear`` node (w·x + b) is recognised by its bias parameter; its output is the
@@ -115,7 +119,7 @@ def neuron_groups(nodes: list[Value]) -> list[tuple[object, Value, list[Value], 
     for node in nodes:
         if len(node._prev) == 1 and node._prev[0]._op == 'linear':
             activated[node._prev[0]] = node
-    groups = []
+    groups: list[tuple[Neuron, Value, list[Value], list[Value]]] = []
     for node in nodes:
         neuron = neuron_of(node)
         if neuron is None:
@@ -175,7 +179,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
     collapsed_count = len(nodes) - len(in_a_neuron) + len(groups)
     hidden = in_a_neuron if collapse else {}
     groups = groups if (cluster or collapse) else []
-    table_of = {}  # in clusters: parameter -> (its neuron's table id, the row's port)
+    table_of: dict[Value, tuple[str, str]] = {}  # in clusters: parameter -> (its neuron's table id, the row's port)
     for k, (_, _, members, _) in enumerate(groups if cluster else []):
         table_of.update((p, (f'params{k}', f'p{i}')) for i, p in enumerate(m for m in members if not m._prev))
     expanded = {node for node in nodes if expand_linear and node._op == 'linear' and node not in hidden}
@@ -190,7 +194,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
                                                     None if collapse or not in_a_neuron else collapsed_count))
 
     order = {node: i for i, node in enumerate(nodes)}
-    users = {}
+    users: dict[Value, dict[Value, None]] = {}
     for child, user in links:
         if not child._prev and child not in hidden and child not in table_of:
             users.setdefault(child, {})[user] = None  # an ordered set
@@ -213,7 +217,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         if node in table_of:
             return ':'.join(table_of[node]) + ':e'
         name = f'n{order[hidden.get(node, node)]}'
-        return f'{name}_for{order[user]}' if node in copied else name
+        return f'{name}_for{order[cast(Value, user)]}' if node in copied else name  # a copied leaf's user is given
 
     def fields(node: Value, name: str, data: float | None = None) -> list[str]:
         """name | data | grad (``data`` if given, else the node's); a model's picture leaves out the words
@@ -328,7 +332,7 @@ def _red(red: bool) -> dict[str, str]:
 
 def _depths(nodes: list[Value]) -> dict[Value, int]:
     """Each node's rank: 0 for a leaf, else one more than its deepest child (``nodes`` children first)."""
-    depth = {}
+    depth: dict[Value, int] = {}
     for node in nodes:
         depth[node] = 1 + max((depth[child] for child in node._prev), default=-1)
     return depth

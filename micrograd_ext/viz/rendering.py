@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import threading
+from typing import cast
 
 from ..errors import MicrogradExtError
 
@@ -62,8 +63,8 @@ def render_source(source: str, format: str = 'svg', backend: str = 'auto',
         try:  # on timeout, run() kills dot before raising
             done = subprocess.run([dot, f'-T{format}'], input=source.encode('utf-8'), capture_output=True,
                                   timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise RenderTimeoutError(timeout) from None
+        except subprocess.TimeoutExpired:  # raised only when there is a timeout
+            raise RenderTimeoutError(cast(float, timeout)) from None
         if done.returncode != 0:
             raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
         return done.stdout
@@ -108,8 +109,8 @@ def _render_embedded(source: str, format: str, timeout: float | None) -> bytes:
             return backend.render(source, format=format)
         except wasmtime.Trap as trap:  # the instance stopped midway: start a fresh one for the next render
             backend._session = backend._create_session()
-            if trap.trap_code == wasmtime.TrapCode.INTERRUPT:
-                raise RenderTimeoutError(timeout) from None
+            if trap.trap_code == wasmtime.TrapCode.INTERRUPT:  # only the timer interrupts: there is a timeout
+                raise RenderTimeoutError(cast(float, timeout)) from None
             raise RenderError(f"the embedded Graphviz crashed on this graph ({trap.message}); {INSTALL_HINT}") from None
         except Exception as error:  # the embedded renderer reports failures in its own exception types
             raise RenderError(f"the embedded Graphviz could not render this graph ({error}); {INSTALL_HINT}") from None

@@ -51,7 +51,7 @@ def checked_ids(ids: list[str], parser) -> list[str]:
             student_id(text)
         except ValueError as error:
             parser.error(str(error))
-    folded = {}
+    folded: dict[str, str] = {}
     for text in ids:  # Ada.ipynb and ada.ipynb are one file on macOS and Windows
         if folded.setdefault(text.lower(), text) != text:
             parser.error(f'the ids {folded[text.lower()]!r} and {text!r} differ only in case; their notebooks would '

@@ -89,11 +89,12 @@ def _run_backward(backward: Callable, root: Value, order: list[Value], names: di
         return Diagnosis(None, None, None, None, CRASHED, verdict.message)
 
     def read() -> dict | Diagnosis:
-        grads = {}
+        grads: dict[Value, float] = {}
         for node in order:
-            grads[node] = _reading(node.grad, f'after your backward, {names[node]}.grad is', expected, node, names)
-            if isinstance(grads[node], Diagnosis):
-                return grads[node]
+            reading = _reading(node.grad, f'after your backward, {names[node]}.grad is', expected, node, names)
+            if isinstance(reading, Diagnosis):
+                return reading
+            grads[node] = reading
         return grads
     return _read(read, 'reading the gradients your backward set')
 
@@ -112,7 +113,7 @@ def _read_table(table: Mapping, order: list[Value], names: dict, expected: dict)
     missing entry."""
     by_name = {name: node for node, name in names.items()}
     listed = ', '.join(list(by_name)[:12]) + (', ...' if len(by_name) > 12 else '')
-    grads: dict = {}
+    grads: dict[Value, float] = {}
     for key, value in table.items():
         node = key if isinstance(key, Value) and key in names else by_name.get(key) if isinstance(key, str) else None
         if node is None:
@@ -123,9 +124,10 @@ def _read_table(table: Mapping, order: list[Value], names: dict, expected: dict)
         if node in grads:
             return Diagnosis(node, names[node], value, expected.get(node, 0.0), UNREADABLE,
                              f"{names[node]} is given twice (by its name and as a Value): give each node once.")
-        grads[node] = _reading(value, f'the gradient you gave for {names[node]} is', expected, node, names)
-        if isinstance(grads[node], Diagnosis):
-            return grads[node]
+        reading = _reading(value, f'the gradient you gave for {names[node]} is', expected, node, names)
+        if isinstance(reading, Diagnosis):
+            return reading
+        grads[node] = reading
     missing = [node for node in order if node not in grads and (node._prev or node.label)]
     if missing:
         shown = ', '.join(names[node] for node in missing[:12]) + (', ...' if len(missing) > 12 else '')

@@ -23,6 +23,7 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from .student_code import CheckResult, NotYet, as_number, checker, guarded, kind_of, plural
 
@@ -52,7 +53,7 @@ def student_rng(student: str, exercise: str) -> random.Random:
 class Mistake:
     """A typical mistake: the ``hint`` to give, and what the answers are when one makes it."""
     hint: str
-    answers: Callable[[Numbers], dict[str, Answer]]
+    answers: Callable[[Numbers], Mapping[str, Answer]]
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Exercise:
     starter: str
     solution: str
     verdict: Callable[[dict, Numbers], CheckResult]
-    expected: Callable[[Numbers], dict[str, Answer]] | None = None  # numeric exercises: the right answers
+    expected: Callable[[Numbers], Mapping[str, Answer]] | None = None  # numeric exercises: the right answers
     mistakes: Sequence[Mistake] = field(default=())
 
     def numbers_for(self, student: str) -> Numbers:
@@ -99,9 +100,9 @@ class Exercise:
 
 
 def numeric(name: str, title: str, points: int, answers: tuple[str, ...], draw: Callable[[random.Random], Numbers], *,
-            task: str, starter: str, solution: str, expected: Callable[[Numbers], dict[str, Answer]],
+            task: str, starter: str, solution: str, expected: Callable[[Numbers], Mapping[str, Answer]],
             mistakes: Sequence[Mistake] = (), hint: str = 'work it out again step by step.',
-            check_by: Callable[[Numbers], dict[str, Answer]] | None = None) -> Exercise:
+            check_by: Callable[[Numbers], Mapping[str, Answer]] | None = None) -> Exercise:
     """An exercise whose answers are numbers or lists of numbers. ``check_by`` gives an independent estimate
     to show next to a wrong answer (finite differences for derivatives). A student's numbers are drawn again
     (from the same generator) until every typical mistake gives answers that differ from the right ones by
@@ -148,16 +149,19 @@ def read_answer(value, like: Answer, name: str) -> Answer:
 
 
 def first_difference(given: Answer, expected: Answer) -> tuple[str, float, float] | None:
-    """('[i]' or '', given, expected) where ``given`` first differs from ``expected``, or None."""
+    """('[i]' or '', given, expected) where ``given`` first differs from ``expected``, or None. ``given`` has the
+    shape of ``expected`` (``read_answer`` reads it so): a number, or a list as long."""
     if not isinstance(expected, list):
-        return None if agrees(given, expected) else ('', given, expected)
-    return next(((f'[{i}]', g, e) for i, (g, e) in enumerate(zip(given, expected)) if not agrees(g, e)), None)
+        number = cast(float, given)
+        return None if agrees(number, expected) else ('', number, expected)
+    numbers = cast(list, given)
+    return next(((f'[{i}]', g, e) for i, (g, e) in enumerate(zip(numbers, expected)) if not agrees(g, e)), None)
 
 
 def differs(given: Answer, expected: Answer) -> bool:
     """Does ``given`` differ from ``expected`` (somewhere, for lists) by more than 2%?"""
-    pairs = zip(given, expected) if isinstance(expected, list) else [(given, expected)]
-    return any(not math.isclose(g, e, rel_tol=0.02, abs_tol=1e-6) for g, e in pairs)
+    pairs = zip(cast(list, given), expected) if isinstance(expected, list) else [(cast(float, given), expected)]
+    return any(not math.isclose(g, e, rel_tol=0.02, abs_tol=1e-6) for g, e in pairs)  # given: expected's shape
 
 
 def agrees_everywhere(given: Answer, mistaken: Answer | None) -> bool:

@@ -22,13 +22,14 @@ import sys
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import IO, cast
 
 from ...learn.nn import write_atomically
 from .bank import BANK
-from .exercise import first_difference
+from .exercise import Answer, Numbers, first_difference
 from .submission import Unreadable, read_submission, signed
 
 TIMEOUT = 10  # seconds per cell
@@ -102,14 +103,20 @@ def run_worker(graded: Graded, path: str, scratch: str, timeout: int, memory: in
     env = {**os.environ, MARK: mark, 'TMPDIR': scratch, 'JUPYTER_RUNTIME_DIR': scratch}
     worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
                               text=True, start_new_session=True, env=env)
-    worker.stdin.write(key + '\n')
-    worker.stdin.close()
+    stdin, stdout = cast(IO[str], worker.stdin), cast(IO[str], worker.stdout)  # both are pipes: PIPE was asked for
+    stdin.write(key + '\n')
+    stdin.close()
     out_of_time = threading.Event()
-    timer = threading.Timer(notebook_timeout, lambda: (out_of_time.set(), stop(worker, mark)))
+
+    def time_up() -> None:
+        out_of_time.set()
+        stop(worker, mark)
+
+    timer = threading.Timer(notebook_timeout, time_up)
     timer.start()
     done = False
     try:
-        for line in worker.stdout:
+        for line in stdout:
             event = parsed(line, key)
             done |= event.get('event') == 'done'
             record(graded, event)
@@ -211,9 +218,11 @@ def note_copies(results: list[Graded]) -> None:
     for graded in results:
         for name, given in graded.given.items():
             entry = BANK[name]
+            # only numeric exercises, which have expected answers, report the numbers given
+            expected = cast(Callable[[Numbers], Mapping[str, Answer]], entry.expected)
             fits = [other for other in sorted(students - {graded.student})
                     if all(key in given and first_difference(given[key], value) is None
-                           for key, value in entry.expected(entry.numbers_for(other)).items())]
+                           for key, value in expected(entry.numbers_for(other)).items())]
             if fits:  # said before the hint, which stays the last line
                 problem, hint = graded.feedback[name].partition('\nHint: ')[::2]
                 graded.feedback[name] = (f"{problem} These answers are right for {fits[0]}'s numbers, not for "

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from ...engine import Value
 from ..naming import derivative, grouped
@@ -28,6 +30,8 @@ MAX_PASSES = 1000   # "k times too large" is recognised for k = 2 ... MAX_PASSES
 MAX_SUBSETS = 8     # a parent with more uses: only the partial sums in backward order (prefixes, suffixes) are tried
 MAX_MIXES = 4096    # combinations of right and wrong edges tried at the wrong node
 MAX_TERMS = 6       # contributions written out in a message; the others are counted
+
+Partial = tuple[float, list[Value]]  # a gradient a parent held on the way, and the nodes whose contributions made it
 
 @dataclass
 class Diagnosis:
@@ -218,10 +222,10 @@ class Case:
                           f'{self.should_be(node, uses)}. Each use of {self.names[node]} contributes the gradient of '
                           f'the node that uses it times the local derivative, and the contributions add up.{nothing}')
 
-    def why(self, category: str, node: Value, edges: list[tuple[_Edge, float, tuple | None]]) -> str:
+    def why(self, category: str, node: Value, edges: list[tuple[_Edge, float, Partial | None]]) -> str:
         """What the wrong ``edges`` (use, upstream gradient, for WRONG_ORDER the partial sum passed) did."""
         if category == WRONG_ORDER:
-            return ('; '.join(self.too_early(use, held) for use, _, held in edges)
+            return ('; '.join(self.too_early(use, cast(Partial, held)) for use, _, held in edges)
                     + '. A node may pass its gradient down only after all its uses have added to it: go through the '
                     'nodes in reverse topological order (the output first, every node before its children)')
         if category == MISSING_LOCAL:
@@ -242,14 +246,15 @@ class Case:
         """``dM/dd = dM/dL * dL/dd``, for the first of the wrong uses."""
         return f'{self.d(node)} = {self.d(use.parent)} * {derivative(self.names[use.parent], self.names[node])}'
 
-    def partial_sums(self, uses: list[_Edge]) -> list[list[tuple[float, list[Value]]]]:
+    def partial_sums(self, uses: list[_Edge]) -> list[list[Partial]]:
         """For each use, the gradients its parent held on the way to its final one: the sums of proper subsets of
         its own uses' contributions (prefixes and suffixes only for a parent with many uses); none for the root."""
         parents = {use.parent for use in uses if use.parent is not self.root}
         incoming = self.uses(parents)
-        sums = {}
+        sums: dict[Value, list[Partial]] = {}
         for parent in parents:
             terms = [(self.given[use.parent] * use.local, use.parent) for use in incoming[parent]]
+            subsets: Iterable[Sequence[tuple[float, Value]]]
             if len(terms) <= MAX_SUBSETS:
                 subsets = itertools.chain.from_iterable(itertools.combinations(terms, r) for r in range(len(terms)))
             else:
@@ -257,7 +262,7 @@ class Case:
             sums[parent] = [(math.fsum(c for c, _ in subset), [p for _, p in subset]) for subset in subsets]
         return [sums.get(use.parent, []) for use in uses]
 
-    def too_early(self, use: _Edge, partial: tuple[float, list[Value]]) -> str:
+    def too_early(self, use: _Edge, partial: Partial) -> str:
         parent = self.names[use.parent]
         held, contributors = partial
         full = f'its final {_num(self.given[use.parent])}'

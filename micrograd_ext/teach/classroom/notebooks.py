@@ -27,8 +27,8 @@ KERNEL = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'languag
 
 def cell(kind: str, source: str, cell_id: str, **metadata) -> dict:
     """A notebook cell; code cells start without outputs."""
-    made = {'cell_type': kind, 'id': cell_id, 'metadata': {'micrograd_ext': metadata} if metadata else {},
-            'source': source}
+    made: dict[str, object] = {'cell_type': kind, 'id': cell_id,
+                               'metadata': {'micrograd_ext': metadata} if metadata else {}, 'source': source}
     if kind == 'code':
         made.update(execution_count=None, outputs=[])
     return made

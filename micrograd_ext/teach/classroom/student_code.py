@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from ...engine import Value
 
@@ -206,7 +207,8 @@ def _in_worker(seconds: float, thunk: Callable):
     worker.join(seconds)
     if worker.is_alive():
         try:  # CPython checks for this between bytecodes, so a pure-Python loop stops soon after
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_OutOfTime))
+            ident = cast(int, worker.ident)  # None only before the thread starts
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_OutOfTime))
         except AttributeError:  # not CPython: the thread keeps running in the background
             pass
         raise _OutOfTime

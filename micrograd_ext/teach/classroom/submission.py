@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...errors import MicrogradExtError
 from .bank import BANK
@@ -33,6 +34,9 @@ from .exercise import read_answer
 from .notebooks import cell_role
 from .sheet import student_id
 from .student_code import guarded
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 VERDICT = 'application/vnd.micrograd-ext.verdict+json'
 PASSES = 3
@@ -70,7 +74,8 @@ def read_submission(path: str) -> Submission:
         raise Unreadable('is not a notebook (no list of cells)')
     metadata = notebook.get('metadata')
     tag = metadata.get('micrograd_ext') if isinstance(metadata, dict) else None
-    student = tag.get('student') if isinstance(tag, dict) else None
+    tag = tag if isinstance(tag, dict) else {}
+    student = tag.get('student')
     if student is None:
         raise Unreadable('has no student id in its metadata (["micrograd_ext"]["student"]): was it made by '
                          '`micrograd-ext exercises new`?')
@@ -174,7 +179,8 @@ def source_text(source) -> str:
     return source if isinstance(source, str) else ''
 
 
-def run_pass(cells: list[dict], skip: set[int], timeout: int, workdir: str) -> Iterator[tuple[int, dict, str | None]]:
+def run_pass(cells: list[dict], skip: set[int], timeout: int,
+             workdir: str) -> Iterator[tuple[int, NotebookNode, str | None]]:
     """Run ``cells`` (but ``skip``) in a fresh kernel; yield (index, cell, problem) as each cell finishes, where
     problem is None, 'raised ...', 'timeout', or 'died' or 'wedged' (the kernel stopped, or stopped answering
     after an interrupt: the pass ends there)."""
@@ -184,16 +190,21 @@ def run_pass(cells: list[dict], skip: set[int], timeout: int, workdir: str) -> I
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={'kernelspec': {'name': 'python3',
                                                                               'display_name': 'Python 3'}})
     marker = {'ename': 'TimeoutError', 'evalue': 'the cell ran out of time', 'traceback': []}
+
+    def cell_timeout(cell) -> float:
+        """The seconds a cell may run: its own limit (the probe's), else ``timeout``."""
+        return cell.metadata.get('timeout', timeout)
+
     client = NotebookClient(notebook, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
                             error_on_timeout=marker, shutdown_kernel='immediate', startup_timeout=120,
-                            timeout_func=lambda cell: cell.metadata.get('timeout', timeout))
+                            timeout_func=cell_timeout)
     env = {**os.environ, 'OPENBLAS_NUM_THREADS': '1', 'MALLOC_ARENA_MAX': '2', 'MPLBACKEND': 'Agg'}
     probe = nbformat.v4.new_code_cell('pass', metadata={'timeout': PROBE_SECONDS})
     notebook.cells.append(probe)  # after a timeout: does the kernel answer again?
     def ran_out_of_time(cell, index: int) -> bool:
         started = time.monotonic()
         client.execute_cell(cell, index)
-        return time.monotonic() - started >= client.timeout_func(cell)
+        return time.monotonic() - started >= cell_timeout(cell)
 
     with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=workdir):
         for index, cell in enumerate(notebook.cells[:-1]):
