@@ -1,5 +1,5 @@
-"""The ``micrograd-ext`` command: ``demo``, ``train``, ``graph``, ``explain``, ``quiz`` (in ``quiz``), and the
-classroom's ``exercises`` and ``grade`` (in ``classroom.commands``).
+"""The ``micrograd-ext`` command: ``demo``, ``graph`` and ``explain`` here, and in ``commands/`` ``train``,
+``quiz`` and the classroom's ``exercises`` and ``grade``.
 
 Every error is one line on stderr that names the problem and the fix: a usage error (a bad argument,
 an output path that cannot be written, an expression outside the whitelist) exits 2 before any work
@@ -18,7 +18,6 @@ from functools import partial
 from typing import cast
 
 from .ops import FUNCTIONS
-from .teach.quiz import add_quiz_parser
 
 PROG = 'micrograd-ext'
 
@@ -293,8 +292,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description='A scalar autograd engine for learning backprop.',
                     formatter_class=HelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    from .teach.classroom.commands import add_exercises_parser, add_grade_parser
-    from .train_command import add_train_parser
+    from .commands.classroom import add_exercises_parser, add_grade_parser
+    from .commands.quiz import add_quiz_parser
+    from .commands.train import add_train_parser
     for add in (add_demo_parser, add_train_parser, add_graph_parser, add_explain_parser, add_quiz_parser,
                 add_exercises_parser, add_grade_parser):
         add(commands)

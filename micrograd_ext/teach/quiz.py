@@ -195,33 +195,3 @@ def quiz(root: Value, ask: Callable[[str], str] | None = None,
             result.answers.append(Answer(step.index, contribution, value, right))
             say('  ' + feedback(contribution, None if value is None else f'{value:g}', right))
     return result
-
-
-def add_quiz_parser(commands) -> None:
-    """``micrograd-ext quiz EXPRESSION --set NAME=NUMBER ... [--html QUIZ.html]``."""
-    from ..cli import add_expression_command, output_file
-    command = add_expression_command(
-        commands, 'quiz', "predict each backward step's gradients, then see them",
-        'Before each backward step, type what it adds to each child\'s grad; right answers score, wrong ones '
-        'are shown the local derivative and the chain-rule product, e.g. micrograd-ext quiz "x*w + b" '
-        '--set x=2 w=-3 b=1. Exits 0 after the last step, 1 when the input ends first (Ctrl-D), 130 on Ctrl-C.',
-        run_quiz)
-    command.add_argument('--html', type=output_file(lambda: ('html', 'htm')), metavar='QUIZ.html',
-                         help='write the quiz as a step-through player (one HTML file) instead of asking here')
-
-
-def run_quiz(args, parser) -> int:
-    """The ``quiz`` command: 0 after a whole quiz (or writing --html), 1 when the input ended first, 130 on Ctrl-C;
-    either way every .grad ends as ``backward()`` leaves it."""
-    from ..cli import build_expression, drawn
-    from .table import graph_table
-    root, _ = build_expression(args, parser)
-    if args.html:
-        from .player import save_backward_html
-        drawn(lambda: save_backward_html(root, args.html, args.expression, quiz=True), 'shorten the expression')
-        print(f'wrote {args.html}: open it in a browser to take the quiz')
-        return 0
-    print(f"forward: {args.expression} = {fmt(root.data)}\n{graph_table(root, show_grad=False)}\n")
-    result = quiz(root)
-    print(f'\n{result}')
-    return {None: 0, 'end of input': 1, 'Ctrl-C': 130}[result.stopped]

@@ -5,8 +5,8 @@ import importlib.util
 import os
 import sys
 
-from ...cli import PROG, Failure, add_command, number, output_file
-from .bank import BANK
+from ..cli import PROG, Failure, add_command, number, output_file
+from ..teach.classroom.bank import BANK
 
 MAX_STUDENTS = 10_000
 
@@ -45,7 +45,7 @@ def read_roster(path: str, parser) -> list[str]:
 
 def checked_ids(ids: list[str], parser) -> list[str]:
     """``ids``, each a valid student id, none two differing only in case (else a usage error)."""
-    from .sheet import student_id
+    from ..teach.classroom.sheet import student_id
     for text in ids:
         try:
             student_id(text)
@@ -70,7 +70,7 @@ def students_of(args, parser) -> list[str]:
 
 
 def write(args, parser, solutions: bool) -> int:
-    from .notebooks import write_notebooks
+    from ..teach.classroom.notebooks import write_notebooks
     students = students_of(args, parser)
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         parser.error(f'-o {args.output} is a file; give a folder')
@@ -119,7 +119,7 @@ def notebooks_of(paths: list[str], parser) -> list[str]:
 
 
 def add_grade_parser(commands) -> None:
-    from .grading import MEMORY, NOTEBOOK_TIMEOUT, TIMEOUT
+    from ..teach.classroom.grading import MEMORY, NOTEBOOK_TIMEOUT, TIMEOUT
     grade = add_command(commands, 'grade', "grade students' notebooks into a CSV gradebook",
                         'Run each notebook in its own process and kernel (time and memory limits), score it against '
                         'the student in its metadata, write one CSV row per file and print a class summary, e.g. '
@@ -147,7 +147,7 @@ def run_grade(args, parser) -> int:
     if missing:
         raise Failure(f"grading runs notebooks with {', '.join(missing)}, which is not installed: "
                       "pip install 'micrograd_ext[notebooks]'")
-    from .grading import grade, note_roster, summary, write_gradebook
+    from ..teach.classroom.grading import grade, note_roster, summary, write_gradebook
     if args.roster and os.path.exists(args.csv) and os.path.samefile(args.roster, args.csv):
         parser.error(f'--csv {args.csv} is the roster: writing the gradebook would replace it; choose another file')
     roster = read_roster(args.roster, parser) if args.roster else None

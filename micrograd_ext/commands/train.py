@@ -11,14 +11,14 @@ import time
 from itertools import pairwise
 from typing import TYPE_CHECKING, cast
 
-from .cli import PROG, Failure, add_command, number, output_file, plot_formats, problem
-from .learn.datasets import DATASETS
-from .ops import ACTIVATIONS
-from .learn.optim import OPTIMIZERS, SCHEDULES
-from .learn.training import LOSSES
+from ..cli import PROG, Failure, add_command, number, output_file, plot_formats, problem
+from ..learn.datasets import DATASETS
+from ..learn.optim import OPTIMIZERS, SCHEDULES
+from ..learn.training import LOSSES
+from ..ops import ACTIVATIONS
 
 if TYPE_CHECKING:
-    from .learn.training import TrainingLog
+    from ..learn.training import TrainingLog
 
 MAX_STEPS = 100_000
 MAX_SAMPLES = 10_000
@@ -90,7 +90,7 @@ def check_train(args, parser) -> tuple[int, str]:
                      'lower it or leave it out to use every point')
     if args.save and args.plot and os.path.abspath(args.save) == os.path.abspath(args.plot):
         parser.error('--save and --plot name the same file; give them different names')
-    from .learn.training import outputs_needed
+    from ..learn.training import outputs_needed
     sizes = [2, *args.hidden, outputs_needed(loss, n_classes)]
     work = (args.batch_size or args.samples) * sum((nin + 1) * nout for nin, nout in pairwise(sizes))
     limit = MAX_RECORDED_WORK if args.compiled else MAX_STEP_WORK
@@ -103,9 +103,9 @@ def check_train(args, parser) -> tuple[int, str]:
 
 
 def run_train(args, parser) -> int:
-    from .learn.datasets import make_dataset
-    from .learn.nn import MLP
-    from .learn.training import fit, outputs_needed
+    from ..learn.datasets import make_dataset
+    from ..learn.nn import MLP
+    from ..learn.training import fit, outputs_needed
 
     n_classes, loss = check_train(args, parser)
     X, y = make_dataset(args.dataset, args.samples, args.noise, n_classes, seed=args.seed)
@@ -154,7 +154,7 @@ def run_train(args, parser) -> int:
             raise Failure(f"could not save the model to {args.save}: {error}") from None
         print(f"model saved to {args.save}")
     if args.plot:
-        from .learn.plotting import plot_training
+        from ..learn.plotting import plot_training
         try:
             plot_training(model, X, y, log, args.plot, loss)
         except (OSError, ValueError) as error:
