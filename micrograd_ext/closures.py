@@ -17,8 +17,7 @@ import math
 import types
 from typing import TYPE_CHECKING
 
-from .errors import MicrogradExtError
-from .modes import describe
+from .errors import MicrogradExtError, describe
 
 if TYPE_CHECKING:
     from .engine import Value

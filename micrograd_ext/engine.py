@@ -33,7 +33,8 @@ from typing import cast
 from . import modes, ops
 from .closures import copy_attribute, own_attributes
 from .graph import start_backward, topological_order
-from .modes import apply_mode, chain_checked, describe, mode
+from .errors import describe
+from .modes import apply_mode, chain_checked, mode
 from .ops import DIV, EXP, GELU, LOG, POW, SIGMOID, SILU, SOFTPLUS, SQRT, TANH, Op, is_number, power_op
 
 BLOCKED = ops.BLOCKED

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .modes import describe
+from .errors import describe
 
 GELU_C = math.sqrt(2.0 / math.pi)  # GELU's tanh approximation (GPT-2, PyTorch approximate='tanh')
 GELU_K = 0.044715

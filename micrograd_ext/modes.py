@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from typing import cast
 
-from .errors import MicrogradExtError
+from .errors import MicrogradExtError, describe
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -138,11 +138,6 @@ def note_comparison() -> None:
 
 def _created(created: dict, node) -> str:
     return created.get(node, 'an unknown place (build the graph inside detect_anomaly() to record it)')
-
-
-def describe(node) -> str:
-    """How error messages name a node: its label and value, or just its value."""
-    return f"{node.label} (= {node.data!r})" if node.label else repr(node.data)
 
 
 def _inputs(node) -> str:

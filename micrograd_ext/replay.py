@@ -27,7 +27,7 @@ import numpy as np
 from .errors import MicrogradExtError
 from .engine import Value, result, topological_order
 from .kernels import kernel
-from .modes import describe
+from .errors import describe
 from .ops import ADD, LINEAR, POW, Op, op_named, op_of, split_linear, value_now
 
 

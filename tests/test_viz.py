@@ -7,6 +7,7 @@ import pytest
 
 from micrograd_ext import Value
 from micrograd_ext.nn import MLP
+from micrograd_ext.teach import graphs
 from micrograd_ext.viz import (GraphTooLargeError, RenderError, draw_dot, render, render_source, roles, system_dot,
                                trace)
 
@@ -15,15 +16,8 @@ REQUIRE_DOT = os.environ.get('MICROGRAD_EXT_REQUIRE_DOT') == '1'
 
 
 def lecture_graph():
-    a, b, c = Value(2.0, label='a'), Value(-3.0, label='b'), Value(10.0, label='c')
-    e = a * b
-    e.label = 'e'
-    d = e + c
-    d.label = 'd'
-    f = Value(-2.0, label='f')
-    L = d * f
-    L.label = 'L'
-    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f)
+    """The lecture's graph (e = a*b, d = e + c, L = d*f) and its nodes, from the one place it is built."""
+    return graphs.lecture_graph(reused=False)
 
 
 def parse(svg: bytes):

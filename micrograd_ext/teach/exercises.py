@@ -28,6 +28,7 @@ from .classroom.student_code import (TIME_LIMIT, CheckResult, NotYet, as_number,
                                      kind_of, plural, run_student)
 from ..closures import own_attributes
 from ..engine import Value
+from .graphs import Graph, lecture_graph
 from ..finite_differences import analytic_grad, numerical_grad
 from ..ops import FUNCTIONS, Op, power_op
 
@@ -164,39 +165,6 @@ def _check_node(out: Value, leaf: Value, expected: float, who: str, name: str) -
 
 
 # ---- 3. gradients of a small graph, by hand ------------------------------------------------------------
-
-Graph = Callable[[], tuple[Value, dict[str, Value]]]  # makes a fresh graph: (its output, its nodes by name)
-
-
-def lecture_graph(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = -2.0,
-                  reused: bool = True) -> tuple[Value, dict[str, Value]]:
-    """The graph to fill in by hand: e = a*b, d = e + c, L = d*f, and when ``reused``, g = 4*a (a is used twice)
-    and M = L + g. Returns (the output, every node by name).
-
-    >>> out, nodes = lecture_graph(reused=False)
-    >>> out.label, out.data, list(nodes)
-    ('L', -8.0, ['a', 'b', 'c', 'd', 'e', 'f', 'L'])
-    """
-    return _lecture_graph_of(Value(a, label='a'), Value(b, label='b'), Value(c, label='c'), Value(f, label='f'),
-                             reused)
-
-
-def _lecture_graph_of(a: Value, b: Value, c: Value, f: Value, reused: bool) -> tuple[Value, dict[str, Value]]:
-    """``lecture_graph`` on the leaves a, b, c and f."""
-    e = a * b
-    e.label = 'e'
-    d = e + c
-    d.label = 'd'
-    L = d * f
-    L.label = 'L'
-    if not reused:
-        return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
-    g = 4 * a
-    g.label = 'g'
-    M = L + g
-    M.label = 'M'
-    return M, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L, g=g, M=M)
-
 
 @checker
 def check_grads_by_hand(answers: dict[str, float], time_limit: float | None = TIME_LIMIT,

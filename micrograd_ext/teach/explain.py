@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ..autograd import gradients
 from ..engine import Value, topological_order
-from ..modes import describe
+from ..errors import describe
 from .naming import derivative, fmt, grouped, is_number, node_names
 from .steps import data_changed, local_edges, zero_grad_advice
 
