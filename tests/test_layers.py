@@ -55,3 +55,57 @@ def test_the_folders_are_the_layers():
     folders = sorted(entry for entry in os.listdir(PACKAGE)
                      if os.path.isdir(os.path.join(PACKAGE, entry)) and not entry.startswith('__'))
     assert folders == ['commands', 'learn', 'teach', 'viz']
+
+
+def module_level_imports() -> dict[str, set[str]]:
+    """Each module's relative imports that run when it is imported (not inside a function, not for typing)."""
+    graph: dict[str, set[str]] = {}
+    for module, function, imported, line in relative_imports():
+        graph.setdefault(module, set())
+        if function is None and not typing_only(module, line):
+            graph[module].add(imported)
+    return graph
+
+
+def typing_only(module: str, line: int) -> bool:
+    """Is the import at ``line`` of ``module`` inside an ``if TYPE_CHECKING:`` block?"""
+    path = os.path.join(PACKAGE, *module.split('.')[1:])
+    path = os.path.join(path, '__init__.py') if os.path.isdir(path) else path + '.py'
+    tree = ast.parse(open(path, encoding='utf-8').read())
+    return any(isinstance(node, ast.If) and getattr(node.test, 'id', None) == 'TYPE_CHECKING'
+               and node.lineno <= line <= node.end_lineno for node in ast.walk(tree))
+
+
+def test_no_module_imports_itself_round_a_circle():
+    graph = module_level_imports()
+    known = set(graph)
+    for start in graph:  # depth-first from each module, without recursion
+        stack, seen = [(start, [start])], set()
+        while stack:
+            module, path = stack.pop()
+            for imported in graph.get(module, ()):
+                if imported == start:
+                    raise AssertionError(f"an import circle: {' -> '.join(path + [start])}")
+                if imported in known and imported not in seen:
+                    seen.add(imported)
+                    stack.append((imported, path + [imported]))
+
+
+def test_no_module_is_over_400_lines():
+    long = [(path, count) for path, count in
+            ((os.path.join(folder, name), sum(1 for _ in open(os.path.join(folder, name), encoding='utf-8')))
+             for folder, _, files in os.walk(PACKAGE) for name in files if name.endswith('.py')) if count > 400]
+    assert long == []
+
+
+def test_the_old_import_paths_give_the_modules_at_their_new_ones():
+    import importlib
+
+    from micrograd_ext.moved import HOMES
+    for name, layer_name in HOMES.items():
+        old, new = importlib.import_module(f'micrograd_ext.{name}'), importlib.import_module(
+            f'micrograd_ext.{layer_name}.{name}')
+        assert old is new and old.__spec__.name == f'micrograd_ext.{layer_name}.{name}'
+    from micrograd_ext.classroom.grading import grade
+    from micrograd_ext.teach.classroom import grading
+    assert grade is grading.grade
