@@ -243,3 +243,20 @@ def test_hand_computed_gradients_and_answers_as_arrays_of_any_shape_count():
     assert sheet.check('layer', z.reshape(2, 1)).passed and sheet.check('layer', z.reshape(1, 2)).passed
     one = sheet.numbers('neuron_z')
     assert sheet.check('neuron_z', np.array([np.dot(one['w'], one['x']) + one['b']])).passed
+
+
+def test_a_hand_rounded_mistake_is_still_named():
+    """With the bank's tolerance, a gradient rounded to 3 digits is compared as what it is: a = one use only."""
+    from functools import partial
+
+    from micrograd_ext.teach.classroom.exercise import RELATIVE
+    from micrograd_ext.teach.exercises import check_grads_by_hand
+    from micrograd_ext.teach.graphs import lecture_graph
+    graph = partial(lecture_graph, 1.37, -2.91, 0.83, 1.77)
+    out, nodes = graph()
+    out.backward()
+    rounded = {name: float(f'{node.grad:.3g}') for name, node in nodes.items()}
+    assert check_grads_by_hand(rounded, graph=graph, tolerance=RELATIVE).passed
+    one_use = float(f"{nodes['b'].data * nodes['e'].grad:.3g}")  # a's contribution through e = a*b only
+    result = check_grads_by_hand({**rounded, 'a': one_use}, graph=graph, tolerance=RELATIVE)
+    assert not result.passed and '= instead of +=' in result.message

@@ -20,7 +20,6 @@ Hint: did you forget `return`? Return one plain number (a float).
 """
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Mapping
 
@@ -173,11 +172,7 @@ def check_grads_by_hand(answers: dict[str, float], time_limit: float | None = TI
     With ``tolerance``, a gradient within that relative distance of the right one counts as right (rounding)."""
     out, nodes = graph()
     given = guarded(lambda: _read_answers(answers, list(nodes), out.label), 'reading your answers', time_limit)
-    if tolerance is not None:
-        out.backward()
-        given = {name: node.grad if math.isclose(given[name], node.grad, rel_tol=tolerance, abs_tol=1e-6)
-                 else given[name] for name, node in nodes.items()}
-    first_wrong_gradient(given, graph, time_limit)
+    first_wrong_gradient(given, graph, time_limit, tolerance)
     reused = [name for name, node in nodes.items() if sum(node in n._prev for n in nodes.values()) > 1]
     collects = (f', including {reused[0]}, which collects a contribution from each of its uses' if reused else '')
     return CheckResult(True, f'every gradient is right{collects}.')
@@ -203,13 +198,14 @@ def _read_answers(answers, names: list[str], root: str) -> dict[str, float]:
 
 
 def first_wrong_gradient(given: Mapping[str, float] | Callable[[Value], None], graph: Graph = lecture_graph,
-                         time_limit: float | None = TIME_LIMIT) -> None:
+                         time_limit: float | None = TIME_LIMIT, tolerance: float | None = None) -> None:
     """Raise NotYet at the first node of ``graph()``, in backward order, where ``given`` (gradients by node name, or
-    the student's ``backward(root)``) leaves backprop, naming the likely mistake (``classroom.diagnose``)."""
-    from .classroom.diagnosis import CRASHED, OTHER, UNREADABLE, diagnose
+    the student's ``backward(root)``) leaves backprop, naming the likely mistake (``classroom.diagnose``, with
+    ``tolerance`` as its relative tolerance when given)."""
+    from .classroom.diagnosis import CRASHED, OTHER, REL_TOL, UNREADABLE, diagnose
     out, nodes = graph()
     wrong = diagnose(out, given if callable(given) else {nodes[name]: value for name, value in given.items()},
-                     time_limit)
+                     time_limit, REL_TOL if tolerance is None else tolerance)
     if wrong is None:
         return
     if wrong.category in (CRASHED, UNREADABLE):  # its message has its hint already

@@ -17,7 +17,8 @@ True
 The first wrong node in backward order (``reversed(topological_order(root))``) has only right parents, so
 its gradient can be compared with each use's contribution ``parent.grad * d parent/d node``: one
 contribution only is ``=`` for ``+=``, the upstream gradient alone a missing local derivative, and so on
-(``CATEGORIES``). Numbers agree within ``math.isclose(rel_tol=REL_TOL, abs_tol=ABS_TOL)``.
+(``CATEGORIES``). Numbers agree within ``math.isclose(rel_tol=REL_TOL, abs_tol=ABS_TOL)``; hand-computed ones, rounded,
+may be given a larger ``rel_tol``.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from ...autograd import gradients
 from ...engine import Value, topological_order
 from ..naming import node_names
 from .mistakes import (ABS_TOL, CATEGORIES, CRASHED, LOCAL_ONLY, MAX_SUBSETS, MISSING_LOCAL, NOT_ZEROED, OTHER,
-                       OVERWRITTEN, REL_TOL, ROOT_GRAD, UNREADABLE, WRONG_ORDER, WRONG_SIGN, Case, Diagnosis, close_enough)
+                       OVERWRITTEN, REL_TOL, ROOT_GRAD, UNREADABLE, WRONG_ORDER, WRONG_SIGN, Case, Diagnosis,
+                       close_enough)
 from .student_code import TIME_LIMIT, NotYet, as_number, guarded, kind_of
 
 __all__ = ['diagnose', 'Diagnosis', 'CATEGORIES', 'OVERWRITTEN', 'MISSING_LOCAL', 'LOCAL_ONLY', 'WRONG_ORDER',
@@ -38,7 +40,7 @@ __all__ = ['diagnose', 'Diagnosis', 'CATEGORIES', 'OVERWRITTEN', 'MISSING_LOCAL'
 
 
 def diagnose(root: Value, given: Mapping | Callable[[Value], None],
-             time_limit: float | None = TIME_LIMIT) -> Diagnosis | None:
+             time_limit: float | None = TIME_LIMIT, rel_tol: float = REL_TOL) -> Diagnosis | None:
     """The first node, in backward order, whose gradient in ``given`` is not d root/d node, and why; None when
     all agree.
 
@@ -74,7 +76,7 @@ def diagnose(root: Value, given: Mapping | Callable[[Value], None],
                         f"backward(root), got {kind_of(given)}")
     if isinstance(read, Diagnosis):
         return read
-    return Case(root, order, names, read, expected, said).diagnosis()
+    return Case(root, order, names, read, expected, said, rel_tol).diagnosis()
 
 # ---- reading the student's numbers ------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -49,8 +50,8 @@ class Diagnosis:
 
     __repr__ = __str__
 
-def close_enough(given: float, expected: float) -> bool:
-    return math.isclose(given, expected, rel_tol=REL_TOL, abs_tol=ABS_TOL) or (given != given and expected != expected)
+def close_enough(given: float, expected: float, rel_tol: float = REL_TOL) -> bool:
+    return math.isclose(given, expected, rel_tol=rel_tol, abs_tol=ABS_TOL) or (given != given and expected != expected)
 
 
 def _num(x: float) -> str:
@@ -71,10 +72,15 @@ class _Edge:
 class Case:
     """One comparison of the student's gradients (``given``) with the engine's (``expected``)."""
 
-    def __init__(self, root: Value, order: list[Value], names: dict, given: dict, expected: dict, said: str):
+    def __init__(self, root: Value, order: list[Value], names: dict, given: dict, expected: dict, said: str,
+                 rel_tol: float = REL_TOL):
         self.root, self.order, self.names, self.said = root, order, names, said
         self.given, self.expected = given, expected
         self.out = names[root]
+        self.rel_tol = rel_tol  # how near a number must be to count as another: looser for hand-rounded ones
+
+    def close(self, given: float, expected: float) -> bool:
+        return close_enough(given, expected, self.rel_tol)
 
     def due(self, node: Value) -> float:
         return self.expected.get(node, 0.0)
@@ -86,18 +92,19 @@ class Case:
         """The checks: one use's contribution only (the clearest sign), the global patterns (nothing passed
         down, every wrong gradient k times too large, the root), then the edges of the first wrong node."""
         wrong = next((node for node in reversed(self.order)
-                      if node in self.given and not close_enough(self.given[node], self.due(node))), None)
+                      if node in self.given and not self.close(self.given[node], self.due(node))), None)
         if wrong is None:
             return None
         uses = self.uses({wrong})[wrong]
         contributions = [self.given[use.parent] * use.local for use in uses]
-        one = [i for i, c in enumerate(contributions) if close_enough(self.given[wrong], c)] if len(uses) > 1 else []
+        one = [i for i, c in enumerate(contributions) if self.close(self.given[wrong], c)] if len(uses) > 1 else []
         if one:
             return self.overwritten(wrong, uses, one[-1])
-        if all(close_enough(g, 0.0) for node, g in self.given.items() if node is not self.root):
+        if all(self.close(g, 0.0) for node, g in self.given.items() if node is not self.root):
             return self.root_not_set(wrong)
         k = self.times(wrong)
-        if k and all(close_enough(g, self.due(node)) or close_enough(g, k * self.due(node)) for node, g in self.given.items()):
+        if k and all(self.close(g, self.due(node)) or self.close(g, k * self.due(node))
+                     for node, g in self.given.items()):
             return self.not_zeroed(wrong, uses, k, everywhere=True)
         if wrong is self.root:
             return self.root_wrong()
@@ -121,10 +128,10 @@ class Case:
     def times(self, node: Value) -> int | None:
         """k when the given gradient is k = 2, 3, ... times the engine's."""
         due = self.due(node)
-        if close_enough(due, 0.0) or not math.isfinite(self.given[node] / due):
+        if self.close(due, 0.0) or not math.isfinite(self.given[node] / due):
             return None
         k = round(self.given[node] / due)
-        return k if 2 <= k <= MAX_PASSES and close_enough(self.given[node], k * due) else None
+        return k if 2 <= k <= MAX_PASSES and self.close(self.given[node], k * due) else None
 
     # ---- the words -------------------------------------------------------------------------------------
 
@@ -162,17 +169,17 @@ class Case:
 
     def root_not_set(self, wrong: Value) -> Diagnosis:
         root, held = self.root, self.given.get(self.root, 0.0)
-        if close_enough(held, 0.0):
+        if self.close(held, 0.0):
             text = (f'every gradient is 0, {self.d(root)} included: the backward pass never started. Set '
                     f'{self.out}.grad = 1 first ({self.d(root)} = 1), then pass the gradients down from it.')
         else:
             text = (f'{self.out}.grad is {_num(held)}, but every other gradient is 0: nothing was passed down from '
                     f'{self.out}. Set {self.out}.grad = 1 before the loop that passes the gradients down, not after.')
-        return self.found(wrong if close_enough(held, 1.0) else root, ROOT_GRAD, text)
+        return self.found(wrong if self.close(held, 1.0) else root, ROOT_GRAD, text)
 
     def root_wrong(self) -> Diagnosis:
         held = self.given[self.root]
-        scaled = all(close_enough(g, held * self.due(node)) for node, g in self.given.items())
+        scaled = all(self.close(g, held * self.due(node)) for node, g in self.given.items())
         because = ', and every other gradient is scaled by it' if scaled else ''
         return self.found(self.root, ROOT_GRAD,
                           f'{self.d(self.root)} should be 1 (the output changes one for one with itself), but '
@@ -209,7 +216,7 @@ class Case:
             (WRONG_SIGN, [[-c] for c in contributions]),
         ]
         for category, wrong in hypotheses:
-            choice = explaining(self.given[node], contributions, wrong)
+            choice = explaining(self.given[node], contributions, wrong, self.close)
             if choice is not None:
                 edges = [(uses[i], upstream[i], partial[i][k] if category == WRONG_ORDER else None)
                          for i, k in enumerate(choice) if k is not None]
@@ -217,7 +224,7 @@ class Case:
                 return self.found(node, category, f'{self.should_be(node, uses)}: {why}.')
         nothing = (f' Nothing reached {self.names[node]}: did '
                    f"{', '.join(dict.fromkeys(self.names[use.parent] for use in uses))} pass the gradient down?"
-                   if close_enough(self.given[node], 0.0) else '')
+                   if self.close(self.given[node], 0.0) else '')
         return self.found(node, OTHER,
                           f'{self.should_be(node, uses)}. Each use of {self.names[node]} contributes the gradient of '
                           f'the node that uses it times the local derivative, and the contributions add up.{nothing}')
@@ -274,7 +281,8 @@ class Case:
                 f'{full}')
 
 
-def explaining(given: float, right: list[float], wrong: list[list[float]]) -> list[int | None] | None:
+def explaining(given: float, right: list[float], wrong: list[list[float]],
+               close: Callable[[float, float], bool] = close_enough) -> list[int | None] | None:
     """Which edges, with which of their wrong values, make ``given``: one entry per edge, None where the edge's
     contribution is ``right[i]``, else an index into ``wrong[i]``; None when no mix adds up. The same mistake on
     every edge it changes is tried first (one line of code makes it everywhere), then one edge at a time, then
@@ -283,7 +291,7 @@ def explaining(given: float, right: list[float], wrong: list[list[float]]) -> li
     >>> explaining(7.0, [1.0, 2.0], [[4.0], [3.0]]), explaining(5.0, [1.0, 2.0], [[3.0], [5.0]])
     ([0, 0], [0, None])
     """
-    options = [[None] + [k for k, value in enumerate(values) if not close_enough(value, r)]
+    options = [[None] + [k for k, value in enumerate(values) if not close(value, r)]
                for r, values in zip(right, wrong)]
     if all(len(option) == 1 for option in options):
         return None
@@ -292,7 +300,7 @@ def explaining(given: float, right: list[float], wrong: list[list[float]]) -> li
                for k in option[1:])
     for choice in itertools.chain([everywhere], singles, itertools.islice(itertools.product(*options), MAX_MIXES)):
         total = math.fsum(r if k is None else wrong[i][k] for i, (r, k) in enumerate(zip(right, choice)))
-        if any(k is not None for k in choice) and close_enough(given, total):
+        if any(k is not None for k in choice) and close(given, total):
             return list(choice)
     return None
 
