@@ -20,7 +20,7 @@ from typing import cast
 
 from ..engine import Value
 from .naming import derivative
-from ..learn.nn import write_atomically
+from ..learn.model_files import write_atomically
 from .quiz import ANSWERS, HINT, NUMBER, SHOW, player_questions
 from .steps import BackwardStep, BackwardSteps
 from ..viz import Drawing, GraphTooLargeError, draw_dot, render_source

@@ -10,6 +10,7 @@ they fit. Untrusted code still belongs in a container: these limits stop acciden
 from __future__ import annotations
 
 import csv
+import functools
 import hmac
 import io
 import json
@@ -27,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, cast
 
-from ...learn.nn import write_atomically
+from ...learn.model_files import write_atomically
 from .bank import BANK
 from .exercise import Answer, Numbers, first_difference
 from .submission import Unreadable, read_submission, signed
@@ -215,14 +216,17 @@ def note_other_exercises(results: list[Graded]) -> None:
 def note_copies(results: list[Graded]) -> None:
     """Say so where a wrong answer is exactly right for another student of the class."""
     students = {graded.student for graded in results if graded.student}
+
+    @functools.cache
+    def right_answers(student: str, name: str) -> Mapping[str, Answer]:  # once per student and exercise
+        entry = BANK[name]  # only numeric exercises, which have expected answers, report the numbers given
+        return cast(Callable[[Numbers], Mapping[str, Answer]], entry.expected)(entry.numbers_for(student))
+
     for graded in results:
         for name, given in graded.given.items():
-            entry = BANK[name]
-            # only numeric exercises, which have expected answers, report the numbers given
-            expected = cast(Callable[[Numbers], Mapping[str, Answer]], entry.expected)
             fits = [other for other in sorted(students - {graded.student})
                     if all(key in given and first_difference(given[key], value) is None
-                           for key, value in expected(entry.numbers_for(other)).items())]
+                           for key, value in right_answers(other, name).items())]
             if fits:  # said before the hint, which stays the last line
                 problem, hint = graded.feedback[name].partition('\nHint: ')[::2]
                 graded.feedback[name] = (f"{problem} These answers are right for {fits[0]}'s numbers, not for "

@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 
-from ...learn.nn import write_atomically
+from ...learn.model_files import write_atomically
 from .bank import BANK
 from .exercise import Exercise
 from .sheet import student_id
