@@ -21,13 +21,16 @@ Hint: did you forget `return`? Return one plain number (a float).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from .classroom.answers import observed, taken
 from .classroom.student_code import (TIME_LIMIT, CheckResult, NotYet, as_number, as_value, checker, close, guarded,
                                      kind_of, plural, run_student)
 from ..closures import own_attributes
-from ..engine import Value
+from ..engine import Value, topological_order
 from .graphs import Graph, lecture_graph
+from .naming import node_names
 from ..finite_differences import analytic_grad, numerical_grad
 from ..ops import FUNCTIONS, Op, power_op
 
@@ -46,22 +49,50 @@ def on_value(op: Op) -> Callable[[Value], Value]:
     return lambda x: Value.apply(op, x)
 
 
+def observations(call: Callable[[Any], object], inputs: Sequence) -> list[dict]:
+    """``answers.observed(call(item))`` for each item of ``inputs``, up to the first problem (run beside the
+    student's code: a problem ends the verdict, so the rest need not run)."""
+    found: list[dict] = []
+    for item in inputs:
+        found.append(observed(lambda: call(item)))
+        if 'problem' in found[-1]:
+            break
+    return found
+
+
+def paired(inputs: Sequence, found: object) -> list[tuple[Any, object]]:
+    """Each input with its observation, None where the kernel sent none (``taken`` says so)."""
+    found = found if type(found) is list else []
+    return [(item, found[i] if i < len(found) else None) for i, item in enumerate(inputs)]
+
+
+def derivative_observations(derivative: Callable[[float], float], points: Sequence[float],
+                            time_limit: float | None = TIME_LIMIT) -> list[dict]:
+    """What ``derivative(x)`` gives at each x of ``points``, checked to be a number (beside the student's code)."""
+    return observations(lambda x: run_student(derivative, {'x': x}, f'at x = {x} your derivative', as_number,
+                                              'return one plain number (a float).', time_limit), points)
+
+
 @checker
-def check_local_derivative(op: str, derivative: Callable[[float], float],
-                           time_limit: float | None = TIME_LIMIT) -> CheckResult:
-    """Does ``derivative(x)`` equal d op(x)/dx at several points? ``op`` is a name in ``OPS``."""
-    if op not in OPS:
-        raise ValueError(f"unknown op {op!r}; choose one of {', '.join(OPS)}")
-    for x in POINTS:
+def judge_local_derivative(op: str, found: object, points: Sequence[float] = POINTS) -> CheckResult:
+    """The verdict on ``derivative_observations`` at ``points``: does each equal d op(x)/dx?"""
+    for x, observation in paired(points, found):
+        given = as_number(taken(observation, f'your derivative at x = {x}'), f'at x = {x} your derivative returned')
         expected = analytic_grad(on_value(OPS[op]), [x])[0]
-        given = run_student(derivative, {'x': x}, f'at x = {x} your derivative', as_number,
-                            'return one plain number (a float).', time_limit)
         if not close(given, expected):
             numeric = numerical_grad(on_value(OPS[op]), [x])[0]
             sign = ' It has the right size but the wrong sign.' if close(given, -expected) else ''
             raise NotYet(f"at x = {x} your derivative gives {given:.4f}, but d {op}/dx = {expected:.4f} "
                          f"(finite differences: {numeric:.4f}).{sign}", OPS[op].hint)
-    return CheckResult(True, f'your d {op}/dx matches at x = {", ".join(map(str, POINTS))}.')
+    return CheckResult(True, f'your d {op}/dx matches at x = {", ".join(map(str, points))}.')
+
+
+def check_local_derivative(op: str, derivative: Callable[[float], float],
+                           time_limit: float | None = TIME_LIMIT) -> CheckResult:
+    """Does ``derivative(x)`` equal d op(x)/dx at several points? ``op`` is a name in ``OPS``."""
+    if op not in OPS:
+        raise ValueError(f"unknown op {op!r}; choose one of {', '.join(OPS)}")
+    return judge_local_derivative(op, derivative_observations(derivative, POINTS, time_limit))
 
 
 # ---- 2. a new op on Value -----------------------------------------------------------------------------
@@ -69,13 +100,12 @@ def check_local_derivative(op: str, derivative: Callable[[float], float],
 NODE_SHAPE = "Value(data, (x,), 'name', (local_derivative,))"
 
 
-@checker
-def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], float], name: str = 'your op',
-                 time_limit: float | None = TIME_LIMIT, closure: bool = False) -> CheckResult:
-    """Is ``op(x)`` a Value with the right data, ``x`` itself as a child, and a local derivative that matches
-    finite differences of ``reference`` (the plain-float function)? With ``closure``, the result must be one new
-    node with a ``_backward`` of its own (micrograd's way), not built from the engine's ops."""
-    for x in POINTS:
+def new_op_observations(op: Callable[[Value], Value], points: Sequence[float], name: str = 'your op',
+                        time_limit: float | None = TIME_LIMIT, closure: bool = False) -> dict:
+    """What ``op`` gives at each x of ``points`` (its data, x.grad after backward, its numbers of local
+    derivatives and children), and x.grad for y = 2 * op(x) + x at the last point; the node's shape is checked
+    here, beside the student's code, its numbers by ``judge_new_op``."""
+    def at(x: float) -> dict:
         leaf = Value(x, label='x')
         who = f'at x = {x} {name}'
         out = run_student(op, {'x': leaf}, who, as_value, f'build the result as {NODE_SHAPE}.', time_limit)
@@ -85,39 +115,74 @@ def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], floa
             raise NotYet(f"{name}(x) returned a Value that {made}: this exercise asks for a _backward closure.",
                          f"build out = Value(<data>, (x,), '{name}') and assign out._backward = a function that adds "
                          'd out/dx * out.grad to x.grad.')
-        expected = reference(x)
-        local_count, child_count = guarded(lambda: _check_node(out, leaf, expected, who, name), who, time_limit)
+        data = guarded(lambda: as_number(out.data, f"{who} gives a Value whose data is",
+                                         'compute the data as a number from x.data.'), who, time_limit)
+        local_count, child_count = guarded(lambda: _node_shape(out, leaf, name), who, time_limit)
         leaf.grad = 0.0
         guarded(out.backward, f'at x = {x} the backward pass through {name}', time_limit,
                 crash_hint=f'store one number per child as its local derivative: {NODE_SHAPE}.')
         grad = guarded(lambda: as_number(leaf.grad, f'at x = {x}, after backward, x.grad is',
-                                       'store plain numbers as the local derivatives.'), who, time_limit)
+                                         'store plain numbers as the local derivatives.'), who, time_limit)
+        return {'data': data, 'grad': grad, 'locals': local_count, 'children': child_count}
+
+    def twice() -> float:
+        x = points[-1]
+        leaf = Value(x, label='x')
+        who = f'with y = 2 * {name}(x) + x at x = {x}'
+        out = run_student(op, {'x': leaf}, f'{who} {name}', as_value, f'build the result as {NODE_SHAPE}.',
+                          time_limit)
+        guarded(lambda: (2 * out + leaf).backward(), f'{who} the backward pass', time_limit)
+        return guarded(lambda: as_number(leaf.grad, f'{who}, after backward, x.grad is', 'add numbers to x.grad.'),
+                       who, time_limit)
+    found = observations(at, points)
+    return {'points': found, 'twice': observed(twice) if 'problem' not in found[-1] else None}
+
+
+@checker
+def judge_new_op(found: object, reference: Callable[[float], float], points: Sequence[float] = POINTS,
+                 name: str = 'your op') -> CheckResult:
+    """The verdict on ``new_op_observations``: the data against ``reference`` (the plain-float function), the
+    gradient against its finite differences, also with x used twice."""
+    found = found if type(found) is dict else {}
+    for x, observation in paired(points, found.get('points')):
+        who = f'at x = {x} {name}'
+        node = taken(observation, who)
+        node = node if type(node) is dict else {}
+        data, grad = (as_number(node.get(key), f'{who}: the {what} the checker got is') for key, what in
+                      (('data', 'data'), ('grad', 'gradient')))
+        expected = reference(x)
+        if not close(data, expected):
+            raise NotYet(f'{who} gives {data:.4f}, but the function is {expected:.4f}.',
+                         'compute the data from x.data with the function itself.')
         numeric = numerical_grad(lambda v: Value(reference(v.data)), [x])[0]
         if not close(grad, numeric):
-            if 0 <= local_count != child_count:  # (a closure op stores no local derivatives: -1)
-                raise NotYet(f"{name} stores {plural(local_count, 'local derivative')} for "
+            local_count, child_count = node.get('locals'), node.get('children')
+            if type(local_count) is int and type(child_count) is int and 0 <= local_count != child_count:
+                raise NotYet(f"{name} stores {plural(local_count, 'local derivative')} for "  # (a closure op: -1)
                              f"{plural(child_count, 'child', 'children')}.",
                              'give one d out/d child per child, in the same order as the children.')
             sign = ' It has the right size but the wrong sign.' if close(grad, -numeric) else ''
             raise NotYet(f'at x = {x} the gradient through {name} is {grad:.4f}, but finite differences give '
                          f'{numeric:.4f}.{sign}',
                          'the local derivative you store must be d out/dx evaluated at this x.')
-    _check_accumulates(op, reference, name, time_limit)
+    _judge_accumulates(found.get('twice'), reference, name, points[-1])
     return CheckResult(True, f'{name} computes the right values and gradients (checked against finite differences), '
                              'also when x is used twice.')
 
 
-def _check_accumulates(op: Callable[[Value], Value], reference: Callable[[float], float], name: str,
-                       time_limit: float | None) -> None:
+def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], float], name: str = 'your op',
+                 time_limit: float | None = TIME_LIMIT, closure: bool = False) -> CheckResult:
+    """Is ``op(x)`` a Value with the right data, ``x`` itself as a child, and a local derivative that matches
+    finite differences of ``reference`` (the plain-float function)? With ``closure``, the result must be one new
+    node with a ``_backward`` of its own (micrograd's way), not built from the engine's ops."""
+    return judge_new_op(new_op_observations(op, POINTS, name, time_limit, closure), reference, POINTS, name)
+
+
+def _judge_accumulates(observation: object, reference: Callable[[float], float], name: str, x: float) -> None:
     """With x used twice, y = 2 * op(x) + x, is dy/dx = 2 d op/dx + 1? An ``x.grad = ...`` in a closure loses the
     1, and a closure that forgets ``* out.grad`` loses the 2."""
-    x = POINTS[-1]
-    leaf = Value(x, label='x')
     who = f'with y = 2 * {name}(x) + x at x = {x}'
-    out = run_student(op, {'x': leaf}, f'{who} {name}', as_value, f'build the result as {NODE_SHAPE}.', time_limit)
-    guarded(lambda: (2 * out + leaf).backward(), f'{who} the backward pass', time_limit)
-    grad = guarded(lambda: as_number(leaf.grad, f'{who}, after backward, x.grad is', 'add numbers to x.grad.'),
-                   who, time_limit)
+    grad = as_number(taken(observation, who), f'{who}, after backward, x.grad is', 'add numbers to x.grad.')
     local = numerical_grad(lambda v: Value(reference(v.data)), [x])[0]
     if close(grad, 2 * local + 1):
         return
@@ -131,12 +196,8 @@ def _check_accumulates(op: Callable[[Value], Value], reference: Callable[[float]
                  'elsewhere too.')
 
 
-def _check_node(out: Value, leaf: Value, expected: float, who: str, name: str) -> tuple[int, int]:
-    """Check the data and the children of the student's node; return (number of local derivatives, of children)."""
-    data = as_number(out.data, f"{who} gives a Value whose data is", 'compute the data as a number from x.data.')
-    if not close(data, expected):
-        raise NotYet(f'{who} gives {data:.4f}, but the function is {expected:.4f}.',
-                     'compute the data from x.data with the function itself.')
+def _node_shape(out: Value, leaf: Value, name: str) -> tuple[int, int]:
+    """Check the children of the student's node; return (number of local derivatives, of children)."""
     children = out._prev
     if type(children) not in (tuple, list, set, frozenset):
         raise NotYet(f"{name}'s children (_prev) are {kind_of(children)}, not a tuple.", f'pass (x,): {NODE_SHAPE}.')
@@ -198,14 +259,14 @@ def _read_answers(answers, names: list[str], root: str) -> dict[str, float]:
 
 
 def first_wrong_gradient(given: Mapping[str, float] | Callable[[Value], None], graph: Graph = lecture_graph,
-                         time_limit: float | None = TIME_LIMIT, tolerance: float | None = None) -> None:
+                         time_limit: float | None = TIME_LIMIT, tolerance: float | None = None, left_by_backward: bool = False) -> None:
     """Raise NotYet at the first node of ``graph()``, in backward order, where ``given`` (gradients by node name, or
     the student's ``backward(root)``) leaves backprop, naming the likely mistake (``classroom.diagnose``, with
-    ``tolerance`` as its relative tolerance when given)."""
+    ``tolerance`` as its relative tolerance when given; ``left_by_backward``: the table holds what the student's
+    backward left)."""
     from .classroom.diagnosis import CRASHED, OTHER, REL_TOL, UNREADABLE, diagnose
-    out, nodes = graph()
-    wrong = diagnose(out, given if callable(given) else {nodes[name]: value for name, value in given.items()},
-                     time_limit, REL_TOL if tolerance is None else tolerance)
+    out, _ = graph()
+    wrong = diagnose(out, given, time_limit, REL_TOL if tolerance is None else tolerance, left_by_backward)
     if wrong is None:
         return
     if wrong.category in (CRASHED, UNREADABLE):  # its message has its hint already
@@ -219,17 +280,25 @@ def first_wrong_gradient(given: Mapping[str, float] | Callable[[Value], None], g
 NEURON_CASES = [([2.0, 3.0], [0.5, -1.0], 0.2), ([1.0, 2.0], [1.0, 0.5], 0.1), ([-1.0, 0.5], [0.3, 0.8], -0.4)]
 
 
+def neuron_observations(forward: Callable[[list[float], list[float], float], float], cases: Sequence,
+                        activation: str = 'relu', time_limit: float | None = TIME_LIMIT) -> list[dict]:
+    """What ``forward(x, w, b)`` gives for each (x, w, b) of ``cases``, checked to be a number (a Value counts as
+    its .data), beside the student's code."""
+    return observations(lambda case: run_student(
+        forward, {'x': list(case[0]), 'w': list(case[1]), 'b': case[2]},
+        f'for x = {case[0]}, w = {case[1]}, b = {case[2]} your neuron', as_number,
+        f'return one number: {activation}(w . x + b).', time_limit), cases)
+
+
 @checker
-def check_neuron_forward(forward: Callable[[list[float], list[float], float], float], activation: str = 'relu',
-                         time_limit: float | None = TIME_LIMIT, cases=NEURON_CASES) -> CheckResult:
-    """Does ``forward(x, w, b)`` compute ``activation(w . x + b)`` for each (x, w, b) of ``cases``? (a float, or a
-    Value read by its .data)."""
+def judge_neuron_forward(found: object, activation: str = 'relu', cases: Sequence = NEURON_CASES) -> CheckResult:
+    """The verdict on ``neuron_observations``: is each ``activation(w . x + b)``?"""
     act = on_value(OPS[activation])
-    for x, w, b in cases:
+    for (x, w, b), observation in paired(cases, found):
         z = sum(wi * xi for wi, xi in zip(w, x)) + b
         expected = act(Value(z)).data
-        given = run_student(forward, {'x': list(x), 'w': list(w), 'b': b}, f'for x = {x}, w = {w}, b = {b} your neuron',
-                            as_number, f'return one number: {activation}(w . x + b).', time_limit)
+        given = as_number(taken(observation, f'your neuron for x = {x}, w = {w}, b = {b}'),
+                          f'for x = {x}, w = {w}, b = {b} your neuron returned')
         if close(given, expected):
             continue
         no_bias = act(Value(z - b)).data
@@ -244,19 +313,48 @@ def check_neuron_forward(forward: Callable[[list[float], list[float], float], fl
     return CheckResult(True, f'your neuron computes {activation}(w . x + b) for every test case.')
 
 
+def check_neuron_forward(forward: Callable[[list[float], list[float], float], float], activation: str = 'relu',
+                         time_limit: float | None = TIME_LIMIT, cases=NEURON_CASES) -> CheckResult:
+    """Does ``forward(x, w, b)`` compute ``activation(w . x + b)`` for each (x, w, b) of ``cases``? (a float, or a
+    Value read by its .data)."""
+    return judge_neuron_forward(neuron_observations(forward, cases, activation, time_limit), activation, cases)
+
+
 # ---- 5. a backward pass with a reused node ------------------------------------------------------------------
 
+def backward_observations(backward: Callable[[Value], None], graphs: Sequence[Graph], passes: int = 1,
+                          time_limit: float | None = TIME_LIMIT) -> list[dict]:
+    """The ``.grad`` of every node (by ``naming.node_names``) after the student's ``backward(root)`` ran
+    ``passes`` times on each graph, every grad set to 0 first (beside the student's code)."""
+    def run(graph: Graph) -> dict:
+        root, _ = graph()
+        order = topological_order(root)
+        for node in order:
+            node.grad = 0.0
+        for _ in range(passes):
+            run_student(backward, {'root': root}, 'your backward', None, '', time_limit)
+        return {name: node.grad for node, name in node_names(order).items()}
+    return observations(run, graphs)
+
+
 @checker
+def judge_backward(found: object, graphs: Sequence[Graph] = (lecture_graph,)) -> CheckResult:
+    """The verdict on ``backward_observations``: the first node of each graph whose grad is not backprop's, and
+    the likely mistake."""
+    for graph, observation in paired(graphs, found):
+        grads = taken(observation, 'your backward')
+        if not isinstance(grads, dict):
+            raise NotYet('the checker got no gradients from your backward.', 'set the .grad of every node.')
+        first_wrong_gradient(grads, graph, None, left_by_backward=True)
+    return CheckResult(True, 'your backward pass gives the same gradients as micrograd_ext, reused node included.')
+
+
 def check_backward(backward: Callable[[Value], None], time_limit: float | None = TIME_LIMIT,
                    graph: Graph = lecture_graph, passes: int = 1) -> CheckResult:
     """Does the student's ``backward(root)``, run ``passes`` times (2: it must zero the grads first), fill every
     ``.grad`` of ``graph()`` like ``root.backward()``? The lecture graph uses a node twice, which catches ``=``
     where ``+=`` is needed."""
-    def run(root: Value) -> None:
-        for _ in range(passes):
-            run_student(backward, {'root': root}, 'your backward', None, '', time_limit)
-    first_wrong_gradient(run, graph, None)
-    return CheckResult(True, 'your backward pass gives the same gradients as micrograd_ext, reused node included.')
+    return judge_backward(backward_observations(backward, [graph], passes, time_limit), [graph])
 
 
 # ---- 6. picking a learning rate -------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import math
 import random
 from functools import partial
 
-from ..exercises import check_backward, check_grads_by_hand, check_local_derivative, check_new_op, lecture_graph
+from ..exercises import (POINTS, backward_observations, check_grads_by_hand, derivative_observations,
+                         judge_backward, judge_local_derivative, judge_new_op, lecture_graph, new_op_observations)
 from ...finite_differences import analytic_grad, numerical_grad
 from .bank_neurons import pick
 from .exercise import RELATIVE, Exercise, Mistake, Numbers, numeric
@@ -21,6 +22,11 @@ LOCAL_DERIVATIVES = {
 }
 
 
+def points(rng: random.Random | None) -> list[float]:
+    """Where a student's function is tried: the checker's own points, and two fresh ones when grading."""
+    return list(POINTS) + ([round(rng.uniform(-2.5, 2.5), 3) for _ in range(2)] if rng else [])
+
+
 def draw_local_derivative(rng: random.Random) -> Numbers:
     op = rng.choice(sorted(LOCAL_DERIVATIVES))
     formula, body = LOCAL_DERIVATIVES[op]
@@ -33,7 +39,8 @@ local_derivative = Exercise(
          'd {op}(x)/dx as a number, where {op}(x) = {formula}.',
     starter='import math\n\ndef derivative(x):\n    """d {op}(x)/dx at the number x."""\n    raise NotImplementedError',
     solution='import math\n\ndef derivative(x):\n    {body}',
-    verdict=lambda given, n: check_local_derivative(n['op'], given['derivative']))
+    verdict=lambda given, n, xs: judge_local_derivative(n['op'], given['derivative'], xs),
+    probe=derivative_observations, inputs=lambda n, rng: points(rng))
 
 
 def draw_graph(rng: random.Random) -> Numbers:
@@ -53,7 +60,7 @@ chain_rule = Exercise(
     starter='grads = dict(L=1.0, d=..., f=..., e=..., c=..., a=..., b=...)',
     solution='a, b, c, f = {a}, {b}, {c}, {f}\nd = a * b + c\n'
              'grads = dict(L=1.0, d=f, f=d, e=f, c=f, a=f * b, b=f * a)  # upstream * local, node by node',
-    verdict=lambda given, n: check_grads_by_hand(given['grads'], graph=partial(chain_graph, n), tolerance=RELATIVE))
+    verdict=lambda given, n, _: check_grads_by_hand(given['grads'], graph=partial(chain_graph, n), tolerance=RELATIVE))
 
 # the ops a student adds micrograd-style: (the formula, the key's data and local derivative, the float function)
 NEW_OPS = {
@@ -81,7 +88,9 @@ new_op = Exercise(
             '    raise NotImplementedError',
     solution="import math\nfrom micrograd_ext import Value\n\ndef {op}(x):\n    out = Value({data}, (x,), '{op}')\n\n"
              '    def _backward():\n        x.grad += {local} * out.grad\n    out._backward = _backward\n    return out',
-    verdict=lambda given, n: check_new_op(given[n['op']], NEW_OPS[n['op']][3], n['op'], closure=True))
+    verdict=lambda given, n, tried: judge_new_op(given[n['op']], NEW_OPS[n['op']][3], tried['points'], n['op']),
+    probe=lambda op, tried: new_op_observations(op, tried['points'], tried['op'], closure=True),
+    inputs=lambda n, rng: {'op': n['op'], 'points': points(rng)})
 
 
 def reuse_gradients(n: Numbers, estimate=analytic_grad) -> dict[str, float]:
@@ -110,6 +119,11 @@ reuse = numeric(
     mistakes=[Mistake(ONE_USE, lambda n: {'dy_da': n['b']}), Mistake(ONE_USE, lambda n: {'dy_da': n['c']})],
     hint='a reaches y along two paths: dy/da = (d(a*b)/da) + (d(a*c)/da).')
 
+def lecture_graphs(numbers: list[Numbers]) -> list:
+    """The lecture graph (a used twice) with each set of numbers a, b, c, f."""
+    return [partial(chain_graph, n, reused=True) for n in numbers]
+
+
 backward = Exercise(
     'backward', 'A backward pass in topological order', 3, ('backward',), draw_graph,
     task='Write `backward(root)`, micrograd\'s `backward()`: put the nodes in topological order (every node after '
@@ -127,6 +141,8 @@ backward = Exercise(
              '    for node in order:\n        node.grad = 0.0\n    root.grad = 1.0\n    for node in reversed(order):\n'
              '        for child, local in zip(node._prev, node._local_grads):\n'
              '            child.grad += local * node.grad',
-    verdict=lambda given, n: check_backward(given['backward'], graph=partial(chain_graph, n, reused=True), passes=2))
+    verdict=lambda given, n, graphs: judge_backward(given['backward'], lecture_graphs(graphs)),
+    probe=lambda backward, graphs: backward_observations(backward, lecture_graphs(graphs), passes=2),
+    inputs=lambda n, rng: [n] + ([draw_graph(rng)] if rng else []))
 
 EXERCISES = [local_derivative, chain_rule, new_op, reuse, backward]

@@ -7,7 +7,7 @@ import random
 import numpy as np
 
 from ...engine import Value
-from ..exercises import OPS, check_neuron_forward, on_value
+from ..exercises import OPS, judge_neuron_forward, neuron_observations, on_value
 from ...finite_differences import analytic_grad, numerical_grad
 from .exercise import Exercise, Mistake, Numbers, numeric
 
@@ -125,6 +125,11 @@ def draw_neuron(rng: random.Random) -> Numbers:
             return {'activation': name, 'code': ACTIVATION_CODE[name], 'cases': cases}
 
 
+def fresh_neuron_case(rng: random.Random) -> tuple[list[float], list[float], float]:
+    """A case with three inputs (the task says any length), tried when grading."""
+    return [pick(rng, -2, 3) for _ in range(3)], [pick(rng, -1, 1) for _ in range(3)], pick(rng, -1, 1)
+
+
 neuron_forward = Exercise(
     'neuron_forward', "A neuron's forward pass in code", 2, ('neuron',), draw_neuron,
     task='Write `neuron(x, w, b)`, which returns {activation}(w . x + b) for lists x and w of any length and a '
@@ -132,7 +137,9 @@ neuron_forward = Exercise(
     starter='import math\n\ndef neuron(x, w, b):\n    """{activation}(w . x + b) as a number."""\n'
             '    raise NotImplementedError',
     solution='import math\n\ndef neuron(x, w, b):\n    z = sum(wi * xi for wi, xi in zip(w, x)) + b\n    return {code}',
-    verdict=lambda given, n: check_neuron_forward(given['neuron'], n['activation'], cases=n['cases']))
+    verdict=lambda given, n, cases: judge_neuron_forward(given['neuron'], n['activation'], cases),
+    probe=lambda neuron, cases: neuron_observations(neuron, cases),
+    inputs=lambda n, rng: n['cases'] + ([fresh_neuron_case(rng)] if rng else []))
 
 
 def feed_forward_output(n: Numbers, relu_hidden: bool = True, relu_out: bool = False,

@@ -166,7 +166,7 @@ learning_rate = Exercise(
          'brings the loss below 0.001 within 30 steps: too small crawls, too large overshoots and diverges.',
     starter='learning_rate = ...',
     solution='learning_rate = {good_lr}  # the gradient is 2 * {curvature} * (w - {target}): each step halves the error',
-    verdict=lambda given, n: check_learning_rate(given['learning_rate'], 30, target=n['target'],
+    verdict=lambda given, n, _: check_learning_rate(given['learning_rate'], 30, target=n['target'],
                                                  curvature=n['curvature']))
 
 EXERCISES = [sgd_step, adam_step, warmup_cosine, clipping, learning_rate]

@@ -40,7 +40,8 @@ __all__ = ['diagnose', 'Diagnosis', 'CATEGORIES', 'OVERWRITTEN', 'MISSING_LOCAL'
 
 
 def diagnose(root: Value, given: Mapping | Callable[[Value], None],
-             time_limit: float | None = TIME_LIMIT, rel_tol: float = REL_TOL) -> Diagnosis | None:
+             time_limit: float | None = TIME_LIMIT, rel_tol: float = REL_TOL,
+             left_by_backward: bool = False) -> Diagnosis | None:
     """The first node, in backward order, whose gradient in ``given`` is not d root/d node, and why; None when
     all agree.
 
@@ -48,6 +49,8 @@ def diagnose(root: Value, given: Mapping | Callable[[Value], None],
     v1, v2...; a Value as a number counts as its ``.data``; unlabelled leaves such as the 4 of ``4*a`` may be left
     out), or the student's ``backward(root)``: it runs through ``student_code.guarded`` (stopped after ``time_limit``
     seconds; None: no limit) on the graph with every ``.grad`` set to 0, and then the ``.grad`` it left are compared.
+    A table with ``left_by_backward`` holds the ``.grad`` a student's ``backward`` left (run elsewhere), and the
+    messages say so.
     Problems in the student's answer (a crash, a timeout, a gradient that is no number, a missing or unknown node) come
     back as a Diagnosis (``CRASHED``, ``UNREADABLE``); a ``given`` of another kind is a TypeError.
 
@@ -68,7 +71,9 @@ def diagnose(root: Value, given: Mapping | Callable[[Value], None],
     names = node_names(order)
     expected = gradients(root)
     if isinstance(given, Mapping):
-        read, said = _read(lambda: _read_table(given, order, names, expected), 'reading your gradients'), 'you gave'
+        subject = 'after your backward, {}.grad is' if left_by_backward else 'the gradient you gave for {} is'
+        read = _read(lambda: _read_table(given, order, names, expected, subject), 'reading your gradients')
+        said = 'your backward gives' if left_by_backward else 'you gave'
     elif callable(given):
         read, said = _run_backward(given, root, order, names, expected, time_limit), 'your backward gives'
     else:
@@ -110,9 +115,10 @@ def _read(thunk: Callable[[], dict | Diagnosis], who: str) -> dict | Diagnosis:
         return Diagnosis(None, None, None, None, UNREADABLE, verdict.message)
 
 
-def _read_table(table: Mapping, order: list[Value], names: dict, expected: dict) -> dict | Diagnosis:
+def _read_table(table: Mapping, order: list[Value], names: dict, expected: dict,
+                subject: str) -> dict | Diagnosis:
     """``table`` as {node: float}, or an UNREADABLE Diagnosis naming the first unknown, doubled, non-number or
-    missing entry."""
+    missing entry (``subject``, formatted with a node's name, begins the sentence about a gradient that is no number)."""
     by_name = {name: node for node, name in names.items()}
     listed = ', '.join(list(by_name)[:12]) + (', ...' if len(by_name) > 12 else '')
     grads: dict[Value, float] = {}
@@ -126,7 +132,7 @@ def _read_table(table: Mapping, order: list[Value], names: dict, expected: dict)
         if node in grads:
             return Diagnosis(node, names[node], value, expected.get(node, 0.0), UNREADABLE,
                              f"{names[node]} is given twice (by its name and as a Value): give each node once.")
-        reading = _reading(value, f'the gradient you gave for {names[node]} is', expected, node, names)
+        reading = _reading(value, subject.format(names[node]), expected, node, names)
         if isinstance(reading, Diagnosis):
             return reading
         grads[node] = reading

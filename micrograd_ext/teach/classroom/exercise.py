@@ -23,8 +23,9 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
+from .answers import plain, unplain
 from .student_code import CheckResult, NotYet, as_number, checker, guarded, kind_of, plural
 
 Numbers = dict  # an exercise's numbers for one student: {'x': [2.0, 3.0], 'b': 0.2, ...}
@@ -56,10 +57,19 @@ class Mistake:
     answers: Callable[[Numbers], Mapping[str, Answer]]
 
 
+def no_inputs(numbers: Numbers, rng: random.Random | None) -> None:
+    """The inputs of an exercise whose answers are values, not functions: none."""
+    return None
+
+
 @dataclass(frozen=True)
 class Exercise:
-    """An entry of the bank. ``task``, ``starter`` and ``solution`` are formatted with the student's numbers;
-    ``verdict(answers, numbers)`` judges the student's answers, given by name (``answers`` names them)."""
+    """An entry of the bank. ``task``, ``starter`` and ``solution`` are formatted with the student's numbers.
+
+    Checking is two steps, so that grading can run them in two processes: ``observe`` runs beside the
+    student's code and turns the answers into plain data (``answers.plain``; a code exercise's ``probe`` runs the
+    student's function on ``inputs(numbers, rng)``: the student's own cases, plus fresh ones drawn from ``rng``
+    when grading); ``judge`` runs ``verdict(given, numbers, inputs)`` on that data alone."""
     name: str
     title: str
     points: int
@@ -68,9 +78,11 @@ class Exercise:
     task: str
     starter: str
     solution: str
-    verdict: Callable[[dict, Numbers], CheckResult]
+    verdict: Callable[[dict, Numbers, Any], CheckResult]
     expected: Callable[[Numbers], Mapping[str, Answer]] | None = None  # numeric exercises: the right answers
     mistakes: Sequence[Mistake] = field(default=())
+    probe: Callable[[Any, Any], object] | None = None  # code exercises: probe(function, inputs) -> observations
+    inputs: Callable[[Numbers, random.Random | None], Any] = no_inputs
 
     def numbers_for(self, student: str) -> Numbers:
         return self.draw(student_rng(student, self.name))
@@ -89,14 +101,28 @@ class Exercise:
         the student's op)."""
         return tuple(name.format(**numbers) for name in self.answers)
 
-    def check(self, answers: Mapping[str, object], numbers: Numbers) -> CheckResult:
-        """The verdict on ``answers`` (by name; a missing name is "not yet" too)."""
+    def observe(self, answers: Mapping[str, object], inputs=None) -> dict:
+        """The student's ``answers`` (by name) as plain data: the values, or what the probe saw the function do."""
+        if self.probe is None:
+            return {name: plain(value) for name, value in answers.items()}
+        return {name: self.probe(value, inputs) for name, value in answers.items()}
+
+    def judge(self, given: Mapping[str, object], numbers: Numbers, inputs=None) -> CheckResult:
+        """The verdict on ``observe``'s data (by name; a missing name is "not yet" too)."""
         names = self.answer_names(numbers)
-        missing = [name for name in names if name not in answers]
+        missing = [name for name in names if name not in given]
         if missing:
             return CheckResult(False, f"{listed(missing)} {'is' if len(missing) == 1 else 'are'} not defined."
                                       f"\nHint: run the cell that defines {missing[0]} (did you rename it?).")
-        return self.verdict({name: answers[name] for name in names}, numbers)
+        read = {name: given[name] if self.probe else unplain(given[name]) for name in names}
+        return self.verdict(read, numbers, inputs)
+
+    def check(self, answers: Mapping[str, object], numbers: Numbers) -> CheckResult:
+        """The verdict on ``answers`` (by name), on the student's own inputs: ``judge(observe(answers))``."""
+        inputs = self.inputs(numbers, None)
+        names = self.answer_names(numbers)
+        return self.judge(self.observe({name: answers[name] for name in names if name in answers}, inputs),
+                          numbers, inputs)
 
 
 def numeric(name: str, title: str, points: int, answers: tuple[str, ...], draw: Callable[[random.Random], Numbers], *,
@@ -116,7 +142,7 @@ def numeric(name: str, title: str, points: int, answers: tuple[str, ...], draw: 
         raise RuntimeError(f'{name}: no numbers tell its typical mistakes from the right answers')
 
     @checker
-    def verdict(given: dict, numbers: Numbers) -> CheckResult:
+    def verdict(given: dict, numbers: Numbers, inputs=None) -> CheckResult:
         right = expected(numbers)
         for answer, value in given.items():
             read = guarded(lambda: read_answer(value, right[answer], answer), f'reading {answer}')
