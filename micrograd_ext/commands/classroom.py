@@ -121,25 +121,35 @@ def notebooks_of(paths: list[str], parser) -> list[str]:
 def add_grade_parser(commands) -> None:
     from ..teach.classroom.grading import MEMORY, NOTEBOOK_TIMEOUT, TIMEOUT
     grade = add_command(commands, 'grade', "grade students' notebooks into a CSV gradebook",
-                        'Run each notebook in its own process and kernel (time and memory limits), score it against '
-                        'the student in its metadata, write one CSV row per file and print a class summary, e.g. '
-                        'micrograd-ext grade submissions/*.ipynb --csv grades.csv. Untrusted code belongs in a '
-                        'container: these limits stop accidents, not attacks.', run_grade)
+                        'Run each notebook in a sandbox of its own (bubblewrap: no network, nothing of yours to see, '
+                        'time, memory and process limits), judge the answers it gives outside it, against the student '
+                        'in its metadata, and append one CSV row per file as it is graded; then print a class '
+                        'summary, e.g. micrograd-ext grade submissions/*.ipynb --csv grades.csv. Run again, it grades '
+                        'only the files without a row.', run_grade)
     grade.add_argument('files', nargs='+', metavar='FILE', help='the submitted notebooks')
     grade.add_argument('--csv', required=True, type=output_file(lambda: ('csv',)), metavar='GRADES.csv',
-                       help='the gradebook to write')
+                       help='the gradebook: rows are added to it as notebooks are graded')
+    grade.add_argument('--regrade', action='store_true',
+                       help='grade every file again (default: only those without a row in --csv)')
     grade.add_argument('--timeout', type=number(int, 3600), default=TIMEOUT, metavar='SECONDS',
                        help='time limit per cell')
     grade.add_argument('--notebook-timeout', type=number(int, 86_400), default=NOTEBOOK_TIMEOUT, metavar='SECONDS',
-                       help='time limit per notebook, after which its kernel is killed')
+                       help='time limit per notebook, after which its sandbox is killed')
     grade.add_argument('--memory', type=number(int, 1_000_000, 256), default=MEMORY, metavar='MB',
-                       help='memory limit per kernel, in megabytes')
+                       help='memory limit per process of a notebook, in megabytes')
     grade.add_argument('--jobs', type=number(int, 256), default=os.cpu_count() or 1, metavar='N',
                        help='notebooks graded at the same time')
     grade.add_argument('--roster', metavar='FILE',
-                       help='the class, one student id per line: who handed in nothing gets a row too')
+                       help='the class, one student id per line: who handed in nothing gets a row too, and copies '
+                            'are looked for against every student on it')
     grade.add_argument('--exercise', action='append', choices=list(BANK), metavar='NAME',
                        help="the exercises handed out (repeatable; default: those each notebook's metadata lists)")
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument('--sandbox', default='bwrap', metavar='KIND',
+                       help='bwrap (the default: bubblewrap), or user:NAME to run notebooks as the unprivileged '
+                            'user NAME where the machine is itself a sandbox (a Gradescope container)')
+    where.add_argument('--no-sandbox', dest='sandbox', action='store_const', const='none',
+                       help="run notebooks unconfined, as you: a notebook can then forge its grade and others'")
 
 
 def run_grade(args, parser) -> int:
@@ -147,15 +157,30 @@ def run_grade(args, parser) -> int:
     if missing:
         raise Failure(f"grading runs notebooks with {', '.join(missing)}, which is not installed: "
                       "pip install 'micrograd_ext[notebooks]'")
-    from ..teach.classroom.grading import grade, note_roster, summary, write_gradebook
+    from ..teach.classroom.gradebook import GradebookFile, summary
+    from ..teach.classroom.grading import grade
+    from ..teach.classroom.sandbox import NoSandbox, Sandbox
     if args.roster and os.path.exists(args.csv) and os.path.samefile(args.roster, args.csv):
         parser.error(f'--csv {args.csv} is the roster: writing the gradebook would replace it; choose another file')
     roster = read_roster(args.roster, parser) if args.roster else None
     files = notebooks_of(args.files, parser)
-    results = grade(files, args.timeout, args.memory, args.notebook_timeout, args.jobs, args.exercise)
-    if roster is not None:
-        results = note_roster(results, roster)
-    write_gradebook(results, args.csv)
-    print(summary(results))
+    try:
+        sandbox = Sandbox(args.sandbox)
+    except NoSandbox as error:
+        raise Failure(str(error)) from None
+    if sandbox.forgeable:
+        print(f'{PROG} grade: --no-sandbox: notebooks run unconfined, as you; a notebook can read the key and forge '
+              'its own and others\' grades', file=sys.stderr)
+    try:
+        book = GradebookFile(args.csv, args.regrade)
+    except ValueError as error:
+        raise Failure(str(error)) from None
+    done = [path for path in files if book.has(path)]
+    if done:
+        print(f'{PROG} grade: {len(done)} of the files have their row in {args.csv} already (--regrade grades them '
+              'again)', file=sys.stderr)
+    grade(files, args.timeout, args.memory, args.notebook_timeout, args.jobs, args.exercise, roster, sandbox, done,
+          book.append)
+    print(summary(book.rows()))
     print(f'wrote {args.csv}')
     return 0

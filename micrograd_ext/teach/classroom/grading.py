@@ -1,47 +1,48 @@
-"""Grading a whole class: every notebook in a process of its own, a gradebook (CSV) and a class summary.
+"""Grading a whole class: every notebook run in a sandbox, every answer judged here, where no student code runs.
 
-Student code never runs in the grading process: each file goes to ``python -m
-micrograd_ext.teach.classroom.submission`` (see there), with a time limit per cell, a memory limit, and a time limit
-for the whole notebook after which its process and kernel are killed. Whatever a submission does (loop,
-crash, ``os._exit``, a corrupt file), grading goes on and that file gets its row. A notebook is scored against
-the student named in its metadata, so answers copied from a classmate fail; the feedback says whose numbers
-they fit. Untrusted code still belongs in a container: these limits stop accidents, not a determined attacker.
+Each notebook's cells run in a sandbox (``sandbox``; bubblewrap by default) through the runner of
+``submission``, with a time limit per cell, a memory limit, and a time limit for the whole notebook after
+which its sandbox is killed. The runner sends back only the student's answers as plain data (for a code
+exercise, what the student's function gave on inputs drawn here from a hash of the file); this process, which
+the notebook cannot reach, reads them into exact numbers and judges them with the bank's checkers. Whatever a
+submission does (loop, crash, ``os._exit``, flood, a corrupt file), grading goes on and that file gets its row.
+A notebook is scored against the student named in its metadata, so answers copied from a classmate fail; the
+feedback says whose numbers they fit, and the row is flagged.
 """
 from __future__ import annotations
 
-import csv
 import functools
-import hmac
-import io
+import hashlib
 import json
 import os
-import secrets
-import signal
-import statistics
+import queue
+import random
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import IO, cast
+from typing import IO, Any, cast
 
-from ...learn.model_files import write_atomically
+from .answers import unplain
 from .bank import BANK
-from .exercise import Answer, Numbers, first_difference
-from .submission import Unreadable, read_submission, signed
+from .exercise import Answer, Numbers, first_difference, read_answer
+from .sandbox import Sandbox
+from .student_code import NotYet
+from .submission import Submission, Unreadable, grading_cells, read_submission
 
 TIMEOUT = 10  # seconds per cell
 NOTEBOOK_TIMEOUT = 300  # seconds per notebook
-MEMORY = 2048  # megabytes per kernel
-MARK = 'MICROGRAD_EXT_GRADING'
+MEMORY = 2048  # megabytes per process of the notebook
+MAX_REPORT = 20_000_000  # bytes of events read from one notebook's runner
+HELD = ('key', 'copy', 'two files')  # flags that hold a row's score at 0 until the teacher looks
 
 
 @dataclass
 class Graded:
-    """One file's grades: points and feedback per exercise, and what went wrong with the file as a whole."""
+    """One file's grades: points and feedback per exercise, flags, and what went wrong with the file as a whole."""
     file: str
     exercises: list[str] = field(default_factory=lambda: list(BANK))  # as handed out (the metadata's list)
     student: str | None = None
@@ -50,11 +51,18 @@ class Graded:
     notes: dict[str, list[str]] = field(default_factory=dict)  # exercise (or 'other cells') -> what its cell did
     given: dict[str, dict] = field(default_factory=dict)  # exercise -> the numbers given for a wrong answer
     copied_from: dict[str, int] = field(default_factory=dict)  # student -> exercises whose answers fit their numbers
+    flags: list[str] = field(default_factory=list)  # 'key', 'copy', 'two files', 'not on roster', ...
     problem: str | None = None
 
     @property
-    def score(self) -> int:
+    def earned(self) -> int:
+        """The points of the exercises passed."""
         return sum(self.points.values())
+
+    @property
+    def score(self) -> int:
+        """``earned``, or 0 while a flag of ``HELD`` is raised (the exercise columns keep the points)."""
+        return 0 if any(flag in HELD for flag in self.flags) else self.earned
 
     @property
     def max_score(self) -> int:
@@ -70,260 +78,264 @@ class Graded:
         return ' | '.join(lines)
 
 
-def grade_file(path: str, timeout: int = TIMEOUT, memory: int = MEMORY, notebook_timeout: int = NOTEBOOK_TIMEOUT,
-               exercises: Sequence[str] | None = None) -> Graded:
-    """Grade one notebook in its own process (see the module docstring), on ``exercises`` (default: those its
-    metadata lists)."""
+def add_problem(graded: Graded, note: str, flag: str | None = None) -> None:
+    """Add ``note`` to the file's problem, and ``flag`` to its flags."""
+    graded.problem = f'{graded.problem}; {note}' if graded.problem else note
+    if flag and flag not in graded.flags:
+        graded.flags.append(flag)
+
+
+# ---- one notebook ---------------------------------------------------------------------------------------------
+
+def fresh_inputs(data: bytes, name: str, numbers: Numbers) -> Any:
+    """The inputs a code exercise's function is tried on: the student's own and fresh ones, drawn from a hash of
+    the file (the same file always gets the same, which a student cannot know before the file is final)."""
+    seed = hashlib.sha256(data + b'\0' + name.encode()).digest()
+    return BANK[name].inputs(numbers, random.Random(int.from_bytes(seed[:8], 'big')))
+
+
+def grade_file(path: str, sandbox: Sandbox, slot: int = 0, timeout: int = TIMEOUT, memory: int = MEMORY,
+               notebook_timeout: int = NOTEBOOK_TIMEOUT, exercises: Sequence[str] | None = None) -> Graded:
+    """Grade one notebook in ``sandbox`` (see the module docstring), on ``exercises`` (default: those its metadata
+    lists); ``slot`` tells apart the notebooks graded at the same time."""
     graded = Graded(path, points=dict.fromkeys(BANK, 0))
     try:
-        submission = read_submission(path)
+        submission, data = read_submission(path)
     except Unreadable as error:
         graded.problem = f'this file {error}'
+        graded.flags.append('unreadable')
         return graded
     graded.student, graded.exercises = submission.student, list(exercises or submission.exercises)
     graded.points = dict.fromkeys(graded.exercises, 0)
     if exercises and submission.exercises != graded.exercises:
-        add_problem(graded, 'its metadata lists other exercises than those handed out')
+        add_problem(graded, 'its metadata lists other exercises than those handed out', 'other exercises')
     if submission.solutions:
-        graded.problem = "this is a key, made by `micrograd-ext exercises key`, not a student's notebook"
-    with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as scratch:  # all its files, removed after
-        done, stopped = run_worker(graded, path, scratch, timeout, memory, notebook_timeout)
+        add_problem(graded, "this is a key, made by `micrograd-ext exercises key`, not a student's notebook", 'key')
+    numbers = {name: BANK[name].numbers_for(submission.student) for name in graded.exercises}
+    inputs = {name: fresh_inputs(data, name, numbers[name]) for name in graded.exercises}
+    reports = {name: (list(BANK[name].answer_names(numbers[name])), inputs[name]) for name in graded.exercises}
+    done, stopped = run_notebook(submission, reports, sandbox, slot, timeout, memory, notebook_timeout,
+                                 lambda event: record(graded, event, numbers, inputs))
     if not done and graded.problem is None:
         graded.problem = (f'grading stopped: the notebook ran longer than {notebook_timeout} s in all'
                           if stopped is None else f'grading stopped (exit status {stopped})')
     return graded
 
 
-def run_worker(graded: Graded, path: str, scratch: str, timeout: int, memory: int,
-               notebook_timeout: int) -> tuple[bool, int | None]:
-    """Run the worker on ``path``, its temporary files (and its kernel's) in ``scratch``, adding its events to
-    ``graded``; returns (whether it finished, its exit status, or None when it ran out of time)."""
-    command = [sys.executable, '-m', 'micrograd_ext.teach.classroom.submission', path, '--timeout', str(timeout),
-               '--memory', str(memory), '--cpu', str(notebook_timeout), '--exercises', ','.join(graded.exercises)]
-    mark, key = secrets.token_hex(16), secrets.token_hex(32)  # the mark is in the environment of all it starts
-    env = {**os.environ, MARK: mark, 'TMPDIR': scratch, 'JUPYTER_RUNTIME_DIR': scratch}
-    worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
-                              text=True, start_new_session=True, env=env)
-    stdin, stdout = cast(IO[str], worker.stdin), cast(IO[str], worker.stdout)  # both are pipes: PIPE was asked for
-    stdin.write(key + '\n')
-    stdin.close()
-    out_of_time = threading.Event()
+def run_notebook(submission: Submission, reports: dict, sandbox: Sandbox, slot: int, timeout: int, memory: int,
+                 notebook_timeout: int, on_event: Callable[[dict], None]) -> tuple[bool, int | None]:
+    """Run the runner on ``submission`` in ``sandbox``, passing each event it prints to ``on_event``; returns
+    (whether it finished, its exit status, or None when it ran out of time)."""
+    import tempfile
+    command = sandbox.command([sys.executable, '-m', 'micrograd_ext.teach.classroom.submission', '--timeout',
+                               str(timeout), *sandbox.runner_options()], slot)
+    cells = json.dumps({'cells': grading_cells(submission.notebook, reports)}).encode()
+    with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as scratch:  # outside bubblewrap: its files
+        if sandbox.account is not None:
+            os.chown(scratch, sandbox.account.pw_uid, sandbox.account.pw_gid)
+        runner = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  start_new_session=True, env=sandbox.environment(scratch), cwd=scratch,
+                                  preexec_fn=sandbox.limits(memory, notebook_timeout, slot))
+        stdin, stdout = cast(IO[bytes], runner.stdin), cast(IO[bytes], runner.stdout)  # PIPE was asked for
+        threading.Thread(target=send, args=(stdin, cells), daemon=True).start()
+        out_of_time = threading.Event()
+        timer = threading.Timer(notebook_timeout, lambda: (out_of_time.set(), stop(runner)))
+        timer.start()
+        done, budget = False, MAX_REPORT
+        try:
+            for line in iter(lambda: stdout.readline(budget), b''):
+                budget -= len(line)
+                if budget <= 0:
+                    break
+                event = parsed(line)
+                done |= event.get('event') == 'done'
+                on_event(event)
+        finally:
+            timer.cancel()
+            stop(runner)
+            runner.wait()
+            sandbox.clean_up()
+    return done, None if out_of_time.is_set() else runner.returncode
 
-    def time_up() -> None:
-        out_of_time.set()
-        stop(worker, mark)
 
-    timer = threading.Timer(notebook_timeout, time_up)
-    timer.start()
-    done = False
+def send(pipe: IO[bytes], data: bytes) -> None:
+    """Write ``data`` to ``pipe`` and close it (a runner that stops reading just ends the writing)."""
     try:
-        for line in stdout:
-            event = parsed(line, key)
-            done |= event.get('event') == 'done'
-            record(graded, event)
-    finally:
-        timer.cancel()
-        worker.wait()
-        stop(worker, mark)  # a kernel, or a process the student's code started, that outlived the worker
-    return done, None if out_of_time.is_set() else worker.returncode
+        pipe.write(data)
+        pipe.close()
+    except OSError:
+        pass
 
 
-def parsed(line: str, key: str) -> dict:
-    """One event line of the worker as a dict; {} for anything else, or a line whose HMAC is not the worker's."""
-    mac, _, text = line.rstrip('\n').partition(' ')
-    if not hmac.compare_digest(signed(key.encode(), text), f'{mac} {text}'):
-        return {}
+def stop(runner: subprocess.Popen) -> None:
+    """Kill the runner's process group: bubblewrap's sandbox, and with it everything in it."""
     try:
-        event = json.loads(text)
+        os.killpg(runner.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def parsed(line: bytes) -> dict:
+    """One event line of the runner as a dict; {} for anything else."""
+    try:
+        event = json.loads(line)
     except ValueError:
         return {}
     return event if isinstance(event, dict) else {}
 
 
-def record(graded: Graded, event: dict) -> None:
-    """Add one event of the worker to ``graded``."""
+def record(graded: Graded, event: dict, numbers: Mapping[str, Numbers], inputs: Mapping[str, Any]) -> None:
+    """Add one event of the runner to ``graded``: answers are judged here, by the bank's checkers."""
     kind, name = event.get('event'), event.get('exercise')
     if kind == 'error':
-        graded.problem = str(event.get('message'))
-    elif kind == 'verdict' and name in graded.points:  # a later pass (after a cell stopped the kernel) has the last word
-        passed = event.get('passed') is True
+        graded.problem = str(event.get('message'))[:500]
+    elif kind == 'answers' and name in graded.points:  # a later pass (after a cell stopped the kernel) has the last word
+        observed = event.get('observed')
+        if isinstance(observed, dict):
+            result = judged(name, observed, numbers[name], inputs[name])
+            passed, message = result.passed, result.message
+        else:
+            passed, message = False, (f"{str(event.get('problem'))[:500]}.\nHint: run your notebook from the top "
+                                      '(Restart & Run All) and make sure it finishes without errors.')
         graded.points[name] = BANK[name].points if passed else 0
-        graded.feedback[name] = '' if passed else str(event.get('message'))
+        graded.feedback[name] = '' if passed else message
         graded.given.pop(name, None)
-        if not passed and isinstance(event.get('given'), dict):
-            graded.given[name] = event['given']
+        if not passed:
+            graded.given[name] = numbers_given(name, observed, numbers[name]) or {}
     elif kind == 'cell':
         notes = graded.notes.setdefault(name if name in graded.points else 'other cells', [])
-        if event.get('problem') not in notes:
-            notes.append(str(event.get('problem')))
+        if str(event.get('problem')) not in notes:
+            notes.append(str(event.get('problem'))[:300])
 
 
-def stop(worker: subprocess.Popen, mark: str) -> None:
-    """Kill the worker's process group and, on Linux, every process whose environment carries the notebook's
-    ``mark``: its kernels (each a process group of its own) and anything the student's code started."""
+def judged(name: str, observed: dict, numbers: Numbers, inputs: Any):
+    """The bank's verdict on ``observed``; a "not yet" if the data is not what the checker can read."""
+    from .student_code import CheckResult
     try:
-        if hasattr(os, 'killpg'):
-            os.killpg(worker.pid, signal.SIGKILL)
-        else:  # Windows: no process groups to kill
-            worker.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-    for pid in marked_processes(mark):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        return BANK[name].judge(observed, numbers, inputs)
+    except Exception:  # noqa: BLE001 - data of a shape no honest kernel sends
+        return CheckResult(False, 'the grader could not read your answers.\nHint: run your notebook from the top '
+                                  '(Restart & Run All) and make sure it finishes without errors.')
 
 
-def marked_processes(mark: str) -> list[int]:
-    """The processes (read from /proc, where there is one) whose environment has ``MARK=mark``."""
-    entry = f'{MARK}={mark}'.encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir('/proc') if os.path.isdir('/proc') else ()):
-        try:
-            with open(f'/proc/{pid}/environ', 'rb') as environ:
-                if entry in environ.read().split(b'\0'):
-                    found.append(int(pid))
-        except OSError:  # gone, or not ours
-            continue
-    return found
+def numbers_given(name: str, observed: object, numbers: Numbers) -> dict | None:
+    """The numbers a wrong answer to a numeric exercise gave (to find whose numbers they fit), else None."""
+    entry = BANK[name]
+    if entry.expected is None or not isinstance(observed, dict):
+        return None
+    right = entry.expected(numbers)
+    try:
+        return {key: read_answer(unplain(observed[key]), right[key], key) for key in right if key in observed}
+    except NotYet:
+        return None
+
+
+# ---- a class ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class Class:
+    """What grading one notebook needs to know of the others: every student whose numbers a copy may fit (the
+    roster's and those the files name), how many files name each student, and the usual list of exercises."""
+    students: list[str]
+    files_of: Counter
+    usual: list[str] | None
+    roster: list[str] | None
+
+    @classmethod
+    def of(cls, paths: Sequence[str], roster: Sequence[str] | None, exercises: Sequence[str] | None) -> Class:
+        named: dict[str, Submission] = {}
+        for path in paths:
+            try:
+                named[path] = read_submission(path)[0]
+            except Unreadable:
+                continue
+        files_of = Counter(submission.student for submission in named.values())
+        lists = Counter(tuple(submission.exercises) for submission in named.values())
+        usual = list(lists.most_common(1)[0][0]) if len(lists) > 1 and not exercises else None
+        return cls(sorted({*files_of, *(roster or ())}), files_of, usual, list(roster) if roster else None)
+
+    def flag(self, graded: Graded) -> None:
+        """Raise ``graded``'s flags: copies, two files for one student, file names, the roster, other exercises."""
+        if not graded.student:
+            return
+        note_copies(graded, self.students)
+        if self.files_of[graded.student] > 1:
+            add_problem(graded, f'{self.files_of[graded.student]} files name the student {graded.student}', 'two files')
+        if graded.student.lower() not in os.path.basename(graded.file).lower():
+            add_problem(graded, f'its metadata names the student {graded.student}, whom its file name does not '
+                                'mention', 'file name')
+        if self.roster is not None and graded.student not in self.roster:
+            add_problem(graded, f'{graded.student} is not on the roster', 'not on roster')
+        if self.usual is not None and graded.exercises != self.usual:
+            add_problem(graded, f'its metadata lists {len(graded.exercises)} exercises, most notebooks '
+                                f'{len(self.usual)}: grade with --exercise to say which were handed out',
+                        'other exercises')
+
+    def absent(self, handed_in: Iterable[Graded]) -> list[Graded]:
+        """A row for each student on the roster who handed in no notebook."""
+        seen = set()
+        for graded in handed_in:
+            seen |= {graded.student, os.path.splitext(os.path.basename(graded.file))[0]}  # an unreadable ID.ipynb too
+        return [Graded('', student=student, points={}, problem='no notebook was handed in', flags=['absent'])
+                for student in dict.fromkeys(self.roster or ()) if student not in seen]
+
+
+@functools.lru_cache(maxsize=100_000)
+def right_answers(student: str, name: str) -> Mapping[str, Answer]:
+    """The right answers of ``student`` to the numeric exercise ``name`` (once per student and exercise)."""
+    entry = BANK[name]
+    return cast(Callable[[Numbers], Mapping[str, Answer]], entry.expected)(entry.numbers_for(student))
+
+
+def note_copies(graded: Graded, students: Sequence[str]) -> None:
+    """Say so where a wrong answer is exactly right for another student of the class, and flag the row."""
+    for name, given in graded.given.items():
+        fits = [other for other in students if other != graded.student and given and
+                all(key in given and first_difference(given[key], value) is None
+                    for key, value in right_answers(other, name).items())]
+        if fits:  # said before the hint, which stays the last line
+            problem, hint = graded.feedback[name].partition('\nHint: ')[::2]
+            graded.feedback[name] = (f"{problem} These answers are right for {fits[0]}'s numbers, not for "
+                                     f"yours ({graded.student}): work with the numbers in your own notebook."
+                                     f"\nHint: {hint}")
+            graded.copied_from[fits[0]] = graded.copied_from.get(fits[0], 0) + 1
+    for other, count in graded.copied_from.items():
+        add_problem(graded, f"the answers to {count} exercise{'s' if count != 1 else ''} fit {other}'s numbers", 'copy')
 
 
 def grade(paths: Sequence[str], timeout: int = TIMEOUT, memory: int = MEMORY, notebook_timeout: int = NOTEBOOK_TIMEOUT,
-          jobs: int | None = None, exercises: Sequence[str] | None = None) -> list[Graded]:
-    """Grade every file, ``jobs`` at a time (default: the number of CPUs), on ``exercises`` (default: those
-    each notebook's metadata lists), then note copied answers and notebooks unlike the others."""
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        results = list(pool.map(lambda path: grade_file(path, timeout, memory, notebook_timeout, exercises), paths))
-    note_copies(results)
-    note_shared_students(results)
-    if not exercises:
-        note_other_exercises(results)
-    return results
+          jobs: int | None = None, exercises: Sequence[str] | None = None, roster: Sequence[str] | None = None,
+          sandbox: Sandbox | str = 'bwrap', done: Iterable[str] = (),
+          on_graded: Callable[[Graded], None] | None = None) -> list[Graded]:
+    """Grade every file but those in ``done``, ``jobs`` at a time (default: the number of CPUs), on
+    ``exercises`` (default: those each notebook's metadata lists), in ``sandbox``; each row is flagged and
+    handed to ``on_graded`` as soon as its notebook is graded, then a row for each student on the ``roster`` who
+    handed in nothing. Returns the rows in the order of ``paths``, the absent students' after them."""
+    sandbox = Sandbox(sandbox) if isinstance(sandbox, str) else sandbox
+    group = Class.of(paths, roster, exercises)
+    jobs = jobs or os.cpu_count() or 1
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
 
-
-def note_other_exercises(results: list[Graded]) -> None:
-    """Flag notebooks whose metadata lists other exercises than most of the class's (edited, or another handout)."""
-    lists = Counter(tuple(graded.exercises) for graded in results if graded.student)
-    if len(lists) > 1:
-        usual = list(lists.most_common(1)[0][0])
-        for graded in results:
-            if graded.student and graded.exercises != usual:
-                add_problem(graded, f'its metadata lists {len(graded.exercises)} exercises, most notebooks '
-                                    f'{len(usual)}: grade with --exercise to say which were handed out')
-
-
-def note_copies(results: list[Graded]) -> None:
-    """Say so where a wrong answer is exactly right for another student of the class."""
-    students = {graded.student for graded in results if graded.student}
-
-    @functools.cache
-    def right_answers(student: str, name: str) -> Mapping[str, Answer]:  # once per student and exercise
-        entry = BANK[name]  # only numeric exercises, which have expected answers, report the numbers given
-        return cast(Callable[[Numbers], Mapping[str, Answer]], entry.expected)(entry.numbers_for(student))
-
-    for graded in results:
-        for name, given in graded.given.items():
-            fits = [other for other in sorted(students - {graded.student})
-                    if all(key in given and first_difference(given[key], value) is None
-                           for key, value in right_answers(other, name).items())]
-            if fits:  # said before the hint, which stays the last line
-                problem, hint = graded.feedback[name].partition('\nHint: ')[::2]
-                graded.feedback[name] = (f"{problem} These answers are right for {fits[0]}'s numbers, not for "
-                                         f"yours ({graded.student}): work with the numbers in your own notebook."
-                                         f"\nHint: {hint}")
-                graded.copied_from[fits[0]] = graded.copied_from.get(fits[0], 0) + 1
-        for other, count in graded.copied_from.items():
-            add_problem(graded, f"the answers to {count} exercise{'s' if count != 1 else ''} fit {other}'s numbers")
-
-
-def add_problem(graded: Graded, note: str) -> None:
-    graded.problem = f'{graded.problem}; {note}' if graded.problem else note
-
-
-def note_shared_students(results: list[Graded]) -> None:
-    """Flag files that name the same student, or whose path does not contain the student in their metadata
-    (a notebook copied whole, metadata included)."""
-    files = Counter(graded.student for graded in results if graded.student)
-    for graded in results:
-        notes = []
-        if graded.student and files[graded.student] > 1:
-            notes.append(f'{files[graded.student]} files name the student {graded.student}')
-        if graded.student and graded.student.lower() not in graded.file.lower():
-            notes.append(f'its metadata names the student {graded.student}, whom its file name does not mention')
-        for note in notes:
-            add_problem(graded, note)
-
-
-def note_roster(results: list[Graded], roster: Sequence[str]) -> list[Graded]:
-    """``results``, flagging students who are not on the ``roster``, plus a row for each student on it who
-    handed in no notebook."""
-    handed_in = {graded.student for graded in results} | {
-        os.path.splitext(os.path.basename(graded.file))[0] for graded in results}  # an unreadable ID.ipynb too
-    for graded in results:
-        if graded.student and graded.student not in roster:
-            add_problem(graded, f'{graded.student} is not on the roster')
-    missing = [Graded('', student=student, points={}, problem='no notebook was handed in')
-               for student in dict.fromkeys(roster) if student not in handed_in]
-    return results + missing
-
-
-def gradebook(results: list[Graded]) -> str:
-    """The CSV text: file, student, score, max_score, one column per exercise, feedback."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(['file', 'student', 'score', 'max_score', *BANK, 'feedback'])
-    for graded in results:
-        writer.writerow([inert(graded.file), graded.student or '', graded.score, graded.max_score,
-                         *(graded.points.get(name, '') for name in BANK), inert(graded.feedback_text())])
-    return out.getvalue()
-
-
-def inert(text: str) -> str:
-    """``text`` as a spreadsheet shows it, never runs it: a leading = + - @ (a formula) gets a ' before it."""
-    return f"'{text}" if text[:1] in ('=', '+', '-', '@', '\t', '\r') else text
-
-
-def write_gradebook(results: list[Graded], path: str) -> None:
-    write_atomically(path, gradebook(results).encode())
-
-
-NOT_DONE = 'not done yet'  # in the verdict on an exercise left as it was handed out
-
-
-def hint_of(message: str) -> str:
-    """The hint of a verdict (the typical mistake it names), or the verdict itself."""
-    return message.split('Hint: ', 1)[1].split('\n')[0].strip() if 'Hint: ' in message else message
-
-
-def summary(results: list[Graded], mistakes: int = 5) -> str:
-    """The class at a glance: scores, each exercise's right answers, the most common mistakes (in notebooks that
-    copied none), and every file's (or missing student's) problem."""
-    read = [graded for graded in results if graded.student and graded.file]  # the statistics count these
-    if not read:
-        return 'no notebook could be graded'
-    scores = [graded.score for graded in read]
-    total = max(graded.max_score for graded in read)
-    full = sum(graded.score == graded.max_score for graded in read)
-    unread = sum(not graded.student for graded in results)
-    absent = sum(not graded.file for graded in results)
-    notebooks = f"{len(read)} notebook{'s' if len(read) != 1 else ''}"
-    lines = [f'graded {notebooks}: mean {statistics.mean(scores):.1f}/{total}, median '
-             f'{statistics.median(scores):g}, {full} with full marks'
-             + (f'; {unread} file{"s" if unread != 1 else ""} could not be read' if unread else '')
-             + (f'; {absent} student{"s" if absent != 1 else ""} on the roster handed in nothing' if absent else '')]
-    for name in BANK:
-        given = [graded for graded in read if name in graded.points]
-        passed = sum(graded.points[name] == BANK[name].points for graded in given)
-        blank = sum(NOT_DONE in graded.feedback.get(name, '') for graded in given)
-        if given:
-            lines.append(f"  {name:<24} {passed:>4}/{len(given)} right{f', {blank} not attempted' if blank else ''}")
-    hints = Counter(hint_of(message) for graded in read for message in graded.feedback.values()
-                    if message and NOT_DONE not in message and not graded.copied_from)
-    if hints:
-        lines.append('most common mistakes:')
-        lines += [f'  {count:>4} x {hint[:110]}' for hint, count in hints.most_common(mistakes)]
-    problems = [f'  {graded.file or graded.student}: {graded.problem}' for graded in results if graded.problem]
-    if problems:
-        lines += ['problems:', *problems]
-    return '\n'.join(lines)
+    def one(path: str) -> Graded:
+        slot = slots.get()
+        try:
+            return grade_file(path, sandbox, slot, timeout, memory, notebook_timeout, exercises)
+        finally:
+            slots.put(slot)
+    skipped = set(done)
+    results: dict[str, Graded] = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(one, path): path for path in dict.fromkeys(paths) if path not in skipped}
+        for future in as_completed(futures):
+            graded = future.result()
+            group.flag(graded)
+            results[futures[future]] = graded
+            if on_graded:
+                on_graded(graded)
+    absent = group.absent([*results.values(), *(Graded(path) for path in skipped)])
+    for graded in absent:
+        if on_graded:
+            on_graded(graded)
+    return [results[path] for path in dict.fromkeys(paths) if path in results] + absent
