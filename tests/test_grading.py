@@ -5,12 +5,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 from micrograd_ext.classroom import BANK, exercise_notebook, write_notebooks
 from micrograd_ext.classroom.exercise import first_difference
 from micrograd_ext.classroom.notebooks import cell_role
+
+from .sandboxing import need_sandbox
 
 pytest.importorskip('nbclient')
 pytest.importorskip('ipykernel')
@@ -72,18 +75,22 @@ def {op}(x):
 
 FAKE_VERDICT = '''import json, os
 from IPython.display import display
-display({'application/vnd.micrograd-ext.verdict+json': {'token': 'guess', 'exercise': 'adam_step', 'passed': True,
-         'message': 'fake'}}, raw=True)
-os.write(1, (json.dumps({'event': 'verdict', 'exercise': 'adam_step', 'passed': True, 'message': 'fake'}) + '\\n').encode())
-if os.path.exists(f'/proc/{os.getppid()}/fd/1'):  # into the grader's own pipe
+display({'application/vnd.micrograd-ext.answers+json': {'exercise': 'adam_step', 'observed': {'m_new': 1.0}}}, raw=True)
+os.write(1, (json.dumps({'event': 'answers', 'exercise': 'adam_step', 'observed': {}}) + '\\n').encode())
+try:  # into the runner's own pipe
     with open(f'/proc/{os.getppid()}/fd/1', 'w') as pipe:
         pipe.write(json.dumps({'event': 'verdict', 'exercise': 'clipping', 'passed': True, 'message': ''}) + '\\n')
+except OSError:
+    pass
 import micrograd_ext.classroom.submission as grader
 grader.report = lambda *args: None'''
+
+LEFTOVER = 'sleep 7777.25'  # a detached process s07 starts: no process runs it after grading
 
 
 @pytest.fixture(scope='module')
 def graded(tmp_path_factory):
+    need_sandbox()
     folder = str(tmp_path_factory.mktemp('class'))
     expect = {}  # file -> (score, fragments the feedback must contain)
     for student in ('s00', 's01'):
@@ -111,19 +118,20 @@ def graded(tmp_path_factory):
                 's20': ('sgd_step', 'import os\nos._exit(3)', 'stopped the kernel'),
                 's21': ('chain_rule', "raise ValueError('oops')", 'raised ValueError: oops'),
                 's22': ('reuse', 'x = bytearray(8 * 1024 ** 3)', 'raised MemoryError'),
-                's07': ('clipping', "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+                's07': ('clipping', f"import subprocess\nsubprocess.Popen({LEFTOVER.split()!r}, start_new_session=True)\n"
                                     "clipped = None", 'clipped is None'),
                 }
     for student, (name, code, words) in problems.items():
         expect[submission(student, folder, {name: code})] = (TOTAL - BANK[name].points, [f'{name}: ', words])
-    # faking verdicts gains nothing; replacing the grader's function loses the exercises graded after it
+    # faking answers or events gains nothing; replacing the reporting function loses the exercises reported after it
     before = sum(entry.points for entry in list(BANK.values())[:list(BANK).index('adam_step')])
-    expect[submission('s23', folder, {'adam_step': FAKE_VERDICT})] = (before, ['adam_step: the checker could not run'])
+    expect[submission('s23', folder, {'adam_step': FAKE_VERDICT})] = (before, ['adam_step: the grader could not read '
+                                                                               'your answers'])
     expect[submission('s24', folder, delete={'clipping': 'answer'})] = (TOTAL - 2, ['clipping: ', 'clipped is not defined'])
     twin = os.path.join(folder, 's25.ipynb')
     with open(submission('s26', folder)) as source, open(twin, 'w') as file:  # s26's notebook, handed in twice
         file.write(source.read())
-    expect[twin] = expect[os.path.join(folder, 's26.ipynb')] = (TOTAL, ['2 files name the student s26'])
+    expect[twin] = expect[os.path.join(folder, 's26.ipynb')] = (0, ['2 files name the student s26'])  # held
     expect[submission('s27', folder, solved=True)] = (TOTAL, [])
     corrupt = os.path.join(folder, 'corrupt.ipynb')
     with open(corrupt, 'wb') as file:
@@ -156,7 +164,8 @@ def test_a_class_of_30_gets_one_row_each_with_the_right_scores(graded):
         assert int(row['max_score']) == TOTAL
         if score is not None:
             assert int(row['score']) == score, (path, row['feedback'])
-        assert sum(int(row[name]) for name in BANK) == int(row['score'])
+        held = {'key', 'copy', 'two-files'} & set(row['flags'].split())
+        assert sum(int(row[name]) for name in BANK) == int(row['score']) or held and row['score'] == '0' 
         for fragment in fragments:
             assert fragment in row['feedback'], (path, fragment, row['feedback'])
 
@@ -170,7 +179,10 @@ def test_the_student_comes_from_the_metadata_and_copied_answers_fail(graded):
                 first_difference(value, entry.expected(entry.numbers_for('s17'))[key])
                 for key, value in entry.expected(entry.numbers_for('s00')).items()):
             assert copied[name] == '0', name  # s00's right answers are wrong for s17's numbers
-    assert int(copied['score']) < TOTAL / 2
+    assert copied['score'] == '0' and 'copy' in copied['flags'].split()  # held, whatever the other exercises earned
+    assert rows['s26.ipynb']['flags'].split() == ['two-files'] and rows['s25.ipynb']['flags'].split() == ['two-files',
+                                                                                                          'file-name']
+    assert int(rows['s26.ipynb']['neuron_z']) == 2  # the exercise columns keep the points
 
 
 def test_the_summary_counts_the_class_and_names_the_common_mistakes(graded):
@@ -187,17 +199,20 @@ def test_the_summary_counts_the_class_and_names_the_common_mistakes(graded):
 
 @pytest.mark.skipif(not os.path.isdir('/proc'), reason='reads /proc to find processes')
 def test_no_kernel_and_no_process_a_student_started_outlives_the_grading(graded):
-    expect, _, _ = graded
-    mark = f'GRADING_TEST_RUN={os.path.dirname(next(iter(expect)))}'.encode()
-    leftover = []
+    assert not processes_running(LEFTOVER) and not processes_running('ipykernel_launcher')
+
+
+def processes_running(words: str) -> list[str]:
+    """The pids of the processes whose command line contains ``words``."""
+    found = []
     for pid in filter(str.isdigit, os.listdir('/proc')):
         try:
-            with open(f'/proc/{pid}/environ', 'rb') as environ:
-                if mark in environ.read().split(b'\0'):
-                    leftover.append(pid)
+            with open(f'/proc/{pid}/cmdline', 'rb') as cmdline:
+                if words in cmdline.read().replace(b'\0', b' ').decode(errors='replace'):
+                    found.append(pid)
         except OSError:
             continue
-    assert not leftover  # s07 started a detached `sleep 600`
+    return found
 
 
 def test_grade_refuses_a_csv_path_it_cannot_write(tmp_path):
@@ -211,16 +226,18 @@ def test_a_notebook_of_some_exercises_is_scored_out_of_those(tmp_path):
     notebook['metadata']['micrograd_ext']['solutions'] = False  # solved by the student
     path = tmp_path / 'ada.ipynb'
     path.write_text(json.dumps(notebook))
-    from micrograd_ext.classroom.grading import grade, gradebook
-    [graded] = grade([str(path)], timeout=10)
+    from micrograd_ext.classroom.gradebook import gradebook
+    from micrograd_ext.classroom.grading import grade
+    [graded] = grade([str(path)], timeout=10, sandbox='none')  # an honest notebook: no sandbox needed
     assert (graded.score, graded.max_score) == (4, 4) and set(graded.points) == {'layer', 'sgd_step'}
     row = next(csv.DictReader(gradebook([graded]).splitlines()))
     assert row['layer'] == '2' and row['neuron_z'] == '' and row['feedback'] == ''
-    [handed_out] = grade([str(path)], timeout=10, exercises=list(BANK))  # the teacher says all were handed out
+    [handed_out] = grade([str(path)], timeout=10, exercises=list(BANK), sandbox='none')  # the teacher says all were handed out
     assert (handed_out.score, handed_out.max_score) == (4, 39) and 'lists other exercises' in handed_out.problem
 
 
 def test_grade_with_a_roster_leaves_out_other_files_and_flags_keys_and_absent_students(tmp_path):
+    need_sandbox()
     write_notebooks(['ada'], str(tmp_path))
     key = write_notebooks(['bob'], str(tmp_path / 'key'), solutions=True, names=['layer'])[0]
     formula = tmp_path / '=HYPERLINK("x").ipynb'  # a file name a spreadsheet would run
@@ -240,7 +257,8 @@ def test_grade_with_a_roster_leaves_out_other_files_and_flags_keys_and_absent_st
     formula.rename(tmp_path / 'x.ipynb')
     assert set(rows) == {'ada', 'bob', 'cy'} and rows['cy']['file'] == ''
     assert 'no notebook was handed in' in rows['cy']['feedback'] and 'this is a key' in rows['bob']['feedback']
-    assert rows['bob']['score'] == rows['bob']['max_score'] == '2'
+    assert rows['bob']['score'] == '0' and rows['bob']['max_score'] == rows['bob']['layer'] == '2'  # held: a key
+    assert rows['bob']['flags'].split() == ['key', 'other-exercises'] and rows['cy']['flags'] == 'absent'
     for args, words in [([str(tmp_path)], 'is a folder'), ([str(tmp_path / 'none*.ipynb')], 'no such file'),
                         ([str(tmp_path / 'notes.txt')], 'none of the files is a notebook')]:
         refused = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', *args, '--csv',
@@ -253,3 +271,52 @@ def test_grade_with_a_roster_leaves_out_other_files_and_flags_keys_and_absent_st
                               str(roster)], capture_output=True, text=True, timeout=60,
                              env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT})
     assert refused.returncode == 2 and 'is the roster' in refused.stderr and roster.read_text() == 'ada\n'
+
+
+def grade_command(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, '-m', 'micrograd_ext', 'grade', *args], capture_output=True, text=True,
+                          timeout=600, env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT, **(env or {})}, cwd=cwd)
+
+
+def test_without_bubblewrap_grade_refuses_naming_the_fix_and_no_sandbox_warns(tmp_path):
+    [path] = write_notebooks(['ada'], str(tmp_path), names=['layer'])
+    python_only = str(tmp_path / 'bin')
+    os.mkdir(python_only)
+    os.symlink(sys.executable, os.path.join(python_only, 'python'))
+    refused = grade_command(path, '--csv', str(tmp_path / 'g.csv'), env={'PATH': python_only})
+    assert refused.returncode == 1 and not (tmp_path / 'g.csv').exists()
+    assert 'bubblewrap (bwrap) is not installed' in refused.stderr and 'apt-get install bubblewrap' in refused.stderr
+    assert '--no-sandbox' in refused.stderr
+    unconfined = grade_command(path, '--csv', str(tmp_path / 'g.csv'), '--no-sandbox', env={'PATH': python_only})
+    assert unconfined.returncode == 0, unconfined.stderr
+    assert unconfined.stderr.count('can read the key and forge') == 1 and 'graded 1 notebook' in unconfined.stdout
+
+
+def test_a_killed_grader_loses_no_row_and_grading_again_grades_only_what_is_missing(tmp_path):
+    need_sandbox()
+    students = [f'k{i}' for i in range(6)]
+    paths = [submission(student, str(tmp_path)) for student in students[:3]]
+    paths += write_notebooks(students[3:], str(tmp_path), names=['layer', 'sgd_step'])
+    book = tmp_path / 'grades.csv'
+    command = [sys.executable, '-m', 'micrograd_ext', 'grade', *paths, '--csv', str(book), '--jobs', '1']
+    env = {**os.environ, 'PYTHONPATH': PACKAGE_PARENT}
+    grader = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and (not book.exists() or book.read_text().count('\n') < 3):
+        time.sleep(0.05)
+    grader.kill()  # after two rows, in the middle of the third notebook
+    grader.wait()
+    first = list(csv.DictReader(book.read_text().splitlines()))
+    assert 2 <= len(first) < len(paths) and book.read_text().endswith('\n')
+    again = grade_command(*paths, '--csv', str(book))
+    assert again.returncode == 0, again.stderr
+    assert f'{len(first)} of the files have their row in' in again.stderr
+    rows = list(csv.DictReader(book.read_text().splitlines()))
+    assert sorted(row['file'] for row in rows) == sorted(paths)  # each file once
+    assert rows[:len(first)] == first  # the rows written before the kill, as they were
+    scores = {row['student']: row['score'] for row in rows}
+    assert scores == {**dict.fromkeys(students[:3], str(TOTAL)), **dict.fromkeys(students[3:], '0')}
+    regraded = grade_command(*paths, '--csv', str(book), '--regrade')
+    assert regraded.returncode == 0 and 'have their row' not in regraded.stderr
+    assert sorted(map(tuple, map(dict.items, csv.DictReader(book.read_text().splitlines())))) == sorted(
+        map(tuple, map(dict.items, rows)))  # the same rows for the same files

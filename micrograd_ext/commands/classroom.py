@@ -1,4 +1,4 @@
-"""The classroom's commands: ``micrograd-ext exercises new|key|list`` and ``micrograd-ext grade``."""
+"""The classroom's commands: ``micrograd-ext exercises new|key|gradescope|list`` and ``micrograd-ext grade``."""
 from __future__ import annotations
 
 import importlib.util
@@ -14,7 +14,8 @@ MAX_STUDENTS = 10_000
 def add_exercises_parser(commands) -> None:
     exercises = add_command(commands, 'exercises', "the exercise bank: students' notebooks and the key",
                             'Write a notebook per student with their own numbers (new), the solved notebook for a '
-                            'student (key), or list the bank (list).', run_list)
+                            'student (key), a Gradescope autograder that grades them (gradescope), or list the bank '
+                            '(list).', run_list)
     kinds = exercises.add_subparsers(dest='action', required=True, metavar='ACTION')
     for action, summary, run in (('new', "write each student's notebook, without solutions", run_new),
                                  ('key', "write each student's solved notebook, for the teacher", run_key)):
@@ -27,7 +28,37 @@ def add_exercises_parser(commands) -> None:
                           help=f"only these exercises (repeatable): {', '.join(BANK)}")
         made.add_argument('-o', '--output', required=True, metavar='DIR', help='the folder to write the notebooks to')
         made.add_argument('--force', action='store_true', help='overwrite notebooks that exist already')
+    add_gradescope_parser(kinds)
     add_command(kinds, 'list', 'list the exercises of the bank and their points', 'List the bank.', run_list)
+
+
+def add_gradescope_parser(kinds) -> None:
+    from ..teach.classroom.grading import MEMORY, TIMEOUT
+    made = add_command(kinds, 'gradescope', 'write a Gradescope autograder (a zip) for the notebooks',
+                       "Write the zip to upload as a Gradescope programming assignment's autograder: it grades the "
+                       "notebook each student hands in, against the student in its metadata, running it as an "
+                       'unprivileged user of the container, e.g. micrograd-ext exercises gradescope -o autograder.zip',
+                       run_gradescope)
+    made.add_argument('-o', '--output', required=True, type=output_file(lambda: ('zip',)), metavar='ZIP',
+                      help='the autograder zip to write')
+    made.add_argument('--exercise', action='append', choices=list(BANK), metavar='NAME',
+                      help='the exercises handed out (repeatable; default: the whole bank), as given to exercises new')
+    made.add_argument('--timeout', type=number(int, 3600), default=TIMEOUT, metavar='SECONDS',
+                      help='time limit per cell')
+    made.add_argument('--memory', type=number(int, 1_000_000, 256), default=MEMORY, metavar='MB',
+                      help='memory limit per process of a notebook, in megabytes')
+
+
+def run_gradescope(args, parser) -> int:
+    from ..teach.classroom.gradescope import build_autograder
+    exercises = list(dict.fromkeys(args.exercise or BANK))
+    try:
+        names = build_autograder(args.output, exercises, args.timeout, args.memory)
+    except OSError as error:
+        raise Failure(f'cannot write {args.output} ({error.strerror or error}); choose another path') from None
+    print(f"wrote {args.output}: {len(names)} files, grading {len(exercises)} exercises "
+          f"({sum(BANK[name].points for name in exercises)} points)")
+    return 0
 
 
 def read_roster(path: str, parser) -> list[str]:

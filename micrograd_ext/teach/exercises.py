@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
-from .classroom.answers import observed, taken
+from .classroom.answers import observations, observed, paired, taken
 from .classroom.student_code import (TIME_LIMIT, CheckResult, NotYet, as_number, as_value, checker, close, guarded,
                                      kind_of, plural, run_student)
 from ..closures import own_attributes
@@ -47,23 +46,6 @@ OPS: dict[str, Op] = {**{name: FUNCTIONS[name] for name in ('tanh', 'sigmoid', '
 def on_value(op: Op) -> Callable[[Value], Value]:
     """The table's ``op`` as a function of one Value: ``on_value(OPS['tanh'])(x)`` is ``x.tanh()``."""
     return lambda x: Value.apply(op, x)
-
-
-def observations(call: Callable[[Any], object], inputs: Sequence) -> list[dict]:
-    """``answers.observed(call(item))`` for each item of ``inputs``, up to the first problem (run beside the
-    student's code: a problem ends the verdict, so the rest need not run)."""
-    found: list[dict] = []
-    for item in inputs:
-        found.append(observed(lambda: call(item)))
-        if 'problem' in found[-1]:
-            break
-    return found
-
-
-def paired(inputs: Sequence, found: object) -> list[tuple[Any, object]]:
-    """Each input with its observation, None where the kernel sent none (``taken`` says so)."""
-    found = found if type(found) is list else []
-    return [(item, found[i] if i < len(found) else None) for i, item in enumerate(inputs)]
 
 
 def derivative_observations(derivative: Callable[[float], float], points: Sequence[float],

@@ -20,7 +20,8 @@ yet" (a crash, a timeout, a wrong kind) or gives the plain value.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ...engine import Value
 from .student_code import Described, NotYet, kind_of
@@ -100,3 +101,20 @@ def taken(observation, who: str):
         return unplain(observation['value'])
     raise NotYet(f'the checker got no answer from {who}.',
                  'run your notebook from the top (Restart & Run All) and make sure it finishes without errors.')
+
+
+def observations(call: Callable[[Any], object], inputs: Sequence) -> list[dict]:
+    """``observed(call(item))`` for each item of ``inputs``, up to the first problem (run beside the
+    student's code: a problem ends the verdict, so the rest need not run)."""
+    found: list[dict] = []
+    for item in inputs:
+        found.append(observed(lambda: call(item)))
+        if 'problem' in found[-1]:
+            break
+    return found
+
+
+def paired(inputs: Sequence, found: object) -> list[tuple[Any, object]]:
+    """Each input with its observation, None where the kernel sent none (``taken`` says so)."""
+    found = found if type(found) is list else []
+    return [(item, found[i] if i < len(found) else None) for i, item in enumerate(inputs)]

@@ -139,7 +139,7 @@ def summary(results: list[Graded], mistakes: int = 5) -> str:
     notebooks = f"{len(read)} notebook{'s' if len(read) != 1 else ''}"
     lines = [f'graded {notebooks}: mean {statistics.mean(scores):.1f}/{total}, median '
              f'{statistics.median(scores):g}, {full} with full marks'
-             + (f'; {held} held at 0 by a flag (key, copy, two files)' if held else '')
+             + (f'; {held} held at 0 by a flag (key, copy, two-files)' if held else '')
              + (f'; {unread} file{"s" if unread != 1 else ""} could not be read' if unread else '')
              + (f'; {absent} student{"s" if absent != 1 else ""} on the roster handed in nothing' if absent else '')]
     for name in BANK:

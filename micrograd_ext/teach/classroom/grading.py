@@ -37,7 +37,7 @@ TIMEOUT = 10  # seconds per cell
 NOTEBOOK_TIMEOUT = 300  # seconds per notebook
 MEMORY = 2048  # megabytes per process of the notebook
 MAX_REPORT = 20_000_000  # bytes of events read from one notebook's runner
-HELD = ('key', 'copy', 'two files')  # flags that hold a row's score at 0 until the teacher looks
+HELD = ('key', 'copy', 'two-files')  # flags that hold a row's score at 0 until the teacher looks
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Graded:
     notes: dict[str, list[str]] = field(default_factory=dict)  # exercise (or 'other cells') -> what its cell did
     given: dict[str, dict] = field(default_factory=dict)  # exercise -> the numbers given for a wrong answer
     copied_from: dict[str, int] = field(default_factory=dict)  # student -> exercises whose answers fit their numbers
-    flags: list[str] = field(default_factory=list)  # 'key', 'copy', 'two files', 'not on roster', ...
+    flags: list[str] = field(default_factory=list)  # 'key', 'copy', 'two-files', 'not on roster', ...
     problem: str | None = None
 
     @property
@@ -108,7 +108,7 @@ def grade_file(path: str, sandbox: Sandbox, slot: int = 0, timeout: int = TIMEOU
     graded.student, graded.exercises = submission.student, list(exercises or submission.exercises)
     graded.points = dict.fromkeys(graded.exercises, 0)
     if exercises and submission.exercises != graded.exercises:
-        add_problem(graded, 'its metadata lists other exercises than those handed out', 'other exercises')
+        add_problem(graded, 'its metadata lists other exercises than those handed out', 'other-exercises')
     if submission.solutions:
         add_problem(graded, "this is a key, made by `micrograd-ext exercises key`, not a student's notebook", 'key')
     numbers = {name: BANK[name].numbers_for(submission.student) for name in graded.exercises}
@@ -260,16 +260,16 @@ class Class:
             return
         note_copies(graded, self.students)
         if self.files_of[graded.student] > 1:
-            add_problem(graded, f'{self.files_of[graded.student]} files name the student {graded.student}', 'two files')
+            add_problem(graded, f'{self.files_of[graded.student]} files name the student {graded.student}', 'two-files')
         if graded.student.lower() not in os.path.basename(graded.file).lower():
             add_problem(graded, f'its metadata names the student {graded.student}, whom its file name does not '
-                                'mention', 'file name')
+                                'mention', 'file-name')
         if self.roster is not None and graded.student not in self.roster:
-            add_problem(graded, f'{graded.student} is not on the roster', 'not on roster')
+            add_problem(graded, f'{graded.student} is not on the roster', 'not-on-roster')
         if self.usual is not None and graded.exercises != self.usual:
             add_problem(graded, f'its metadata lists {len(graded.exercises)} exercises, most notebooks '
                                 f'{len(self.usual)}: grade with --exercise to say which were handed out',
-                        'other exercises')
+                        'other-exercises')
 
     def absent(self, handed_in: Iterable[Graded]) -> list[Graded]:
         """A row for each student on the roster who handed in no notebook."""
