@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -76,14 +76,22 @@ print(wrong)
 # ## Grading the class
 #
 # Three submissions: Ada solved everything, Bob handed his notebook in untouched, and Cy copied Ada's answer
-# cells into his own notebook. `grade` runs each file in its own process and kernel (time limits per cell and
-# per notebook, a memory limit) and scores it against the student in its metadata, so Cy's copied numbers fail
-# and the feedback says whose numbers they fit.
+# cells into his own notebook. `grade` runs each file in a sandbox of its own (bubblewrap: no network, none of
+# the teacher's files, time, memory and process limits), where a report cell after each exercise sends the
+# student's answers out as plain data; this process judges them against the student in the metadata. So Cy's
+# copied numbers fail, the feedback says whose numbers they fit, and his row is flagged `copy`.
 
 # %%
 from micrograd_ext.classroom import exercise_notebook
-from micrograd_ext.classroom.grading import grade, gradebook, summary
+from micrograd_ext.classroom.gradebook import gradebook, summary
+from micrograd_ext.classroom.grading import grade
 from micrograd_ext.classroom.notebooks import cell_role
+from micrograd_ext.classroom.sandbox import NoSandbox, Sandbox
+
+try:
+    sandbox = Sandbox('bwrap')
+except NoSandbox:  # no bubblewrap here: these three notebooks are our own, so running them unconfined is safe
+    sandbox = Sandbox('none')
 
 os.chdir(folder)  # the gradebook names the files as given: submitted/ada.ipynb, ...
 os.makedirs('submitted')
@@ -97,17 +105,23 @@ for name, notebook in [('ada', ada), ('cy', cy)]:
     json.dump(notebook, open(f'submitted/{name}.ipynb', 'w'))
 json.dump(json.load(open(handout[1])), open('submitted/bob.ipynb', 'w'))
 
-results = grade(['submitted/ada.ipynb', 'submitted/bob.ipynb', 'submitted/cy.ipynb'], timeout=10)
+results = grade(['submitted/ada.ipynb', 'submitted/bob.ipynb', 'submitted/cy.ipynb'], timeout=10,
+                sandbox=sandbox)
 print(summary(results))
 
 # %% [markdown]
-# The gradebook has one row per file: its points per exercise and the feedback.
+# The gradebook has one row per file: its points per exercise, its flags and the feedback. A `copy` (like a
+# handed-in `key`, or two files for one student) holds the score at 0 until the teacher decides; the exercise
+# columns keep the points earned. The command line appends each row as its notebook is graded, so a killed
+# grader loses nothing and, run again, grades only what is missing.
 
 # %%
 import csv, io
 rows = list(csv.DictReader(io.StringIO(gradebook(results))))
 for row in rows:
-    print(os.path.basename(row['file']), row['student'], row['score'], '/', row['max_score'])
+    earned = sum(int(row[name]) for name in BANK)
+    print(os.path.basename(row['file']), row['student'], row['score'], '/', row['max_score'],
+          f"(earned {earned})", row['flags'])
 print(rows[2]['feedback'][:400])
 
 # %% [markdown]
@@ -117,12 +131,14 @@ print(rows[2]['feedback'][:400])
 # micrograd-ext exercises list
 # micrograd-ext exercises new --roster roster.txt -o handout     # handout/ID.ipynb, one per line of roster.txt
 # micrograd-ext exercises key --roster roster.txt -o key         # the solved notebooks, for the teacher
-# micrograd-ext grade submissions/*.ipynb --csv grades.csv --timeout 10
+# micrograd-ext grade submissions/*.ipynb --csv grades.csv --roster roster.txt --timeout 10
+# micrograd-ext exercises gradescope -o autograder.zip           # the same grader on Gradescope
 # ```
 #
-# Grading keeps going whatever a submission does (a loop, a crash, `os._exit`, a corrupt file); each of those
-# gets its row and its feedback. The limits stop accidents, not attacks: run untrusted code in a container, as
-# nbgrader and otter-grader advise.
+# Grading keeps going whatever a submission does (a loop, a crash, `os._exit`, a flood of output, a corrupt
+# file, an attack on the grader); each of those gets its row and its feedback, and nothing it does reaches the
+# other rows. Keep the key and the roster private; where bubblewrap cannot run, `grade` refuses, and
+# `--no-sandbox` (for notebooks you trust) says that grades can then be forged.
 #
 # ## Predict, then reveal
 #

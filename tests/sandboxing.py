@@ -6,6 +6,8 @@ import pytest
 
 from micrograd_ext.teach.classroom.sandbox import NoSandbox, Sandbox
 
+SANDBOXED_KERNEL = 'ipykernel_launcher -f /tmp/jupyter/'  # a kernel started in the sandbox (its runtime folder)
+
 
 def why_no_sandbox() -> str | None:
     """None where a bubblewrap sandbox can be made, else why not."""
@@ -24,3 +26,16 @@ def need_sandbox() -> None:
     if os.environ.get('MICROGRAD_EXT_REQUIRE_SANDBOX') == '1':
         pytest.fail(f'MICROGRAD_EXT_REQUIRE_SANDBOX=1 but {why}', pytrace=False)
     pytest.skip(f'no sandbox here: {why}', allow_module_level=True)
+
+
+def processes_running(words: str) -> list[str]:
+    """The pids of the processes whose command line contains ``words`` (read from /proc)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/cmdline', 'rb') as cmdline:
+                if words in cmdline.read().replace(b'\0', b' ').decode(errors='replace'):
+                    found.append(pid)
+        except OSError:
+            continue
+    return found

@@ -13,7 +13,7 @@ from micrograd_ext.classroom import BANK, exercise_notebook, write_notebooks
 from micrograd_ext.classroom.exercise import first_difference
 from micrograd_ext.classroom.notebooks import cell_role
 
-from .sandboxing import need_sandbox
+from .sandboxing import SANDBOXED_KERNEL, need_sandbox, processes_running
 
 pytest.importorskip('nbclient')
 pytest.importorskip('ipykernel')
@@ -199,20 +199,7 @@ def test_the_summary_counts_the_class_and_names_the_common_mistakes(graded):
 
 @pytest.mark.skipif(not os.path.isdir('/proc'), reason='reads /proc to find processes')
 def test_no_kernel_and_no_process_a_student_started_outlives_the_grading(graded):
-    assert not processes_running(LEFTOVER) and not processes_running('ipykernel_launcher')
-
-
-def processes_running(words: str) -> list[str]:
-    """The pids of the processes whose command line contains ``words``."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir('/proc')):
-        try:
-            with open(f'/proc/{pid}/cmdline', 'rb') as cmdline:
-                if words in cmdline.read().replace(b'\0', b' ').decode(errors='replace'):
-                    found.append(pid)
-        except OSError:
-            continue
-    return found
+    assert not processes_running(LEFTOVER) and not processes_running(SANDBOXED_KERNEL)
 
 
 def test_grade_refuses_a_csv_path_it_cannot_write(tmp_path):

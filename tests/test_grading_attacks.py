@@ -15,7 +15,7 @@ import pytest
 from micrograd_ext.classroom import BANK, exercise_notebook
 from micrograd_ext.classroom.notebooks import cell_role
 
-from .sandboxing import need_sandbox
+from .sandboxing import SANDBOXED_KERNEL, need_sandbox, processes_running
 
 pytest.importorskip('nbclient')
 pytest.importorskip('ipykernel')
@@ -166,18 +166,6 @@ def filled(code: str, values: dict) -> str:
     return code
 
 
-def processes_running(words: str) -> list[str]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir('/proc')):
-        try:
-            with open(f'/proc/{pid}/cmdline', 'rb') as cmdline:
-                if words in cmdline.read().replace(b'\0', b' ').decode(errors='replace'):
-                    found.append(pid)
-        except OSError:
-            continue
-    return found
-
-
 @pytest.fixture(scope='module')
 def attacked(tmp_path_factory):
     root = tmp_path_factory.mktemp('course')
@@ -241,7 +229,7 @@ def test_what_the_attacks_ran_into_is_said_in_their_rows(attacked):
 
 
 def test_no_process_is_left_and_no_connection_was_made(attacked):
-    assert not processes_running(MARK) and not processes_running('ipykernel_launcher')
+    assert not processes_running(MARK) and not processes_running(SANDBOXED_KERNEL)
     assert attacked['connection'] is None
 
 

@@ -139,7 +139,11 @@ def run_notebook(submission: Submission, reports: dict, sandbox: Sandbox, slot: 
         stdin, stdout = cast(IO[bytes], runner.stdin), cast(IO[bytes], runner.stdout)  # PIPE was asked for
         threading.Thread(target=send, args=(stdin, cells), daemon=True).start()
         out_of_time = threading.Event()
-        timer = threading.Timer(notebook_timeout, lambda: (out_of_time.set(), stop(runner)))
+
+        def time_up() -> None:
+            out_of_time.set()
+            stop(runner)
+        timer = threading.Timer(notebook_timeout, time_up)
         timer.start()
         done, budget = False, MAX_REPORT
         try:

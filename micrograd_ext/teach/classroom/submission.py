@@ -257,11 +257,6 @@ def answers_shown(cell, name: str) -> dict:
                        f"({error_text(error) if error else 'they were not shown'})"}
 
 
-def error_text(error: dict) -> str:
-    """'ValueError: the message' of an error output (the message cut to 200 characters)."""
-    return f"{error.get('ename')}: {str(error.get('evalue', ''))[:200]}".rstrip(': ')
-
-
 def limit_processes(count: int) -> None:
     """At most ``count`` processes (the runner's and the kernel's included): in a sandbox of its own user
     namespace, or as a user of its own, that counts this notebook's processes only."""
