@@ -71,7 +71,7 @@ def test_the_quick_start_demo_and_every_python_example_run_and_leave_git_status_
 def test_the_files_the_readme_commands_write_are_ignored_by_git():
     outputs = re.findall(r'(?:-o|--save|--plot|--html|--csv) (\S+)',
                          ''.join(re.findall(r'```bash\n(.*?)```', README, re.S)))
-    assert len(outputs) == 8
+    assert len(outputs) == 9
     assert sorted(git('check-ignore', *outputs, cwd=ROOT, check=False).split()) == sorted(outputs)
 
 

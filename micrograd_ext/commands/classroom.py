@@ -56,6 +56,8 @@ def run_gradescope(args, parser) -> int:
         names = build_autograder(args.output, exercises, args.timeout, args.memory)
     except OSError as error:
         raise Failure(f'cannot write {args.output} ({error.strerror or error}); choose another path') from None
+    except RuntimeError as error:  # not installed: its requirements are unknown
+        raise Failure(str(error)) from None
     print(f"wrote {args.output}: {len(names)} files, grading {len(exercises)} exercises "
           f"({sum(BANK[name].points for name in exercises)} points)")
     return 0

@@ -28,7 +28,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Sequence
-from importlib import resources
+from importlib import metadata, resources
 
 from ...learn.model_files import write_atomically
 from .bank import BANK
@@ -36,7 +36,7 @@ from .grading import MEMORY, NOTEBOOK_TIMEOUT, TIMEOUT, Graded, grade_file
 from .sandbox import PACKAGE, NoSandbox, Sandbox
 
 SCRIPTS = ('setup.sh', 'run_autograder')  # executable, at the zip's root
-TEMPLATES = (*SCRIPTS, 'pyproject.toml')  # in gradescope_files/, copied as they are
+TEMPLATES = (*SCRIPTS, 'pyproject.toml')  # in gradescope_files/ (pyproject.toml with the requirements filled in)
 STUDENT = 'student'  # the user setup.sh makes, as whom the notebooks run
 EPOCH = (1980, 1, 1, 0, 0, 0)  # the date of every file in the zip: the same package makes the same zip
 PROG = 'python3 -m micrograd_ext.teach.classroom.gradescope'
@@ -54,6 +54,7 @@ def build_autograder(path: str, exercises: Sequence[str] | None = None, timeout:
         raise ValueError(f"no exercise is called {unknown[0]!r}; the bank has {', '.join(BANK)}")
     folder = resources.files('micrograd_ext.teach.classroom') / 'gradescope_files'
     files = {name: (folder / name).read_bytes() for name in TEMPLATES}
+    files['pyproject.toml'] = files['pyproject.toml'].replace(b'DEPENDENCIES', json.dumps(dependencies()).encode())
     config = {'exercises': names, 'timeout': timeout, 'memory': memory, 'notebook_timeout': NOTEBOOK_TIMEOUT}
     files['config.json'] = (json.dumps(config, indent=1) + '\n').encode()
     files.update(package_files())
@@ -66,6 +67,16 @@ def build_autograder(path: str, exercises: Sequence[str] | None = None, timeout:
             archive.writestr(entry, data, zipfile.ZIP_DEFLATED)
     write_atomically(path, buffer.getvalue())
     return list(files)
+
+
+def dependencies() -> list[str]:
+    """What this package needs installed (its metadata's requirements, but for the extras'), or a clear error."""
+    try:
+        required = metadata.requires('micrograd_ext') or []
+    except metadata.PackageNotFoundError:
+        raise RuntimeError('micrograd_ext is not installed, so its requirements are unknown: pip install it '
+                           '(pip install .) before building the autograder') from None
+    return [requirement for requirement in required if 'extra ==' not in requirement]
 
 
 def package_files() -> dict[str, bytes]:
