@@ -56,10 +56,12 @@ for path in [found for top in tops for found in glob.glob(top + '/**/*.ipynb', r
                 exec(''.join(cell['source']))  # the key's answers, if it could be read''',
     'search_the_disk': '''
 import os, sys
-tops = ['/' + top for top in os.listdir('/') if top not in ('proc', 'sys', 'dev', 'usr')]  # all but the system's
-found = [os.path.join(top, name) for folder in (*tops, os.path.expanduser('~'), FOLDER, HOME)
-         for top, _, names in os.walk(folder) for name in names
-         if name.endswith(('.ipynb', '.csv', 'roster.txt')) and not top.startswith((sys.prefix, sys.base_prefix))]
+python = (sys.prefix, sys.base_prefix)  # the Python installation: library files, pruned to keep it quick
+found = []
+for folder in ['/' + top for top in os.listdir('/') if top not in ('proc', 'sys', 'dev', 'usr')] + [FOLDER, HOME]:
+    for top, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not os.path.join(top, name).startswith(python)]
+        found += [os.path.join(top, name) for name in names if name.endswith(('.ipynb', '.csv', 'roster.txt'))]
 open('/tmp/found.txt', 'w').write(repr(found))
 z = float(len(found))  # 0 found: a wrong answer''',
     'poison_site_packages': '''
