@@ -103,14 +103,14 @@ class Sandbox:
                 command += ['--symlink', os.readlink(path), path]
             elif os.path.isdir(path):
                 command += ['--ro-bind', path, path]
+        command += ['--size', str(SCRATCH_BYTES), '--tmpfs', '/tmp']  # first: a Python under /tmp is bound over it
         binds = [(path, path) for path in python_folders()] + [(PACKAGE, f'{LIBRARY}/micrograd_ext')]
         parents = {os.path.dirname(place) for _, place in binds}
-        for parent in sorted({ancestor for place in parents for ancestor in ancestors(place)}):
+        for parent in sorted({ancestor for place in parents for ancestor in ancestors(place)} - {'/tmp'}):
             command += ['--perms', '0755', '--dir', parent]  # (bubblewrap would make them 0700: unreachable as a user)
         for path, place in binds:
             command += ['--ro-bind', path, place]
-        command += ['--proc', '/proc', '--dev', '/dev',
-                    '--size', str(SCRATCH_BYTES), '--tmpfs', '/tmp', '--dir', HOME, '--chdir', HOME]
+        command += ['--proc', '/proc', '--dev', '/dev', '--dir', HOME, '--chdir', HOME]
         if as_root:
             command += ['--chmod', '1777', '/tmp', '--chmod', '0777', HOME]
         for name, value in sandbox_environment('/tmp').items():
