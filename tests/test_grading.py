@@ -131,7 +131,8 @@ def graded(tmp_path_factory):
     twin = os.path.join(folder, 's25.ipynb')
     with open(submission('s26', folder)) as source, open(twin, 'w') as file:  # s26's notebook, handed in twice
         file.write(source.read())
-    expect[twin] = expect[os.path.join(folder, 's26.ipynb')] = (0, ['2 files name the student s26'])  # held
+    expect[twin] = (0, ['2 files name the student s26'])  # held: s26.ipynb is s26's own file
+    expect[os.path.join(folder, 's26.ipynb')] = (TOTAL, ['1 other file(s) name the student s26 too'])
     expect[submission('s27', folder, solved=True)] = (TOTAL, [])
     corrupt = os.path.join(folder, 'corrupt.ipynb')
     with open(corrupt, 'wb') as file:
@@ -180,9 +181,9 @@ def test_the_student_comes_from_the_metadata_and_copied_answers_fail(graded):
                 for key, value in entry.expected(entry.numbers_for('s00')).items()):
             assert copied[name] == '0', name  # s00's right answers are wrong for s17's numbers
     assert copied['score'] == '0' and 'copy' in copied['flags'].split()  # held, whatever the other exercises earned
-    assert rows['s26.ipynb']['flags'].split() == ['two-files'] and rows['s25.ipynb']['flags'].split() == ['two-files',
+    assert rows['s26.ipynb']['flags'].split() == ['shared-id'] and rows['s25.ipynb']['flags'].split() == ['two-files',
                                                                                                           'file-name']
-    assert int(rows['s26.ipynb']['neuron_z']) == 2  # the exercise columns keep the points
+    assert int(rows['s25.ipynb']['neuron_z']) == 2  # the exercise columns keep the points
 
 
 def test_the_summary_counts_the_class_and_names_the_common_mistakes(graded):

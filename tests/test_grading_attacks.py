@@ -138,6 +138,18 @@ class Yes(float):
     def __float__(self): return 123456.0
     __hash__ = float.__hash__
 z = Yes(123456.0)''',
+    'inject_rows': '''
+raise Exception("{timeout:\\r=cmd|' /C calc'!A0\\rhonest.ipynb\\r}\\u2028=1+2")''',
+    'surrogate': '''
+import json
+kernel = get_ipython().kernel
+kernel.session.pack = lambda message: json.dumps(message, default=str).encode()
+raise Exception('x\\ud800y')''',
+    'ptrace_the_runner': '''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+attached = libc.ptrace(16, os.getppid(), 0, 0) == 0  # PTRACE_ATTACH: the way to write into the runner's pipe
+z = 1.0 if attached else 0.0''',
     'write_outside': '''
 import os
 for path in (FOLDER + '/planted.txt', HOME + '/planted.txt', '/tmp/planted.txt', '/planted.txt'):
@@ -149,13 +161,17 @@ z = ...''',
 }
 
 
-def notebook_of(student, folder, first_answer=None, solved=False):
-    """``student``'s notebook of the exercises NAMES (solved, or blank), its first answer cell replaced."""
-    notebook = exercise_notebook(student, solutions=solved, names=NAMES)
+def notebook_of(student, folder, first_answer=None, solved=False, named=None, extra=None):
+    """``student``'s notebook of the exercises NAMES (solved, or blank), its first answer cell replaced, naming the
+    student ``named`` in its metadata, with a cell ``extra`` of the student's own at the end."""
+    notebook = exercise_notebook(named or student, solutions=solved, names=NAMES)
     notebook['metadata']['micrograd_ext']['solutions'] = False
     if first_answer is not None:
         answer = next(c for c in notebook['cells'] if cell_role(c) == (NAMES[0], 'answer'))
         answer['source'] = first_answer
+    if extra is not None:
+        notebook['cells'].append({'cell_type': 'code', 'id': 'mine', 'metadata': {}, 'execution_count': None,
+                                  'outputs': [], 'source': extra})
     path = os.path.join(folder, f'{student}.ipynb')
     with open(path, 'w') as file:
         json.dump(notebook, file)
@@ -179,9 +195,15 @@ def attacked(tmp_path_factory):
     listener.listen(8)
     listener.setblocking(False)
     values = {'KEY': repr(key), 'FOLDER': repr(folder), 'HOME': repr(home), 'PORT': str(listener.getsockname()[1])}
-    paths = [notebook_of('honest', folder, solved=True), notebook_of('blank', folder)]
+    paths = [notebook_of('honest', folder, solved=True), notebook_of('blank', folder),
+             notebook_of('braces', folder, solved=True, extra='print(f"z is {z")  # a typo: a SyntaxError with braces'),
+             notebook_of('claims_honest', folder, named='honest')]  # an attacker's file naming a classmate
     paths += [notebook_of(name, folder, filled(code, values)) for name, code in ATTACKS.items()]
-    for path in paths:  # the teacher's key for every student, beside the submissions
+    huge = os.path.join(folder, 'huge_int.ipynb')  # a 5,000-digit int, which json.loads refuses with a ValueError
+    with open(huge, 'w') as file:
+        file.write('{"metadata": {"n": ' + '7' * 5000 + '}, "cells": []}')
+    paths.append(huge)
+    for path in paths[:-1]:  # the teacher's key for every student, beside the submissions
         student = os.path.splitext(os.path.basename(path))[0]
         with open(os.path.join(key, f'{student}.ipynb'), 'w') as file:
             json.dump(exercise_notebook(student, solutions=True, names=NAMES), file)
@@ -192,26 +214,32 @@ def attacked(tmp_path_factory):
                           '--timeout', '3', '--notebook-timeout', '120', '--jobs', '2'], capture_output=True, text=True,
                          timeout=1200, env={**os.environ, 'PYTHONPATH': PACKAGE_PARENT, 'HOME': home}, cwd=str(root))
     with open(gradebook, newline='') as file:
-        rows = {row['student']: row for row in csv.DictReader(file)}
+        text = file.read()
+    rows = {os.path.basename(row['file'])[:-len('.ipynb')]: row for row in csv.DictReader(text.splitlines())}
     try:
         connection = listener.accept()[0]
         connection.close()
     except BlockingIOError:
         connection = None
     listener.close()
-    return dict(run=run, rows=rows, folder=folder, home=home, before=before, connection=connection, sites=sites)
+    return dict(run=run, rows=rows, text=text, folder=folder, home=home, before=before, connection=connection, sites=sites)
 
 
-def test_the_batch_finishes_with_every_row(attacked):
+def test_the_batch_finishes_with_every_row_and_one_line_a_row(attacked):
     run, rows = attacked['run'], attacked['rows']
     assert run.returncode == 0, run.stderr
-    assert set(rows) == {'honest', 'blank', *ATTACKS}
+    assert set(rows) == {'honest', 'blank', 'braces', 'claims_honest', 'huge_int', *ATTACKS}
+    assert len(attacked['text'].split('\n')) == len(rows) + 2 and '\r' not in attacked['text']  # header, rows, ''
+    assert "'=cmd" not in attacked['text'] or all(not line.startswith('=') for line in attacked['text'].split(','))
 
 
 def test_the_classmates_are_graded_as_if_the_attackers_were_not_there(attacked):
     rows = attacked['rows']
-    assert rows['honest']['score'] == str(TOTAL) and rows['honest']['flags'] == ''
+    assert rows['honest']['score'] == str(TOTAL) and rows['honest']['flags'] == 'shared-id'  # claims_honest names it
+    assert rows['braces']['score'] == str(TOTAL) and 'SyntaxError' in rows['braces']['feedback']
     assert rows['blank']['score'] == '0' and 'not done yet' in rows['blank']['feedback']
+    assert rows['claims_honest']['score'] == '0' and 'two-files' in rows['claims_honest']['flags']
+    assert rows['huge_int']['score'] == '0' and 'not a notebook' in rows['huge_int']['feedback']
     assert all(rows['honest'][name] == str(BANK[name].points) for name in NAMES)
 
 
@@ -227,6 +255,8 @@ def test_what_the_attacks_ran_into_is_said_in_their_rows(attacked):
     assert 'kept running after it was interrupted' in rows['ignore_sigint']['feedback']
     assert 'you gave 1.235e+05' in rows['rigged_float']['feedback']  # the number it held, not its comparisons
     assert 'you gave 0,' in rows['search_the_disk']['feedback']  # it found no notebook, gradebook or roster
+    assert 'you gave 0,' in rows['ptrace_the_runner']['feedback']  # it could not attach to the runner
+    assert 'x\\ud800y' in rows['surrogate']['feedback']  # escaped, not a crash
     assert 'grading stopped' in rows['kill_ancestors']['feedback'] or 'not done yet' in rows['kill_ancestors']['feedback']
 
 

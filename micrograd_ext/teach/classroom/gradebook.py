@@ -16,6 +16,7 @@ import io
 import os
 import statistics
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -28,8 +29,20 @@ NOT_DONE = 'not done yet'  # in the verdict on an exercise left as it was handed
 
 
 def inert(text: str) -> str:
-    """``text`` as a spreadsheet shows it, never runs it: a leading = + - @ (a formula) gets a ' before it."""
-    return f"'{text}" if text[:1] in ('=', '+', '-', '@', '\t', '\r') else text
+    """``text`` as one line of printable text that a spreadsheet shows and never runs: control characters, line
+    separators and lone surrogates become spaces or escapes, and a leading = + - @ (a formula) gets a ' before it.
+
+    >>> inert("=1+2\\r=cmd|' /C calc'!A0")
+    "'=1+2 =cmd|' /C calc'!A0"
+    """
+    text = ''.join(' ' if unicodedata.category(c) in ('Cc', 'Zl', 'Zp') else c for c in text)
+    text = text.encode('utf-8', 'backslashreplace').decode('utf-8')
+    return f"'{text}" if text[:1] in ('=', '+', '-', '@') else text
+
+
+def uninert(text: str) -> str:
+    """``text`` without the ' that ``inert`` put before a formula."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ('=', '+', '-', '@') else text
 
 
 def rows_text(results: Iterable[Graded], header: bool = False) -> str:
@@ -39,9 +52,9 @@ def rows_text(results: Iterable[Graded], header: bool = False) -> str:
     if header:
         writer.writerow(COLUMNS)
     for graded in results:
-        writer.writerow([inert(graded.file), graded.student or '', graded.score if graded.file else '',
+        writer.writerow([inert(graded.file), inert(graded.student or ''), graded.score if graded.file else '',
                          graded.max_score if graded.file else '', *(graded.points.get(name, '') for name in BANK),
-                         ' '.join(graded.flags), inert(graded.feedback_text())])
+                         inert(' '.join(graded.flags)), inert(graded.feedback_text())])
     return out.getvalue()
 
 
@@ -65,7 +78,8 @@ class GradebookFile:
         self.graded = {row['file'] for row in kept}  # as written: inert
         out = io.StringIO()
         writer = csv.writer(out, lineterminator='\n')
-        writer.writerows([COLUMNS, *([row[column] for column in COLUMNS] for row in kept)])
+        writer.writerows([COLUMNS, *([inert(row[column]) if column in ('file', 'student', 'flags', 'feedback')
+                                      else row[column] for column in COLUMNS] for row in kept)])
         write_atomically(path, out.getvalue().encode())
 
     def has(self, path: str) -> bool:
@@ -78,18 +92,16 @@ class GradebookFile:
                 text = file.read()
         except FileNotFoundError:
             return []
-        lines = text.splitlines(keepends=True)
-        if lines and not lines[-1].endswith('\n'):
-            lines.pop()  # a row the grader was killed writing
-        rows = list(csv.DictReader(lines))
-        if rows and list(rows[0]) != COLUMNS:
+        text = text[:text.rfind('\n') + 1]  # without a row the grader was killed writing
+        rows = list(csv.reader(io.StringIO(text, newline='')))
+        if rows and rows[0] != COLUMNS:
             raise ValueError(f'{self.path} is not a gradebook of this bank (its columns differ): grade into '
                              'another file, or pass --regrade to replace it')
-        return rows
+        return [dict(zip(COLUMNS, row)) for row in rows[1:] if len(row) == len(COLUMNS)]
 
     def append(self, graded: Graded) -> None:
         """Add ``graded``'s row to the file, in one write, flushed to disk."""
-        line = rows_text([graded]).encode()
+        line = rows_text([graded]).encode('utf-8', 'backslashreplace')
         with self.lock:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
             try:
@@ -105,11 +117,11 @@ class GradebookFile:
 
 def from_row(row: dict) -> Graded:
     """A gradebook row read back: points, flags, and the feedback per exercise."""
-    file = row['file'][1:] if row['file'][:2] in [f"'{c}" for c in '=+-@\t\r'] else row['file']
+    file = uninert(row['file'])
     graded = Graded(file, [name for name in BANK if row.get(name, '') != ''], row['student'] or None,
                     {name: int(row[name]) for name in BANK if row.get(name, '').isdigit()},
                     flags=row.get('flags', '').split())
-    feedback = row['feedback'][1:] if row['feedback'][:1] == "'" and file else row['feedback']
+    feedback = uninert(row['feedback'])
     for part in feedback.split(' | ') if feedback else []:
         name, _, words = part.partition(': ')
         if name in graded.points:

@@ -37,7 +37,7 @@ TIMEOUT = 10  # seconds per cell
 NOTEBOOK_TIMEOUT = 300  # seconds per notebook
 MEMORY = 2048  # megabytes per process of the notebook
 MAX_REPORT = 20_000_000  # bytes of events read from one notebook's runner
-HELD = ('key', 'copy', 'two-files')  # flags that hold a row's score at 0 until the teacher looks
+HELD = ('key', 'copy', 'two-files', 'not-graded')  # flags that hold a row's score at 0 until the teacher looks
 
 
 @dataclass
@@ -153,7 +153,10 @@ def run_notebook(submission: Submission, reports: dict, sandbox: Sandbox, slot: 
                     break
                 event = parsed(line)
                 done |= event.get('event') == 'done'
-                on_event(event)
+                try:
+                    on_event(event)
+                except Exception:  # noqa: BLE001 - data no honest runner sends: left out, the others still count
+                    continue
         finally:
             timer.cancel()
             stop(runner)
@@ -180,12 +183,16 @@ def stop(runner: subprocess.Popen) -> None:
 
 
 def parsed(line: bytes) -> dict:
-    """One event line of the runner as a dict; {} for anything else."""
+    """One event line of the runner as a dict with a string ``event`` and ``exercise`` (or none); {} for anything
+    else (the runner's lines are the student's claims: they may be anything)."""
     try:
         event = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, a 5,000-digit int, or nested too deep
         return {}
-    return event if isinstance(event, dict) else {}
+    if not isinstance(event, dict) or not all(isinstance(event.get(key), (str, type(None)))
+                                              for key in ('event', 'exercise')):
+        return {}
+    return event
 
 
 def record(graded: Graded, event: dict, numbers: Mapping[str, Numbers], inputs: Mapping[str, Any]) -> None:
@@ -234,14 +241,29 @@ def numbers_given(name: str, observed: object, numbers: Numbers) -> dict | None:
         return None
 
 
+def result_of(future, path: str) -> Graded:
+    """The row ``future`` graded, or, if grading the file failed, a row saying so (the batch goes on)."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, this file gets its row
+        return Graded(path, points={}, problem=f'the grader failed on this file ({type(error).__name__}: '
+                                               f'{str(error)[:200]}); grade it again, or look at it by hand',
+                      flags=['not-graded'])
+
+
 # ---- a class ----------------------------------------------------------------------------------------------------
+
+def stem(path: str) -> str:
+    """'submitted/ada.ipynb' -> 'ada'."""
+    return os.path.splitext(os.path.basename(path))[0]
+
 
 @dataclass
 class Class:
     """What grading one notebook needs to know of the others: every student whose numbers a copy may fit (the
-    roster's and those the files name), how many files name each student, and the usual list of exercises."""
+    roster's and those the files name), the files that name each student, and the usual list of exercises."""
     students: list[str]
-    files_of: Counter
+    files_of: dict[str, list[str]]
     usual: list[str] | None
     roster: list[str] | None
 
@@ -253,7 +275,9 @@ class Class:
                 named[path] = read_submission(path)[0]
             except Unreadable:
                 continue
-        files_of = Counter(submission.student for submission in named.values())
+        files_of: dict[str, list[str]] = {}
+        for path, submission in named.items():
+            files_of.setdefault(submission.student, []).append(path)
         lists = Counter(tuple(submission.exercises) for submission in named.values())
         usual = list(lists.most_common(1)[0][0]) if len(lists) > 1 and not exercises else None
         return cls(sorted({*files_of, *(roster or ())}), files_of, usual, list(roster) if roster else None)
@@ -263,8 +287,12 @@ class Class:
         if not graded.student:
             return
         note_copies(graded, self.students)
-        if self.files_of[graded.student] > 1:
-            add_problem(graded, f'{self.files_of[graded.student]} files name the student {graded.student}', 'two-files')
+        files = self.files_of.get(graded.student, [graded.file])
+        owners = [path for path in files if stem(path) == graded.student]
+        if len(files) > 1 and owners == [graded.file]:  # ID.ipynb itself: another file claims its student
+            add_problem(graded, f'{len(files) - 1} other file(s) name the student {graded.student} too', 'shared-id')
+        elif len(files) > 1:
+            add_problem(graded, f'{len(files)} files name the student {graded.student}', 'two-files')
         if graded.student.lower() not in os.path.basename(graded.file).lower():
             add_problem(graded, f'its metadata names the student {graded.student}, whom its file name does not '
                                 'mention', 'file-name')
@@ -275,13 +303,15 @@ class Class:
                                 f'{len(self.usual)}: grade with --exercise to say which were handed out',
                         'other-exercises')
 
-    def absent(self, handed_in: Iterable[Graded]) -> list[Graded]:
-        """A row for each student on the roster who handed in no notebook."""
-        seen = set()
-        for graded in handed_in:
-            seen |= {graded.student, os.path.splitext(os.path.basename(graded.file))[0]}  # an unreadable ID.ipynb too
+    def absent(self, paths: Iterable[str]) -> list[Graded]:
+        """A row for each student on the roster who handed in no notebook: none is named ID.ipynb, and none named
+        otherwise (say, by a course platform) has the student in its metadata."""
+        stems = {stem(path) for path in paths}
+        roster = set(self.roster or ())
+        handed_in = stems | {student for student, files in self.files_of.items()
+                             if any(stem(path) not in roster for path in files)}
         return [Graded('', student=student, points={}, problem='no notebook was handed in', flags=['absent'])
-                for student in dict.fromkeys(self.roster or ()) if student not in seen]
+                for student in dict.fromkeys(self.roster or ()) if student not in handed_in]
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -333,12 +363,12 @@ def grade(paths: Sequence[str], timeout: int = TIMEOUT, memory: int = MEMORY, no
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(one, path): path for path in dict.fromkeys(paths) if path not in skipped}
         for future in as_completed(futures):
-            graded = future.result()
+            graded = result_of(future, futures[future])
             group.flag(graded)
             results[futures[future]] = graded
             if on_graded:
                 on_graded(graded)
-    absent = group.absent([*results.values(), *(Graded(path) for path in skipped)])
+    absent = group.absent(paths)
     for graded in absent:
         if on_graded:
             on_graded(graded)

@@ -4,7 +4,7 @@
 no network, its own PID namespace (the grader cannot be seen; every process the notebook starts dies with it),
 the system and the Python installation read-only, and a small private ``/tmp`` as the only place it can write;
 the key, the roster, the gradebook, the other submissions and every home folder are not there at all. Run as
-root, the notebook's processes run as a user id of their own (``SANDBOX_UID + slot``); run as a user, in a user
+root, the notebook's processes run as a user id of their own; run as a user, in a user
 namespace of their own. Either way a process limit counts this notebook's processes alone.
 
 ``user:NAME`` runs the notebook as the unprivileged user NAME, for containers that are themselves the
@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from ...errors import MicrogradExtError
 
-SANDBOX_UID = 1_900_000_000  # root's sandboxes run as SANDBOX_UID + slot, ids no account uses
+SANDBOX_UID = 1_900_000_000  # root's sandboxes run as user ids from here on, which no account uses
 PROCESSES = 64  # processes a notebook may have at once: its runner, its kernel and what they start
 FILE_BYTES = 64 * 1024 * 1024  # the largest file a notebook may write
 SCRATCH_BYTES = 256 * 1024 * 1024  # its /tmp, in memory
@@ -116,7 +116,7 @@ class Sandbox:
         for name, value in sandbox_environment('/tmp').items():
             command += ['--setenv', name, value]
         if as_root:  # no user namespace: the notebook's processes drop to a user id of their own
-            uid = str(SANDBOX_UID + slot)
+            uid = str(SANDBOX_UID + (os.getpid() % 100_000) * 256 + slot % 256)  # one per grader and slot
             command += ['--', 'setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups', '--inh-caps=-all',
                         '--bounding-set=-all']
         else:

@@ -67,7 +67,7 @@ def read_submission(path: str) -> tuple[Submission, bytes]:
         raise Unreadable(f'is larger than {MAX_BYTES // 1_000_000} MB')
     try:
         notebook = json.loads(data.decode('utf-8-sig'))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # ValueError: JSON's, or a 5,000-digit int
         raise Unreadable(f'is not a notebook (not JSON: {str(error)[:200]})') from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get('cells'), list):
         raise Unreadable('is not a notebook (no list of cells)')
@@ -234,7 +234,7 @@ def events(cells: list[dict], timeout: int) -> Iterator[dict]:
                     yield answers_shown(cell, name)
                 elif problem is not None:
                     yield {'event': 'cell', 'exercise': cell.metadata.get('exercise'),
-                           'problem': PROBLEMS.get(problem, problem).format(timeout=timeout)}
+                           'problem': PROBLEMS[problem].format(timeout=timeout) if problem in PROBLEMS else problem}
                     stopped = index if problem in ('died', 'wedged') else None
             if stopped is None:
                 break
@@ -257,6 +257,16 @@ def answers_shown(cell, name: str) -> dict:
                        f"({error_text(error) if error else 'they were not shown'})"}
 
 
+def keep_out_of_reach() -> None:
+    """Make this process non-dumpable (Linux): the kernel it starts, running as the same user, can then neither
+    trace it nor read or write its memory, so it cannot write into the pipe to the grader through it."""
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):  # not Linux: no such call, and no sandbox either
+        pass
+
+
 def limit_processes(count: int) -> None:
     """At most ``count`` processes (the runner's and the kernel's included): in a sandbox of its own user
     namespace, or as a user of its own, that counts this notebook's processes only."""
@@ -273,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cells = json.loads(sys.stdin.read())['cells']
     sys.stdin.close()
+    keep_out_of_reach()
     if args.processes:
         limit_processes(args.processes)
     started = time.monotonic()
