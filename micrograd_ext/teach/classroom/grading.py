@@ -18,7 +18,6 @@ import os
 import queue
 import random
 import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,7 +28,7 @@ from typing import IO, Any, cast
 from .answers import unplain
 from .bank import BANK
 from .exercise import Answer, Numbers, first_difference, read_answer
-from .sandbox import Sandbox
+from .sandbox import PYTHON, Sandbox
 from .student_code import NotYet
 from .submission import Submission, Unreadable, grading_cells, read_submission
 
@@ -127,7 +126,7 @@ def run_notebook(submission: Submission, reports: dict, sandbox: Sandbox, slot: 
     """Run the runner on ``submission`` in ``sandbox``, passing each event it prints to ``on_event``; returns
     (whether it finished, its exit status, or None when it ran out of time)."""
     import tempfile
-    command = sandbox.command([sys.executable, '-m', 'micrograd_ext.teach.classroom.submission', '--timeout',
+    command = sandbox.command([PYTHON, '-m', 'micrograd_ext.teach.classroom.submission', '--timeout',
                                str(timeout), *sandbox.runner_options()], slot)
     cells = json.dumps({'cells': grading_cells(submission.notebook, reports)}).encode()
     with tempfile.TemporaryDirectory(prefix='micrograd-ext-grading-') as scratch:  # outside bubblewrap: its files

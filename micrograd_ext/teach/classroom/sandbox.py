@@ -36,6 +36,7 @@ SCRATCH_BYTES = 256 * 1024 * 1024  # its /tmp, in memory
 PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # .../micrograd_ext
 LIBRARY = '/opt/micrograd-ext'  # where the sandbox sees this package: the grader's own copy, read-only
 HOME = '/tmp/home'
+PYTHON = os.path.normpath(os.path.abspath(sys.executable))  # the grader's Python, by a path the sandbox has too
 
 
 class NoSandbox(MicrogradExtError, RuntimeError):
@@ -187,7 +188,7 @@ def ancestors(path: str) -> list[str]:
 def sandbox_environment(scratch: str) -> dict[str, str]:
     """The environment a notebook runs with, its temporary files in ``scratch``: a search path and these."""
     home = HOME if scratch == '/tmp' else scratch
-    return {'PATH': f'{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin', 'HOME': home, 'LANG': 'C.UTF-8',
+    return {'PATH': f'{os.path.dirname(PYTHON)}:/usr/local/bin:/usr/bin:/bin', 'HOME': home, 'LANG': 'C.UTF-8',
             'TMPDIR': scratch, 'PYTHONPATH': LIBRARY, 'PYTHONNOUSERSITE': '1', 'PYTHONDONTWRITEBYTECODE': '1',
             'JUPYTER_RUNTIME_DIR': f'{scratch}/jupyter', 'MPLBACKEND': 'Agg', 'MPLCONFIGDIR': f'{scratch}/matplotlib',
             'OPENBLAS_NUM_THREADS': '1', 'MALLOC_ARENA_MAX': '2'}
