@@ -18,6 +18,7 @@ import os
 import queue
 import random
 import subprocess
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,7 +30,7 @@ from .answers import unplain
 from .bank import BANK
 from .exercise import Answer, Numbers, first_difference, read_answer
 from .sandbox import PYTHON, Sandbox
-from .student_code import NotYet
+from .student_code import CheckResult, NotYet
 from .submission import Submission, Unreadable, grading_cells, read_submission
 
 TIMEOUT = 10  # seconds per cell
@@ -125,7 +126,6 @@ def run_notebook(submission: Submission, reports: dict, sandbox: Sandbox, slot: 
                  notebook_timeout: int, on_event: Callable[[dict], None]) -> tuple[bool, int | None]:
     """Run the runner on ``submission`` in ``sandbox``, passing each event it prints to ``on_event``; returns
     (whether it finished, its exit status, or None when it ran out of time)."""
-    import tempfile
     command = sandbox.command([PYTHON, '-m', 'micrograd_ext.teach.classroom.submission', '--timeout',
                                str(timeout), *sandbox.runner_options()], slot)
     cells = json.dumps({'cells': grading_cells(submission.notebook, reports)}).encode()
@@ -218,9 +218,8 @@ def record(graded: Graded, event: dict, numbers: Mapping[str, Numbers], inputs: 
             notes.append(str(event.get('problem'))[:300])
 
 
-def judged(name: str, observed: dict, numbers: Numbers, inputs: Any):
+def judged(name: str, observed: dict, numbers: Numbers, inputs: Any) -> CheckResult:
     """The bank's verdict on ``observed``; a "not yet" if the data is not what the checker can read."""
-    from .student_code import CheckResult
     try:
         return BANK[name].judge(observed, numbers, inputs)
     except Exception:  # noqa: BLE001 - data of a shape no honest kernel sends
