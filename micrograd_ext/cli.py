@@ -9,14 +9,17 @@ exits 1; Ctrl-C exits 130, and ``train`` then still saves and plots what it has 
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from typing import cast
 
+from . import __version__
 from .ops import FUNCTIONS
 
 PROG = 'micrograd-ext'
@@ -33,6 +36,11 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         if 'required: expression' in message:
             message += ' (one that starts with - goes last, after --: --set x=1 -- "-x*2")'
+        typo = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if typo:  # a misspelt command or choice: name the nearest
+            choices = [choice.strip().strip("'") for choice in typo.group(2).split(',')]
+            nearest = difflib.get_close_matches(typo.group(1), choices, n=1)
+            message += f"; did you mean '{nearest[0]}'?" if nearest else ''
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -291,6 +299,7 @@ def run_explain(args, parser) -> int:
 def make_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description='A scalar autograd engine for learning backprop.',
                     formatter_class=HelpFormatter)
+    parser.add_argument('--version', action='version', version=f'{PROG} {__version__}')
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
     from .commands.classroom import add_exercises_parser, add_grade_parser
     from .commands.quiz import add_quiz_parser
@@ -303,6 +312,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     command = PROG
+    if not (sys.argv[1:] if argv is None else argv):  # no command at all: what there is to run
+        make_parser().print_help()
+        return 2
     try:
         args = make_parser().parse_args(argv)
         command = f"{PROG} {args.command}"

@@ -185,3 +185,18 @@ def test_train_compiled_reports_the_eager_numbers_and_saves_the_same_model(tmp_p
     weights = [json.loads((tmp_path / name).read_text())['state'] for name in ('eager.json', 'compiled.json')]
     assert weights[0].keys() == weights[1].keys()
     assert all(abs(weights[0][k] - weights[1][k]) <= 1e-12 * max(1.0, abs(weights[0][k])) for k in weights[0])
+
+
+def test_no_command_prints_the_help_and_a_typo_is_named_with_the_nearest_command():
+    import subprocess
+    import sys
+    bare = subprocess.run([sys.executable, '-m', 'micrograd_ext'], capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 2 and bare.stdout.startswith('usage: micrograd-ext') and 'grade' in bare.stdout
+    typo = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'trian'], capture_output=True, text=True, timeout=60)
+    assert typo.returncode == 2 and "did you mean 'train'?" in typo.stderr
+    far = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'fly'], capture_output=True, text=True, timeout=60)
+    assert 'did you mean' not in far.stderr
+    from micrograd_ext import __version__
+    version = subprocess.run([sys.executable, '-m', 'micrograd_ext', '--version'], capture_output=True, text=True,
+                             timeout=60)
+    assert version.returncode == 0 and version.stdout.strip() == f'micrograd-ext {__version__}'

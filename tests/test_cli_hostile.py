@@ -112,7 +112,8 @@ HOSTILE = [
     (['explain', LONG, '--set', 'x=1', '--html', '{tmp}/s.html'], 1, 'leave out --html or shorten the expression'),
     # commands
     (['fly'], 2, "invalid choice: 'fly'"),
-    ([], 2, 'the following arguments are required: COMMAND'),
+    (['trian'], 2, "invalid choice: 'trian' (choose from 'demo', 'train',"),
+    (['train', '--optimizer', 'adma'], 2, "did you mean 'adam'?"),
 ]
 
 

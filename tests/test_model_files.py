@@ -207,6 +207,8 @@ def test_a_missing_file_or_a_folder_is_refused_with_a_clear_message(tmp_path):
 @pytest.mark.parametrize('content, message', [
     ('', 'not valid JSON'),
     (FORMAT.replace('"version": 1', '"version": 2') + '"config": {}, "state": {}}', 'version 2; .* reads version 1'),
+    (FORMAT.replace('"version": 1', '"version": true') + '"config": {}, "state": {}}', 'the version true, where a whole number belongs'),
+    (FORMAT.replace('"version": 1', '"version": 1.0') + '"config": {}, "state": {}}', 'the version 1.0, where a whole number belongs'),
 ])
 def test_an_empty_file_or_another_version_is_refused(tmp_path, content, message):
     assert_refused(write(tmp_path, content), message)

@@ -136,7 +136,11 @@ def read_model_file(path) -> dict:
         raise ModelFileError(f"{path} has {e}") from None
     if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
         raise ModelFileError(f"{path} is not a micrograd_ext model file (no 'format': {FILE_FORMAT!r})")
-    if document.get('version', 1) != 1:
+    version = document.get('version', 1)
+    if type(version) is not int:  # exactly an int: true is an int in Python too, and 1.0 no version number
+        raise ModelFileError(f"{path} has the version {json.dumps(version)[:40]}, where a whole number belongs: the "
+                             "file is corrupted or was edited; was it written by Module.save()?")
+    if version != 1:
         raise ModelFileError(f"{path} is model file version {brief(document['version'])}; this micrograd_ext "
                              "reads version 1: upgrade micrograd_ext")
     return document
