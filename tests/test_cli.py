@@ -200,3 +200,13 @@ def test_no_command_prints_the_help_and_a_typo_is_named_with_the_nearest_command
     version = subprocess.run([sys.executable, '-m', 'micrograd_ext', '--version'], capture_output=True, text=True,
                              timeout=60)
     assert version.returncode == 0 and version.stdout.strip() == f'micrograd-ext {__version__}'
+
+
+def test_a_roster_larger_than_any_class_is_refused_unread(tmp_path):
+    import subprocess
+    import sys
+    roster = tmp_path / 'roster.txt'
+    roster.write_text('ada\n' * 300_000)  # 1.2 MB
+    done = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'exercises', 'new', '--roster', str(roster), '-o',
+                           str(tmp_path / 'h')], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and 'is larger than 1 MB' in done.stderr and not (tmp_path / 'h').exists()

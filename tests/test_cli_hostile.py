@@ -111,6 +111,9 @@ HOSTILE = [
     (['graph', LONG, '--set', 'x=1', '-o', '{tmp}/g.svg'], 1, 'draw a shorter expression'),
     (['explain', LONG, '--set', 'x=1', '--html', '{tmp}/s.html'], 1, 'leave out --html or shorten the expression'),
     # commands
+    # rosters that are no text file would never end
+    (['exercises', 'new', '--roster', '/dev/zero', '-o', '{tmp}/h'], 2, '--roster /dev/zero is not a regular file'),
+    (['grade', 'x.ipynb', '--roster', '/dev/zero', '--csv', '{tmp}/g.csv'], 2, 'is not a regular file'),
     (['fly'], 2, "invalid choice: 'fly'"),
     (['trian'], 2, "invalid choice: 'trian' (choose from 'demo', 'train',"),
     (['train', '--optimizer', 'adma'], 2, "did you mean 'adam'?"),

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import stat
 import sys
 
 from ..cli import PROG, Failure, add_command, number, output_file
 from ..teach.classroom.bank import BANK
 
 MAX_STUDENTS = 10_000
+MAX_ROSTER_BYTES = 1_000_000  # 10,000 ids of up to 64 characters fit
 
 
 def add_exercises_parser(commands) -> None:
@@ -67,8 +69,14 @@ def read_roster(path: str, parser) -> list[str]:
     """The student ids in the roster file ``path``: one per line; blank lines and lines starting with # are left
     out, and a spreadsheet's byte-order mark too. Usage errors name what is wrong."""
     try:
-        with open(path, encoding='utf-8-sig') as roster:
-            ids = [line.strip() for line in roster if line.strip() and not line.lstrip().startswith('#')]
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device (/dev/zero) would never end
+            parser.error(f'--roster {path} is not a regular file: give a text file with one student id per line')
+        with open(os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0)), encoding='utf-8-sig') as roster:
+            text = roster.read(MAX_ROSTER_BYTES + 1)
+        if len(text) > MAX_ROSTER_BYTES:
+            parser.error(f'--roster {path} is larger than {MAX_ROSTER_BYTES // 1_000_000} MB: is it a roster, one '
+                         'student id per line?')
+        ids = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith('#')]
     except (OSError, UnicodeDecodeError) as error:
         parser.error(f'--roster {path}: cannot be read ({getattr(error, "strerror", None) or error})')
     if not ids:
