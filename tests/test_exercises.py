@@ -104,3 +104,15 @@ def test_results_print_as_a_verdict_and_show_in_jupyter():
     result = check_learning_rate(0.1)
     assert str(result).startswith('correct: ') and 'Correct' in result._repr_html_()
     assert str(check_learning_rate(0.001)).startswith('not yet: ')
+
+
+def test_a_reference_function_that_raises_is_a_not_yet_naming_it_never_a_crash():
+    from micrograd_ext import Value
+    from micrograd_ext.exercises import check_new_op
+
+    def inverse(x):
+        return Value(1 / x.data, (x,), 'inverse', (-1 / x.data ** 2,))
+    for reference in (lambda x: 1 / 0, lambda x: float('nan'), lambda x: 'a string'):
+        verdict = check_new_op(inverse, reference)
+        assert not verdict.passed and 'near x = -2.0 the reference function' in verdict.message, verdict
+    assert check_new_op(inverse, lambda x: 1 / x).passed

@@ -1,5 +1,6 @@
 """Rendering never hangs: reused leaves are drawn beside each use, every render has a time limit, and
 draw_dot refuses graphs with too many edges. Real renders with both renderers, SVGs parsed and counted."""
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -98,3 +99,22 @@ def test_an_edge_heavy_graph_is_refused_naming_its_edges():
     assert f'this graph has {terms} nodes and {edges} edges, more than max_edges={DEFAULT_MAX_EDGES}' in message
     assert f'max_edges={edges})' in message and 'one example' in message
     assert draw_dot(y, max_edges=edges).source.count('->') == edges
+
+
+@pytest.mark.parametrize('dot_installed', [True, False])
+def test_png_from_the_embedded_renderer_names_the_real_reason(tmp_path, monkeypatch, dot_installed):
+    from micrograd_ext.viz.rendering import RenderError, render_source
+    if dot_installed and os.name == 'nt':
+        pytest.skip('a stand-in dot needs a Unix shell script')
+    folder = tmp_path / 'bin'
+    folder.mkdir()
+    if dot_installed:  # a stand-in: only its presence on PATH matters here, it is never run
+        (folder / 'dot').write_text('#!/bin/sh\nexit 1\n')
+        (folder / 'dot').chmod(0o755)
+    monkeypatch.setenv('PATH', str(folder))
+    with pytest.raises(RenderError) as refused:
+        render_source('digraph { a -> b }', 'png', backend='embedded')
+    if dot_installed:
+        assert 'the embedded renderer writes only SVG, DOT' in str(refused.value) and "'system'" in str(refused.value)
+    else:
+        assert "needs the system Graphviz program 'dot', which is not on PATH" in str(refused.value)

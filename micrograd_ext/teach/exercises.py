@@ -84,9 +84,8 @@ NODE_SHAPE = "Value(data, (x,), 'name', (local_derivative,))"
 
 def new_op_observations(op: Callable[[Value], Value], points: Sequence[float], name: str = 'your op',
                         time_limit: float | None = TIME_LIMIT, closure: bool = False) -> dict:
-    """What ``op`` gives at each x of ``points`` (its data, x.grad after backward, its numbers of local
-    derivatives and children), and x.grad for y = 2 * op(x) + x at the last point; the node's shape is checked
-    here, beside the student's code, its numbers by ``judge_new_op``."""
+    """What ``op`` gives at each x of ``points`` (data, x.grad after backward, local derivatives and children
+    counted) and x.grad for y = 2 * op(x) + x; the shape is checked here, the numbers by ``judge_new_op``."""
     def at(x: float) -> dict:
         leaf = Value(x, label='x')
         who = f'at x = {x} {name}'
@@ -132,11 +131,11 @@ def judge_new_op(found: object, reference: Callable[[float], float], points: Seq
         node = node if type(node) is dict else {}
         data, grad = (as_number(node.get(key), f'{who}: the {what} the checker got is') for key, what in
                       (('data', 'data'), ('grad', 'gradient')))
-        expected = reference(x)
+        expected = on_reference(lambda: reference(x), x)
         if not close(data, expected):
             raise NotYet(f'{who} gives {data:.4f}, but the function is {expected:.4f}.',
                          'compute the data from x.data with the function itself.')
-        numeric = numerical_grad(lambda v: Value(reference(v.data)), [x])[0]
+        numeric = on_reference(lambda: numerical_grad(lambda v: Value(reference(v.data)), [x])[0], x)
         if not close(grad, numeric):
             local_count, child_count = node.get('locals'), node.get('children')
             if type(local_count) is int and type(child_count) is int and 0 <= local_count != child_count:
@@ -152,6 +151,12 @@ def judge_new_op(found: object, reference: Callable[[float], float], points: Seq
                              'also when x is used twice.')
 
 
+def on_reference(thunk: Callable[[], float], x: float) -> float:
+    """``thunk()`` (the reference function near ``x``, maybe a student's) as a float, or a "not yet" naming it."""
+    return guarded(lambda: as_number(thunk(), f'near x = {x} the reference function gave'),
+                   f'near x = {x} the reference function', crash_hint='check the function the op is compared with.')
+
+
 def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], float], name: str = 'your op',
                  time_limit: float | None = TIME_LIMIT, closure: bool = False) -> CheckResult:
     """Is ``op(x)`` a Value with the right data, ``x`` itself as a child, and a local derivative that matches
@@ -165,7 +170,7 @@ def _judge_accumulates(observation: object, reference: Callable[[float], float],
     1, and a closure that forgets ``* out.grad`` loses the 2."""
     who = f'with y = 2 * {name}(x) + x at x = {x}'
     grad = as_number(taken(observation, who), f'{who}, after backward, x.grad is', 'add numbers to x.grad.')
-    local = numerical_grad(lambda v: Value(reference(v.data)), [x])[0]
+    local = on_reference(lambda: numerical_grad(lambda v: Value(reference(v.data)), [x])[0], x)
     if close(grad, 2 * local + 1):
         return
     if close(grad, local + 1):
@@ -243,9 +248,8 @@ def _read_answers(answers, names: list[str], root: str) -> dict[str, float]:
 def first_wrong_gradient(given: Mapping[str, float] | Callable[[Value], None], graph: Graph = lecture_graph,
                          time_limit: float | None = TIME_LIMIT, tolerance: float | None = None, left_by_backward: bool = False) -> None:
     """Raise NotYet at the first node of ``graph()``, in backward order, where ``given`` (gradients by node name, or
-    the student's ``backward(root)``) leaves backprop, naming the likely mistake (``classroom.diagnose``, with
-    ``tolerance`` as its relative tolerance when given; ``left_by_backward``: the table holds what the student's
-    backward left)."""
+    the student's ``backward(root)``) leaves backprop, naming the likely mistake: ``classroom.diagnose``'s, with
+    ``tolerance`` as its relative tolerance and ``left_by_backward`` as given."""
     from .classroom.diagnosis import CRASHED, OTHER, REL_TOL, UNREADABLE, diagnose
     out, _ = graph()
     wrong = diagnose(out, given, time_limit, REL_TOL if tolerance is None else tolerance, left_by_backward)

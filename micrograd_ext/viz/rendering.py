@@ -68,6 +68,10 @@ def render_source(source: str, format: str = 'svg', backend: str = 'auto',
         if done.returncode != 0:
             raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
         return done.stdout
+    if format not in EMBEDDED_FORMATS and dot is not None:  # asked for the embedded renderer, which cannot
+        raise RenderError(f"the embedded renderer writes only {', '.join(EMBEDDED_FORMATS).upper()}; {format.upper()} "
+                          "output needs the system Graphviz program 'dot', which is installed: use the backend "
+                          "'system' or 'auto'")
     if format not in EMBEDDED_FORMATS:
         raise RenderError(f"{format.upper()} output needs the system Graphviz program 'dot', which is not on PATH; "
                           f"{INSTALL_HINT}. SVG works without it: render(graph, 'graph.svg').")
