@@ -54,7 +54,7 @@ def test_in_the_sandbox_nothing_of_the_grader_is_seen_or_reached(tmp_path):
     code = SEE.replace('SECRET', repr(str(secret))).replace('PORT', str(listener.getsockname()[1]))
     sandbox = Sandbox('bwrap')
     seen = subprocess.run(sandbox.command([sys.executable, '-c', code], slot=5), capture_output=True, text=True,
-                          timeout=60, preexec_fn=sandbox.limits(1024, 30, 5))
+                          timeout=60, preexec_fn=sandbox.limits(1024, 30))
     assert seen.returncode == 0, seen.stderr
     uid, pids, secret_seen, network, writing, package = seen.stdout.split('\n')[:6]
     assert uid != '0' and int(pids) <= 2  # not root; bubblewrap's init and this python are all it sees

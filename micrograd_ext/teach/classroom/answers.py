@@ -29,6 +29,7 @@ from .student_code import Described, NotYet, kind_of
 MAX_ITEMS = 10_000  # longer lists, dicts and strings are described, not sent
 MAX_DEPTH = 8
 MAX_TEXT = 2_000
+RERUN = 'run your notebook from the top (Restart & Run All) and make sure it finishes without errors.'
 
 
 def plain(value, depth: int = 0):
@@ -99,8 +100,7 @@ def taken(observation, who: str):
         raise NotYet(problem, hint or 'run your code on that input yourself to see what happens.')
     if type(observation) is dict and 'value' in observation:
         return unplain(observation['value'])
-    raise NotYet(f'the checker got no answer from {who}.',
-                 'run your notebook from the top (Restart & Run All) and make sure it finishes without errors.')
+    raise NotYet(f'the checker got no answer from {who}.', RERUN)
 
 
 def observations(call: Callable[[Any], object], inputs: Sequence) -> list[dict]:

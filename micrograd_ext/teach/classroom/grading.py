@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
-from .answers import unplain
+from .answers import RERUN, unplain
 from .bank import BANK
 from .exercise import Answer, Numbers, first_difference, read_answer
 from .sandbox import PYTHON, Sandbox
@@ -51,7 +51,7 @@ class Graded:
     notes: dict[str, list[str]] = field(default_factory=dict)  # exercise (or 'other cells') -> what its cell did
     given: dict[str, dict] = field(default_factory=dict)  # exercise -> the numbers given for a wrong answer
     copied_from: dict[str, int] = field(default_factory=dict)  # student -> exercises whose answers fit their numbers
-    flags: list[str] = field(default_factory=list)  # 'key', 'copy', 'two-files', 'not on roster', ...
+    flags: list[str] = field(default_factory=list)  # 'key', 'copy', 'two-files', 'not-on-roster', ...
     problem: str | None = None
 
     @property
@@ -134,7 +134,7 @@ def run_notebook(submission: Submission, reports: dict, sandbox: Sandbox, slot: 
             os.chown(scratch, sandbox.account.pw_uid, sandbox.account.pw_gid)
         runner = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   start_new_session=True, env=sandbox.environment(scratch), cwd=scratch,
-                                  preexec_fn=sandbox.limits(memory, notebook_timeout, slot))
+                                  preexec_fn=sandbox.limits(memory, notebook_timeout))
         stdin, stdout = cast(IO[bytes], runner.stdin), cast(IO[bytes], runner.stdout)  # PIPE was asked for
         threading.Thread(target=send, args=(stdin, cells), daemon=True).start()
         out_of_time = threading.Event()
@@ -205,8 +205,7 @@ def record(graded: Graded, event: dict, numbers: Mapping[str, Numbers], inputs: 
             result = judged(name, observed, numbers[name], inputs[name])
             passed, message = result.passed, result.message
         else:
-            passed, message = False, (f"{str(event.get('problem'))[:500]}.\nHint: run your notebook from the top "
-                                      '(Restart & Run All) and make sure it finishes without errors.')
+            passed, message = False, f"{str(event.get('problem'))[:500]}.\nHint: {RERUN}"
         graded.points[name] = BANK[name].points if passed else 0
         graded.feedback[name] = '' if passed else message
         graded.given.pop(name, None)
@@ -223,8 +222,7 @@ def judged(name: str, observed: dict, numbers: Numbers, inputs: Any) -> CheckRes
     try:
         return BANK[name].judge(observed, numbers, inputs)
     except Exception:  # noqa: BLE001 - data of a shape no honest kernel sends
-        return CheckResult(False, 'the grader could not read your answers.\nHint: run your notebook from the top '
-                                  '(Restart & Run All) and make sure it finishes without errors.')
+        return CheckResult(False, f'the grader could not read your answers.\nHint: {RERUN}')
 
 
 def numbers_given(name: str, observed: object, numbers: Numbers) -> dict | None:

@@ -45,7 +45,7 @@ class NoSandbox(MicrogradExtError, RuntimeError):
 
 class Sandbox:
     """How each notebook's runner is started: ``command(argv, slot)``, ``limits(memory, seconds)`` to apply in
-    the child before it starts, and ``clean_up(slot)`` after it ends."""
+    the child before it starts, and ``clean_up()`` after it ends."""
 
     def __init__(self, kind: str = 'bwrap'):
         self.kind, _, self.user = kind.partition(':')
@@ -83,7 +83,7 @@ class Sandbox:
                             'bubblewrap; Fedora: dnf install bubblewrap), or pass --no-sandbox to run notebooks '
                             'unconfined (grades can then be forged)')
         probe = subprocess.run(self.command(['true'], 0), capture_output=True, text=True, timeout=30,
-                               preexec_fn=self.limits(512, 10, 0))
+                               preexec_fn=self.limits(512, 10))
         if probe.returncode != 0:
             raise NoSandbox(f"bubblewrap cannot make a sandbox here ({probe.stderr.strip()[-300:] or 'no reason given'}):"
                             ' allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or '
@@ -124,7 +124,7 @@ class Sandbox:
             command += ['--cap-drop', 'ALL', '--']
         return command + list(argv)
 
-    def limits(self, memory: int, seconds: int, slot: int) -> Callable[[], None]:
+    def limits(self, memory: int, seconds: int) -> Callable[[], None]:
         """What the child does before it starts: caps on memory (MB, per process), CPU time, file size and core
         dumps; for ``user:NAME``, dropping to that user."""
         account = self.account
