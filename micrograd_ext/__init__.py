@@ -10,23 +10,21 @@
 >>> w1.grad, w2.grad, b.grad
 (2.0, 3.0, 1.0)
 
-The package is layered: the engine core here (engine, ops, autograd, modes, finite_differences, recording
-and replay), networks and training in ``learn/``, the teaching tools in ``teach/``, drawings in ``viz/``, and
-the command line on top (``cli``). The old paths (``micrograd_ext.nn``, ``micrograd_ext.exercises``, ...) still
-import (see ``moved``).
+Each folder is a layer and imports only go down: ``core/`` (the engine), ``compiled/`` (the NumPy replay),
+``learn/`` (networks and training), ``viz/`` (drawings), ``teach/`` (step-through, explanations),
+``classroom/`` (exercises and grading) and ``cli/`` (the command line). The short paths of the public
+modules (``micrograd_ext.engine``, ``micrograd_ext.nn``, ...) are modules here that re-export them.
 """
-from . import moved
-from .autograd import grad
-from .engine import Value, topological_order
-from .errors import MicrogradExtError
-from .finite_differences import GradcheckError, gradcheck, numerical_grad
-from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
-from .recording import RecordingWarning, StaleRecording, compiled
-from .replay import ReplayError
+from .core import __version__
+from .core.autograd import grad
+from .core.engine import Value, topological_order
+from .core.errors import MicrogradExtError
+from .core.finite_differences import GradcheckError, gradcheck, numerical_grad
+from .core.modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from .compiled.recording import RecordingWarning, StaleRecording, compiled
+from .compiled.replay import ReplayError
+from .teach import shortcuts  # noqa: F401  (attaches y.draw_dot(), y.backward_steps(), y.show_backward(), y.explain(x))
 
-moved.install()
-
-__version__ = '0.1.0'
 __all__ = ['Value', 'topological_order', 'grad', 'gradcheck', 'numerical_grad', 'GradcheckError',
            'no_grad', 'detect_anomaly', 'is_grad_enabled', 'AnomalyError',
            'compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording', 'MicrogradExtError']

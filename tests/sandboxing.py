@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from micrograd_ext.teach.classroom.sandbox import NoSandbox, Sandbox
+from micrograd_ext.classroom.sandbox import NoSandbox, Sandbox
 
 SANDBOXED_KERNEL = 'ipykernel_launcher -f /tmp/jupyter/'  # a kernel started in the sandbox (its runtime folder)
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from micrograd_ext.engine import Value
+from micrograd_ext.core.engine import Value
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENGINES = ('micrograd_ext', 'compiled', 'micrograd', 'microgpt')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..engine import Value, values
+from ..core.engine import Value, values
 
 
 def mse_loss(predictions: Sequence, targets: Sequence) -> Value:

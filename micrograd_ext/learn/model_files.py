@@ -1,5 +1,5 @@
 """Model files: the JSON format ``Module.save()`` writes and ``load_model()`` reads, checked before anything is
-built, and writing any file all or nothing (``write_atomically``).
+built.
 
 Each saveable module type is registered in ``MODULE_TYPES`` by the module that defines it (``nn``, ``transformer``),
 with its config's keys and parameter count in ``ARCHITECTURES``.
@@ -9,18 +9,16 @@ with its config's keys and parameter count in ``ARCHITECTURES``.
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import os
 import reprlib
-import secrets
 import stat
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .. import ops
-from ..errors import MicrogradExtError
+from ..core import ops
+from ..core.errors import MicrogradExtError
 
 if TYPE_CHECKING:
     from .nn import Module
@@ -83,7 +81,7 @@ def parameter_count(kind: str, config: dict) -> int:
     keys, layer_sizes = ARCHITECTURES[kind]
     if sorted(config) != sorted(keys):
         raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}, this one has {brief(sorted(config))}")
-    if 'activation' not in keys:  # a model of other parts (micrograd_ext.transformer's GPT): its own count
+    if 'activation' not in keys:  # a model of other parts (micrograd_ext.learn.transformer's GPT): its own count
         count: int = layer_sizes(config)
     else:
         count = layered_count(kind, config, layer_sizes)
@@ -199,40 +197,6 @@ def read_regular_file(path) -> bytes:
     if len(data) > MAX_FILE_BYTES:  # it grew after the check
         raise ModelFileError(f"{path} has grown past the {MAX_FILE_BYTES:,} bytes a model file may have")
     return data
-
-
-def write_atomically(path, data: bytes) -> None:
-    """Replace the file at ``path`` by ``data``, all or nothing.
-
-    ``data`` goes to a temporary file ``.NAME.XXXXXXXX.tmp`` in the same folder, is flushed to disk with
-    ``os.fsync``, then renamed over ``path`` by ``os.replace`` (atomic); the folder is synced too where the OS
-    can open folders. On any error the temporary file is removed; only a kill -9 can leave it behind, and
-    nothing ever reads it. As with ``open(path, 'w')``, a symlink is followed and the permissions of the
-    file replaced are kept.
-    """
-    target = os.path.realpath(path)
-    folder, name = os.path.split(target)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot save to {path}: there is no folder {folder}")
-    temp = os.path.join(folder, f'.{name}.{secrets.token_hex(4)}.tmp')
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666)
-    try:
-        with open(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temp, target)
-    except BaseException:
-        os.unlink(temp)
-        raise
-    if hasattr(os, 'O_DIRECTORY'):  # POSIX: make the rename itself durable (Windows cannot open a folder)
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class BriefRepr(reprlib.Repr):

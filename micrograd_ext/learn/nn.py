@@ -17,11 +17,12 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-from .. import ops
+from ..core import ops
 from . import torch_twins
-from ..engine import Value, values
+from ..core.engine import Value, values
+from ..core.files import write_atomically
 from .model_files import (FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES, ModelFileError, brief, load_model,
-                          parameter_count, read_model_file, write_atomically)
+                          parameter_count, read_model_file)
 
 __all__ = ['Module', 'Parameter', 'Neuron', 'Layer', 'MLP', 'FeedForward', 'ACTIVATIONS', 'load_model', 'ModelFileError',
            'write_atomically']
@@ -140,7 +141,7 @@ TRANSFORMER_PARTS = ('Embedding', 'LayerNorm', 'RMSNorm', 'CausalSelfAttention',
 
 
 def __getattr__(name: str):
-    """``from micrograd_ext.nn import GPT`` (and the other transformer parts, defined in micrograd_ext.transformer)."""
+    """``from micrograd_ext.learn.nn import GPT`` (and the other transformer parts, defined in micrograd_ext.learn.transformer)."""
     if name in TRANSFORMER_PARTS:
         return getattr(importlib.import_module(f'{__package__}.transformer'), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -177,7 +178,12 @@ class Neuron(Module):
         self.b = Parameter(0.0, label='b')
         self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
         self._activate = ACTIVATIONS[self.activation]
-        self.b._neuron = self  # type: ignore[attr-defined]  # which neuron made a `linear` node, found from its bias
+        self.b._neuron = self  # type: ignore[attr-defined]  # a tag for drawings (viz.naming.neuron_of): which neuron this is
+
+    @property
+    def output_op(self) -> str:
+        """The ``_op`` of the node this neuron outputs: its activation's, or ``'linear'`` without one."""
+        return ACTIVATION_OPS[self.activation]
 
     def __call__(self, x: Sequence) -> Value:
         if len(x) != len(self.w):
@@ -357,20 +363,6 @@ class FeedForward(Module):
 
 
 MODULE_TYPES.update(Neuron=Neuron, Layer=Layer, MLP=MLP, FeedForward=FeedForward)  # so load_model() rebuilds them
-
-
-def neuron_of(node: Value) -> Neuron | None:
-    """The Neuron whose ``w·x + b`` is ``node`` (a ``linear`` node), or None.
-
-    >>> n = Neuron(2, seed=0); z = n([1.0, 2.0])._prev[0]
-    >>> neuron_of(z) is n
-    True
-    """
-    if node._op != 'linear':
-        return None
-    bias = node._prev[-1]
-    neuron = getattr(bias, '_neuron', None)
-    return neuron if isinstance(neuron, Neuron) and neuron.b is bias else None
 
 
 def check_activation(name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-from ..engine import Value
+from ..core.engine import Value
 
 Schedule = Callable[[int], float]  # step number (0, 1, ...) -> learning rate
 

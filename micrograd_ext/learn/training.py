@@ -1,8 +1,8 @@
 """A small training loop for classifiers on 2-D data sets, as used by ``micrograd-ext train`` and the notebooks.
 
->>> from micrograd_ext.datasets import make_moons
->>> from micrograd_ext.nn import MLP
->>> from micrograd_ext.optim import Adam
+>>> from micrograd_ext.learn.datasets import make_moons
+>>> from micrograd_ext.learn.nn import MLP
+>>> from micrograd_ext.learn.optim import Adam
 >>> X, y = make_moons(20, noise=0.1, seed=0)
 >>> model = MLP(2, [8, 1], seed=0)
 >>> log = fit(model, X, y, Adam(model.parameters(), lr=0.05), steps=30)
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import losses
-from ..engine import Value
-from ..modes import no_grad
+from ..core.engine import Value
+from ..core.modes import no_grad
 from .nn import Module
 from .optim import Optimizer, clip_grad_norm
-from ..recording import Compiled
+from ..compiled.recording import Compiled
 
 LOSSES = ('hinge', 'bce', 'cross_entropy', 'mse')
 
@@ -94,7 +94,7 @@ def fit(model: Module, X, y, optimizer: Optimizer, steps: int, loss: str = 'hing
         on_step: Callable[[int, TrainingLog], None] | None = None, compiled: bool = False) -> TrainingLog:
     """Train for ``steps`` steps of forward, backward, (clipping) and ``optimizer.step()``.
 
-    ``compiled=True`` records the batch's graph once and replays it every step (``micrograd_ext.recording``):
+    ``compiled=True`` records the batch's graph once and replays it every step (``micrograd_ext.compiled.recording``):
     the same losses and gradients (to ~1e-15), many times faster.
     """
     check_loss(loss)

@@ -15,9 +15,9 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from ..engine import Value, values
+from ..core.engine import Value, values
 from .losses import softmax
-from ..modes import no_grad
+from ..core.modes import no_grad
 from . import torch_twins
 from .model_files import ARCHITECTURES, MODULE_TYPES, ModelFileError, whole_sizes
 from .nn import FeedForward, Layer, Module, Parameter, make_rng

@@ -4,11 +4,11 @@ from __future__ import annotations
 import os
 from typing import cast
 
-from ..engine import Value
-from ..finite_differences import GradcheckError, gradcheck
-from .naming import fmt
+from ..core.engine import Value
+from ..core.finite_differences import GradcheckError, gradcheck
+from ..viz.naming import fmt
 from ..learn.nn import Parameter
-from .table import graph_table
+from ..viz.table import graph_table
 
 
 INPUTS = {'x1': 2.0, 'x2': 3.0, 'w1': 0.5, 'w2': -1.0, 'b': 0.2}

@@ -24,11 +24,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..autograd import gradients
-from ..engine import Value, topological_order
-from ..errors import describe
-from .naming import derivative, fmt, grouped, is_number, node_names
-from .steps import data_changed, local_edges, zero_grad_advice
+from ..core.autograd import gradients
+from ..core.engine import Value, topological_order
+from ..core.errors import describe
+from ..viz.naming import data_changed, derivative, fmt, grouped, is_number, node_names
+from .steps import local_edges, zero_grad_advice
 
 MAX_PATHS = 64
 MAX_PATH_EDGES = 2000  # edges over all listed paths: longer explanations give the count only

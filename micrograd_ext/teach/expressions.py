@@ -14,9 +14,9 @@ import ast
 import math
 from typing import cast
 
-from ..errors import MicrogradExtError
-from .. import ops
-from ..engine import Value, topological_order
+from ..core.errors import MicrogradExtError
+from ..core import ops
+from ..core.engine import Value, topological_order
 
 FUNCTIONS = tuple(ops.FUNCTIONS)  # tanh relu exp ...: the op table's functions
 MAX_LENGTH = 500

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..engine import Value
+from ..core.engine import Value
 
 Graph = Callable[[], tuple[Value, dict[str, Value]]]  # makes a fresh graph: (its output, its nodes by name)
 

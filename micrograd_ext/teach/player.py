@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass
 from typing import cast
 
-from ..engine import Value
-from .naming import derivative
-from ..learn.model_files import write_atomically
+from ..core.engine import Value
+from ..viz.naming import derivative
+from ..core.files import write_atomically
 from .quiz import ANSWERS, HINT, NUMBER, SHOW, player_questions
 from .steps import BackwardStep, BackwardSteps
 from ..viz import Drawing, GraphTooLargeError, draw_dot, render_source
@@ -91,7 +91,7 @@ class BackwardPlayer:
     Making it runs the steps, so afterwards every ``.grad`` is what ``backward()`` gives.
 
     ``quiz=True`` asks before each step: one input per child for what the step adds to its grad, Check (or
-    Enter) marks each answer as ``micrograd_ext.quiz`` does (a wrong one with the right value, the local
+    Enter) marks each answer as ``micrograd_ext.teach.quiz`` does (a wrong one with the right value, the local
     derivative and the product) and reveals the step; Show answer reveals it and counts as wrong; a running
     score, and the final one after the last step. Earlier steps stay viewable; later ones wait for an answer.
 

@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..engine import Value
-from .naming import fmt, grouped
+from ..core.engine import Value
+from ..viz.naming import fmt, grouped
 from .steps import BackwardStep, BackwardSteps, Contribution, local_edges
 
 NUMBER = r'[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?'  # what an answer may be, or two of them as a/b

@@ -15,18 +15,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from ..autograd import changed_since_forward
-from ..closures import run_closure
-from ..engine import Value, topological_order
-from ..graph import start_backward
-from ..modes import stacklevel_outside
-from .naming import derivative, fmt, grouped, is_number, is_simple, node_names
-from ..ops import op_named, op_of
+from ..core.autograd import changed_since_forward
+from ..core.closures import run_closure
+from ..core.engine import Value, topological_order
+from ..core.graph import start_backward
+from ..core.modes import stacklevel_outside
+from ..viz.naming import data_changed, derivative, expression, fmt, grouped, is_number, is_simple, node_names
+from ..core.ops import op_named, op_of
 
-if TYPE_CHECKING:
-    from .quiz import QuizResult
 
 
 @dataclass
@@ -162,36 +159,10 @@ def zero_grad_advice(root: str, held: list[Value]) -> str:
     return call + (' (or model.zero_grad())' if all(node.is_parameter for node in held) else '')
 
 
-def data_changed(order: list[Value], names: dict[Value, str]) -> str | None:
-    """What to tell when data changed since the forward pass (None when nothing did)."""
-    changed = changed_since_forward(order)
-    if not changed:
-        return None
-    node = changed[0]
-    return (f"the data changed since this graph was built ({names[node]} = {expression(node, names)} no longer gives "
-            f"{fmt(node.data)}; an optimizer step?), or that node was made by hand to compute something else: the local "
-            "derivatives are those stored in the forward pass; run the forward pass again to see the current numbers")
-
-
-def backward_steps(root: Value, quiz: bool = False) -> BackwardSteps | QuizResult:
-    """An iterator over the steps ``root.backward()`` would run, each applied when it is reached.
-
-    ``quiz=True`` runs them as a quiz in the terminal instead (``micrograd_ext.quiz.quiz``): before each step
-    the student types what it adds to each child's grad; it returns the score."""
-    if quiz:
-        from .quiz import quiz as run_quiz
-        return run_quiz(root)
+def backward_steps(root: Value) -> BackwardSteps:
+    """An iterator over the steps ``root.backward()`` would run, each applied when it is reached
+    (``y.backward_steps(quiz=True)`` runs them as a quiz instead: ``micrograd_ext.teach.quiz.quiz``)."""
     return BackwardSteps(root)
-
-
-def expression(node: Value, names: dict[Value, str]) -> str:
-    """How ``node`` was computed from its children, in the graph's names: ``x*w``, ``tanh(n)``..."""
-    args = [names[child] for child in node._prev]
-    op = op_named(node._op) if node._local_grads is not None else None
-    try:
-        return op.written(*args) if op is not None else f"{node._op}({', '.join(args)})"
-    except TypeError:  # made by hand under a table name, with another number of children
-        return f"{node._op}({', '.join(args)})"
 
 
 def local_formulas(node: Value, names: dict[Value, str]) -> list[str]:

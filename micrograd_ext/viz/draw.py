@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, cast
 
 import graphviz
 
-from ..errors import MicrogradExtError
-from ..autograd import changed_since_forward, stale_grads
-from ..engine import Value, topological_order
-from ..teach.naming import fmt, neuron_parts, node_names
-from ..ops import split_linear
+from ..core.errors import MicrogradExtError
+from ..core.autograd import changed_since_forward, stale_grads
+from ..core.engine import Value, topological_order
+from .naming import fmt, neuron_of, neuron_parts, node_names
+from ..core.ops import split_linear
 from .rendering import DEFAULT_TIMEOUT, render_source
 
 if TYPE_CHECKING:
@@ -114,7 +114,6 @@ def neuron_groups(nodes: list[Value]) -> list[tuple[Neuron, Value, list[Value], 
     activation applied to it (or the ``linear`` node itself for a linear neuron). Members are the
     output, the ``linear`` node and the neuron's weights and bias; inputs are its other children.
     """
-    from ..learn.nn import ACTIVATION_OPS, neuron_of
     activated = {}  # linear node -> the unary node applied to it
     for node in nodes:
         if len(node._prev) == 1 and node._prev[0]._op == 'linear':
@@ -125,7 +124,7 @@ def neuron_groups(nodes: list[Value]) -> list[tuple[Neuron, Value, list[Value], 
         if neuron is None:
             continue
         output = activated.get(node)
-        if output is None or output._op != ACTIVATION_OPS[neuron.activation]:
+        if output is None or output._op != neuron.output_op:
             output = node
         weights, inputs, bias = split_linear(node._prev)
         members = list(dict.fromkeys([output, node, *weights, bias]))

@@ -15,7 +15,7 @@ import subprocess
 import threading
 from typing import cast
 
-from ..errors import MicrogradExtError
+from ..core.errors import MicrogradExtError
 
 EMBEDDED_FORMATS = ('svg', 'dot')
 FORMATS = ('svg', 'png', 'pdf', 'jpg', 'gif', 'dot', 'json')

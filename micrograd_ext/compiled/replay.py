@@ -1,0 +1,359 @@
+"""Replaying a recorded graph without Values: the graph grouped into NumPy operations, or a flat loop.
+
+``compiled()`` (``micrograd_ext.compiled.recording``) records a graph once; ``plan()`` turns it into a program.
+Every node gets a *slot* in one array of values and one of gradients. Nodes of the same op at the same
+depth form a group, which runs as one NumPy operation: gather the children's values by slot, compute,
+write the group's slots (kept contiguous). A layer's ``linear`` nodes over a batch of points share
+their weights, so their group is one matrix product; a chain of ``+`` (Python's ``sum()``) is folded
+into one sum. Backward runs the groups in reverse, and a group sends ``local derivative * upstream``
+to its children's slots. Graphs whose groups would be tiny (a long chain) replay as a flat Python
+loop over slots instead.
+
+>>> from micrograd_ext import Value
+>>> x, w = Value(2.0), Value(-3.0)
+>>> program = plan(x * w + 1.0, arguments=[])
+>>> program.forward([2.0, -3.0, 1.0]), program.strategy
+(-5.0, 'flat')
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Protocol, cast
+
+import numpy as np
+
+from ..core.errors import MicrogradExtError
+from ..core.engine import Value, result, topological_order
+from .kernels import kernel
+from ..core.errors import describe
+from ..core.ops import ADD, LINEAR, POW, Op, op_named, op_of, split_linear, value_now
+
+
+class ReplayError(MicrogradExtError, TypeError):
+    """A recorded graph holds a node that cannot be replayed (an op with its own ``_backward``, ...)."""
+
+
+def check_domain(op: Op, out: float, inputs: Sequence[float]) -> None:
+    """Raise the error the eager op raises at these inputs (log of a negative number, ...), if any."""
+    if op.check is not None and (not math.isfinite(out) or op is POW):
+        op.check(out, *[Value(x) for x in inputs])
+
+
+def check_group_domain(op: Op, out: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
+    """``check_domain`` for every node of a group whose result is not finite (and every node of ``**``)."""
+    if op.check is None:
+        return
+    suspects = np.arange(len(out)) if op is POW else np.flatnonzero(~np.isfinite(out))
+    for i in suspects.tolist():
+        check_domain(op, out.item(i), [x.item(i) for x in inputs])
+
+
+# ---- where a group reads and sends: slots ------------------------------------------------------------
+
+class Slots:
+    """The slots a group reads in the forward pass and sends gradients to in the backward pass.
+
+    Contiguous slots are read as a slice (no copy); gradients for a slot listed several times add up.
+    """
+
+    def __init__(self, slots: np.ndarray):
+        flat = slots.ravel()
+        self.shape = slots.shape
+        self.contiguous = len(flat) > 0 and bool((np.diff(flat) == 1).all())
+        self.where = slice(int(flat[0]), int(flat[-1]) + 1) if self.contiguous else slots
+        self.repeated = len(np.unique(flat)) < len(flat)
+        if self.repeated:
+            self.targets, self.inverse = np.unique(flat, return_inverse=True)
+
+    def read(self, values: np.ndarray) -> np.ndarray:
+        found = values[self.where]
+        return found.reshape(self.shape) if self.contiguous else found
+
+    def add(self, grads: np.ndarray, contributions: np.ndarray) -> None:
+        if np.shape(contributions) != self.shape:
+            contributions = np.broadcast_to(contributions, self.shape)
+        if self.repeated:
+            grads[self.targets] += np.bincount(self.inverse, contributions.ravel(), len(self.targets))
+        elif self.contiguous:
+            grads[self.where] += contributions.ravel()
+        else:
+            grads[self.where] += contributions
+
+
+# ---- groups: one NumPy operation each way ---------------------------------------------------------------
+
+class Group(Protocol):
+    """What a program runs for the nodes of one group (Elementwise, Sum, Linear, MatMul): their slots ``out``."""
+
+    name: str
+    out: slice
+
+    def forward(self, values: np.ndarray) -> None: ...
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None: ...
+
+
+class Elementwise:
+    """m nodes of one op: ``out = op(a, b)`` on arrays; backward sends ``local * upstream`` to each input."""
+
+    def __init__(self, op: Op, out: slice, inputs: list[Slots]):
+        self.op, self.kernel, self.out, self.inputs = op, kernel(op), out, inputs
+        self.name = op.name
+
+    def forward(self, values: np.ndarray) -> None:
+        xs = [slots.read(values) for slots in self.inputs]
+        out = self.kernel.value(*xs)
+        check_group_domain(self.op, out, xs)
+        values[self.out] = out
+        self.saved = out, xs
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        out, xs = self.saved
+        upstream = grads[self.out]
+        for k, (slots, local) in enumerate(zip(self.inputs, self.kernel.derivatives(out, *xs))):
+            contribution = local * upstream
+            if k == 0 and self.kernel.blocks is not None and not np.isfinite(upstream).all():
+                contribution = np.where(self.kernel.blocks(out, *xs), 0.0, contribution)  # BLOCKED * inf = 0
+            slots.add(grads, contribution)
+
+
+class Sum:
+    """m sums of L terms each (a chain of ``+`` folded), added left to right: d sum / d term = 1."""
+
+    name = '+ (sum)'
+
+    def __init__(self, out: slice, terms: Slots):
+        self.out, self.terms = out, terms
+
+    def forward(self, values: np.ndarray) -> None:
+        values[self.out] = np.cumsum(self.terms.read(values), axis=1)[:, -1]  # cumsum adds in order
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        self.terms.add(grads, grads[self.out][:, None])
+
+
+class Linear:
+    """m ``linear`` nodes, ``b + w1*x1 + ... + wn*xn`` row by row, in the engine's order of additions."""
+
+    name = 'linear'
+
+    def __init__(self, out: slice, weights: Slots, inputs: Slots, bias: Slots):
+        self.out, self.weights, self.inputs, self.bias = out, weights, inputs, bias
+
+    def forward(self, values: np.ndarray) -> None:
+        w, x = self.weights.read(values), self.inputs.read(values)
+        total = self.bias.read(values).copy()
+        for k in range(w.shape[1]):
+            total += w[:, k] * x[:, k]
+        values[self.out] = total
+        self.saved = w, x
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        w, x = self.saved
+        upstream = grads[self.out][:, None]
+        self.weights.add(grads, x * upstream)  # dz/dw = x
+        self.inputs.add(grads, w * upstream)   # dz/dx = w
+        self.bias.add(grads, upstream[:, 0])    # dz/db = 1
+
+
+class MatMul(Linear):
+    """A layer over a batch: P points x K neurons sharing their weights, ``X @ W.T + b`` as one product."""
+
+    name = 'linear (matmul)'
+
+    def forward(self, values: np.ndarray) -> None:
+        w, x = self.weights.read(values), self.inputs.read(values)
+        values[self.out] = (x @ w.T + self.bias.read(values)).ravel()
+        self.saved = w, x
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        w, x = self.saved
+        upstream = grads[self.out].reshape(len(x), len(w))
+        self.inputs.add(grads, upstream @ w)        # dL/dX = dL/dZ W
+        self.weights.add(grads, upstream.T @ x)     # dL/dW = dL/dZ^T X: summed over the points
+        self.bias.add(grads, upstream.sum(axis=0))
+
+
+# ---- the program -------------------------------------------------------------------------------------------
+
+MIN_GROUP = 16  # average nodes per group below which the flat loop is faster than NumPy calls
+
+Instruction = tuple[Op, int, list[int]]  # one node of the flat loop: its op, its slot and its input slots
+
+
+class Program:
+    """A recorded graph as slots: leaves first (``arguments``, then ``captured``), then the op nodes."""
+
+    def __init__(self, strategy: str, size: int, arguments: int, captured: list[Value], groups: list[Group],
+                 instructions: list[Instruction], outputs: list[int], wiring: int):
+        self.strategy, self.size, self.arguments, self.captured = strategy, size, arguments, captured
+        self.leaves = arguments + len(captured)
+        self.groups, self.instructions, self.outputs = groups, instructions, outputs
+        self.wiring = wiring  # a hash of every node's op and input slots: equal for the same graph shape
+        # the slots' values: forward() fills them (a list for the flat loop, else an array) before they are read
+        self.values: list[float] | np.ndarray = None  # type: ignore[assignment]
+
+    def forward(self, leaf_values: Sequence[float] | np.ndarray) -> float:
+        """Run the graph on new leaf data (one number per leaf slot); returns the root's value."""
+        if self.strategy == 'flat':
+            self.values = values = np.asarray(leaf_values, dtype=np.float64).tolist() + [0.0] * (self.size - self.leaves)
+            for op, out, inputs in self.instructions:
+                xs = [values[i] for i in inputs]
+                values[out] = y = op.value(*xs)
+                check_domain(op, y, xs)
+        else:
+            self.values = values = np.empty(self.size)
+            values[:self.leaves] = leaf_values
+            with np.errstate(all='ignore'):
+                for group in self.groups:
+                    group.forward(values)
+        return self.output(0)
+
+    def output(self, k: int) -> float:
+        return float(self.values[self.outputs[k]])
+
+    def backward(self, slots: np.ndarray) -> list[float]:
+        """d root / d leaf for the leaves in ``slots``, after ``forward``."""
+        root = self.outputs[0]
+        if self.strategy == 'flat':
+            values, flat_grads = self.values, [0.0] * self.size
+            flat_grads[root] = 1.0
+            for op, out, inputs in reversed(self.instructions):
+                upstream = flat_grads[out]
+                for i, local in zip(inputs, op.derivatives(values[out], *[values[i] for i in inputs])):
+                    flat_grads[i] += local * upstream
+            return [flat_grads[i] for i in slots.tolist()]
+        vector_values = cast(np.ndarray, self.values)  # for the NumPy groups forward() filled an array
+        grads = np.zeros(self.size)
+        grads[root] = 1.0
+        with np.errstate(all='ignore'):
+            for group in reversed(self.groups):
+                group.backward(vector_values, grads)
+        return grads[slots].tolist()
+
+    def summary(self) -> str:
+        """One line per NumPy operation of the forward pass (or the flat loop's op counts)."""
+        if self.strategy == 'flat':
+            counts = Counter(op.name for op, _, _ in self.instructions)
+            return (f"{len(self.instructions):,} nodes replayed one by one (flat loop): "
+                    + ', '.join(f'{name} x{n:,}' for name, n in counts.most_common()))
+        lines = [f"{sum(g.out.stop - g.out.start for g in self.groups):,} op nodes in {len(self.groups)} NumPy operations:"]
+        for g in self.groups:
+            lines.append(f"  {g.name:<16} {g.out.stop - g.out.start:>7,} nodes")
+        return '\n'.join(lines)
+
+
+def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] = (),
+         strategy: str = 'auto') -> Program:
+    """The program that replays ``root``'s graph (and the values of ``outputs``) from new leaf data.
+
+    ``arguments`` get the first slots, in order; every other leaf is ``captured`` (its data is read at each
+    replay). ``strategy`` is ``'vector'`` (NumPy groups), ``'flat'`` (a Python loop) or ``'auto'``.
+    """
+    if strategy not in ('auto', 'vector', 'flat'):
+        raise ValueError(f"strategy must be 'auto', 'vector' or 'flat', got {strategy!r}")
+    roots = [root, *outputs]
+    sink = result(0.0, tuple(roots), 'outputs', (0.0,) * len(roots))  # one node above every output
+    order = topological_order(sink)[:-1]
+    uses = Counter(roots)
+    for node in order:
+        uses.update(node._prev)
+    slot = {node: i for i, node in enumerate(arguments)}
+    captured = [node for node in order if not node._prev and node not in slot]
+    slot.update((node, len(arguments) + i) for i, node in enumerate(captured))
+    inputs_of: dict[Value, tuple[Op, list[Value]]] = {}  # an op node: its op and its inputs (a sum's terms)
+    depth = dict.fromkeys(slot, 0)
+    groups: defaultdict[tuple[int, str, int], dict[Value, None]] = defaultdict(dict)  # (depth, op, arity) -> nodes
+    for node in order:
+        if not node._prev:
+            continue
+        op = replayable_op(node)
+        inputs = list(node._prev)
+        first = inputs[0]
+        if op is ADD and first in inputs_of and inputs_of[first][0] is ADD and uses[first] == 1:
+            inputs = inputs_of.pop(first)[1] + inputs[1:]  # (a + b) + c as one sum a + b + c, same order
+            del groups[depth[first], ADD.name, len(inputs) - len(node._prev) + 1][first]
+        inputs_of[node] = op, inputs
+        depth[node] = 1 + max(map(depth.__getitem__, inputs))
+        groups[depth[node], op.name, len(inputs)][node] = None
+    del order, sink
+    keys = sorted(key for key in groups if groups[key])  # by depth: every group after its inputs
+    count = len(inputs_of)
+    if strategy == 'auto':
+        strategy = 'flat' if count < MIN_GROUP * len(keys) else 'vector'
+    vector_groups: list[Group] = []
+    wiring: list[Instruction] = []
+    size = len(slot)
+    for key in keys:
+        nodes = list(groups[key])
+        op = inputs_of[nodes[0]][0]
+        rows = [list(map(slot.__getitem__, inputs_of[node][1])) for node in nodes]  # each node's input slots
+        slot_order: Sequence[int]  # the nodes in the order of their slots
+        if strategy == 'vector':
+            group, slot_order = make_group(op, rows, size)
+            vector_groups.append(group)
+        else:
+            slot_order = range(len(nodes))
+        for i in slot_order:
+            slot[nodes[i]] = size
+            wiring.append((op, size, rows[i]))
+            size += 1
+    fingerprint = hash(tuple((op.name, *inputs) for op, _, inputs in wiring))
+    instructions = wiring if strategy == 'flat' else []
+    return Program(strategy, size, len(arguments), captured, vector_groups, instructions, [slot[r] for r in roots],
+                   fingerprint)
+
+
+def replayable_op(node: Value) -> Op:
+    """The table's op of a node, or a ReplayError saying why it cannot be replayed."""
+    if node._local_grads is None:
+        raise ReplayError(f"compiled() cannot replay the {node._op!r} node: it has its own _backward closure, "
+                          "which works on Values, not on arrays; build the op from the table's ops (+ * exp tanh "
+                          "...) or add it to micrograd_ext/core/ops.py, or run this function eagerly")
+    op, now = op_named(node._op), value_now(node)  # now is None when op is
+    if op is not None and now is not None and not (now == node.data or (now != now and node.data != node.data)):
+        raise ReplayError(f"compiled() cannot replay the {node._op!r} node {describe(node)}: its data is not "
+                          f"{op.name} of its children's data now ({now!r}); it was made by hand, or built before "
+                          "its inputs changed: build it inside the recorded function from the table's ops")
+    if op is None or now is None or op_of(node) is None:
+        raise ReplayError(f"compiled() cannot replay the {node._op!r} node: its local derivatives were given by "
+                          "hand, so there is no formula to recompute them for new data; build the op from the "
+                          "table's ops (+ * exp tanh ...) or add it to micrograd_ext/core/ops.py")
+    return op
+
+
+def make_group(op: Op, rows: list[list[int]], start: int) -> tuple[Group, list[int]]:
+    """The group that computes nodes of one op, depth and arity (``rows``: each node's input slots) into the
+    slots from ``start``, and the order of the nodes in those slots."""
+    if op is LINEAR:
+        return linear_group(rows, start)
+    order = sorted(range(len(rows)), key=rows.__getitem__)  # in the order of their inputs: often slices
+    table = np.array([rows[i] for i in order], dtype=np.intp)
+    out = slice(start, start + len(rows))
+    if op is ADD and table.shape[1] != 2:
+        return Sum(out, Slots(table)), order
+    return Elementwise(op, out, [Slots(column) for column in table.T]), order
+
+
+def linear_group(rows: list[list[int]], start: int) -> tuple[Group, list[int]]:
+    """A matrix product when the nodes are every (point, neuron) pair of shared weight rows, else row by row."""
+    pairs = []
+    for row in rows:
+        w, x, b = split_linear(row)
+        pairs.append(((*w, b), tuple(x)))
+    neurons = list(dict.fromkeys(neuron for neuron, _ in pairs))
+    points = list(dict.fromkeys(point for _, point in pairs))
+    out = slice(start, start + len(rows))
+    if len(neurons) * len(points) == len(rows) == len(set(pairs)):
+        where = {pair: i for i, pair in enumerate((neuron, point) for point in points for neuron in neurons)}
+        order = sorted(range(len(rows)), key=lambda i: where[pairs[i]])
+        weights = np.array([neuron[:-1] for neuron in neurons], dtype=np.intp)
+        bias = np.array([neuron[-1] for neuron in neurons], dtype=np.intp)
+        return MatMul(out, Slots(weights), Slots(np.array(points, dtype=np.intp)), Slots(bias)), order
+    order = sorted(range(len(rows)), key=lambda i: pairs[i][1])
+    weights = np.array([pairs[i][0][:-1] for i in order], dtype=np.intp)
+    bias = np.array([pairs[i][0][-1] for i in order], dtype=np.intp)
+    inputs = np.array([pairs[i][1] for i in order], dtype=np.intp)
+    return Linear(out, Slots(weights), Slots(inputs), Slots(bias)), order

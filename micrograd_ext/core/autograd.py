@@ -1,0 +1,134 @@
+"""Gradients as values: ``grad(output, inputs)``, and with ``create_graph=True`` gradients you can differentiate.
+
+``backward()`` multiplies the local derivatives each op stored as numbers. For higher-order
+gradients they are needed as ``Value`` expressions instead, so that the gradient computation is itself
+recorded: ``local_derivatives(node)`` evaluates the same formulas of the op table (``ops.py``) on Values.
+
+>>> from micrograd_ext import Value
+>>> x = Value(3.0)
+>>> y = x ** 3
+>>> (dy,) = grad(y, x, create_graph=True)   # 3 x**2 = 27
+>>> grad(dy, [x])                           # 6 x = 18
+[18.0]
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Literal, cast, overload
+
+from .closures import ClosureError, run_closure
+from .engine import Value, topological_order
+from .modes import is_grad_enabled
+from .ops import op_of, value_now
+
+
+def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> list:
+    """d output / d input for each of ``inputs`` (a Value or any iterable of them), like
+    ``torch.autograd.grad``; ``.grad`` is not touched.
+
+    Returns a list of floats, or with ``create_graph=True`` of Values built from differentiable ops (so
+    they can be differentiated again). An input the output does not depend on gets 0.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() needs a Value as output, got {type(output).__name__}")
+    if create_graph and not is_grad_enabled():
+        raise RuntimeError("grad(..., create_graph=True) inside no_grad() would record nothing to differentiate "
+                           "again; call it outside the no_grad() block")
+    try:
+        inputs = [inputs] if isinstance(inputs, Value) else list(getattr(inputs, 'flat', inputs))
+    except TypeError:
+        raise TypeError(f"grad() needs a Value or an iterable of Values as inputs, got {type(inputs).__name__}") from None
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"grad() needs Values as inputs, got {type(x).__name__}")
+    grads = gradients(output, create_graph)
+    found = [grads.get(x, 0.0) for x in inputs]
+    return [g if isinstance(g, Value) else Value(g) for g in found] if create_graph else found
+
+
+@overload
+def gradients(output: Value, create_graph: Literal[False] = False) -> dict[Value, float]: ...
+
+
+@overload
+def gradients(output: Value, create_graph: bool) -> dict[Value, float | Value]: ...
+
+
+def gradients(output: Value, create_graph: bool = False) -> dict[Value, float] | dict[Value, float | Value]:
+    """d output / d node for every node of ``output``'s graph, keyed by node; ``.grad`` is not touched.
+
+    Floats; with ``create_graph=True`` Values, or floats where a derivative is a constant.
+    """
+    grads: dict[Value, float | Value] = {output: 1.0}
+    for node in reversed(topological_order(output)):
+        upstream = grads.get(node)
+        if upstream is None or not node._prev:
+            continue
+        contributions: Iterable[tuple[Value, float | Value]]
+        if node._local_grads is None:  # a micrograd-style op: ask its own _backward
+            if create_graph:
+                raise NotImplementedError(
+                    f"create_graph=True cannot go through the {node._op!r} node: its _backward closure adds "
+                    "numbers to .grad, not Values, so its gradient cannot be differentiated again; build the op "
+                    "from differentiable ops (+ * exp tanh ...) or add it to the table in micrograd_ext/core/ops.py")
+            contributions = run_closure(node, cast(float, upstream)).items()  # no create_graph: grads are floats
+        else:
+            locals_ = local_derivatives(node) if create_graph else node._local_grads
+            contributions = [(child, chain(local, upstream)) for child, local in zip(node._prev, locals_)]
+        for child, contribution in contributions:
+            grads[child] = grads[child] + contribution if child in grads else contribution
+    return grads
+
+
+def stale_grads(root: Value, nodes: Iterable[Value]) -> set[Value]:
+    """The ``nodes`` whose ``.grad`` is not d root / d node now: ``backward()`` has not run since the graph was
+    built or its data changed, or leaves accumulated several passes. Empty when an op's own ``_backward``
+    overwrites grads (then nothing can be told).
+
+    >>> x = Value(2.0); y = x * x
+    >>> stale_grads(y, [x]) == {x}, (y.backward(), stale_grads(y, [x]))[1]
+    (True, set())
+    """
+    try:
+        fresh = gradients(root)
+    except ClosureError:
+        return set()
+    return {node for node in nodes if not math.isclose(node.grad, fresh.get(node, 0.0), rel_tol=1e-9, abs_tol=1e-12)}
+
+
+def changed_since_forward(nodes: Iterable[Value]) -> list[Value]:
+    """The table's nodes among ``nodes`` whose data is no longer their op applied to their children's data:
+    a child's data changed after the forward pass (an optimizer step), so the local derivatives stored then
+    are not those of the current numbers.
+
+    >>> w = Value(2.0); y = w * 3; w.data = 2.5
+    >>> changed_since_forward([y]) == [y]
+    True
+    """
+    changed = []
+    for node in nodes:
+        now = value_now(node) if node._prev and node._local_grads is not None else None
+        if now is None:  # a leaf, an op of its own, or one made by hand with another number of children
+            continue
+        if not (math.isclose(now, node.data, rel_tol=1e-9, abs_tol=1e-12) or (now != now and node.data != node.data)):
+            changed.append(node)
+    return changed
+
+
+def chain(local, upstream):
+    """``local * upstream``, without multiplying by a local derivative of exactly 1.0 (the same number,
+    and smaller graphs under create_graph)."""
+    if local.__class__ is float and local == 1.0:
+        return upstream
+    return local * upstream
+
+
+def local_derivatives(node: Value) -> tuple:
+    """d node / d child for each child, as Values (or constant floats) computed from the children."""
+    op = op_of(node)
+    if op is None:
+        raise NotImplementedError(f"no differentiable formula for the {node._op!r} node (its local derivatives are "
+                                  "numbers given by hand), so create_graph=True cannot go through it; it works for "
+                                  "the ops of micrograd_ext/core/ops.py")
+    return op.derivatives(node, *node._prev)

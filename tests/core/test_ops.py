@@ -1,0 +1,117 @@
+"""The op table: the ops written out in engine.py agree with it, and every entry is complete."""
+import math
+
+import pytest
+
+from micrograd_ext import Value, grad, numerical_grad
+from micrograd_ext.core import ops
+from micrograd_ext.core.ops import BLOCKED, FUNCTIONS, OPS, op_named
+
+POINTS = [-2.5, -1.0, -0.0, 0.0, 0.5, 3.0, 1e-300, -1e300, 1e308, math.inf, -math.inf, math.nan]
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+HOT = {  # op name -> how engine.py makes it from Values
+    '+': lambda a, b: a + b,
+    '-': lambda a, b: a - b,
+    '*': lambda a, b: a * b,
+    'neg': lambda a, b: -a,
+    'ReLU': lambda a, b: a.relu(),
+}
+
+
+@pytest.mark.parametrize('name', sorted(HOT))
+def test_the_hot_ops_written_out_in_the_engine_agree_with_the_table(name):
+    op = OPS[name]
+    for a in POINTS:
+        for b in POINTS:
+            node = HOT[name](Value(a), Value(b))
+            inputs = [child.data for child in node._prev]
+            assert node._op == op.name
+            assert same(node.data, op.value(*inputs)), (a, b)
+            expected = op.derivatives(node.data, *inputs)
+            assert len(node._local_grads) == len(expected)
+            assert all(same(mine, theirs) for mine, theirs in zip(node._local_grads, expected)), (a, b)
+            assert [type(d) for d in node._local_grads] == [type(d) for d in expected]  # BLOCKED where blocked
+
+
+def test_sum_and_linear_agree_with_the_table():
+    for xs in ([1.5, -2.0, 0.25], [0.0, -0.0, 7.0], [1e308, 1e308, -1.0]):
+        node = Value.sum([Value(x) for x in xs])
+        assert same(node.data, OPS['+'].value(*xs)) and node._local_grads == OPS['+'].derivatives(node.data, *xs)
+    weights, inputs, bias = [0.5, -1.0, 2.0], [2.0, 3.0, -0.5], 0.2
+    node = Value.linear([Value(w) for w in weights], [Value(x) for x in inputs], Value(bias))
+    items = [*weights, *inputs, bias]
+    assert node.data == ops.LINEAR.value(*items) and node._local_grads == ops.LINEAR.derivatives(node.data, *items)
+
+
+@pytest.mark.parametrize('name', sorted(set(OPS) - {'+', 'linear', '**'}))
+def test_every_entry_writes_its_node_and_formulas_for_its_inputs(name):
+    op = OPS[name]
+    arity = 2 if name in ('-', '*', '/') else 1
+    names = ['a', 'b'][:arity]
+    assert isinstance(op.written(*names), str) and all(n in op.written(*names) for n in names)
+    assert len(op.formulas('out', *names)) == arity
+
+
+def test_the_functions_of_the_table_are_value_methods_that_make_their_op():
+    assert set(FUNCTIONS) == {'exp', 'log', 'sqrt', 'abs', 'relu', 'tanh', 'sigmoid', 'softplus', 'gelu', 'silu'}
+    for function, op in FUNCTIONS.items():
+        node = abs(Value(0.7)) if function == 'abs' else getattr(Value(0.7), function)()
+        assert node._op == op.name
+        assert node.data == pytest.approx(op.value(0.7), rel=1e-15)
+        assert node._local_grads[0] == pytest.approx(numerical_grad(lambda x: op_on(op, x), [0.7])[0], rel=1e-6)
+
+
+def op_on(op, x):
+    return Value.apply(op, x)
+
+
+def test_constant_powers_are_named_as_in_micrograd_and_read_back_from_the_name():
+    for n, name in [(2, '**2'), (2.0, '**2.0'), (-1, '**-1'), (0.5, '**0.5'), (True, '**1'), (1e-100, '**1e-100'), (-2.5e-7, '**-2.5e-07')]:
+        node = Value(1.5) ** n
+        assert node._op == name
+        assert op_named(name).name == name
+        assert op_named(name).derivatives(node.data, 1.5)[0] == pytest.approx(node._local_grads[0], rel=1e-15)
+    assert op_named('**x') is None and op_named('sin') is None
+
+
+def test_the_blocked_zero_stops_infinite_and_nan_gradients_and_is_otherwise_zero():
+    assert BLOCKED == 0.0 and BLOCKED * math.inf == 0.0 and math.nan * BLOCKED == 0.0
+    assert math.isnan(0.0 * math.inf) and BLOCKED + 1.0 == 1.0 and f'{BLOCKED:.4f}' == '0.0000'
+    assert type(BLOCKED * 5.0) is float  # what flows on is an ordinary zero
+
+
+def test_derivatives_on_values_build_the_same_numbers_as_on_floats():
+    for name, op in sorted(OPS.items()):
+        arity = {'+': 3, 'linear': 5, '-': 2, '*': 2, '/': 2, '**': 2}.get(name, 1)
+        inputs = [0.7, 1.3, -0.4, 2.0, 0.3][:arity]
+        out = op.value(*inputs)
+        as_floats = op.derivatives(out, *inputs)
+        leaves = [Value(x) for x in inputs]
+        as_values = op.derivatives(Value.apply(op, *leaves), *leaves)
+        assert [float(d.data if isinstance(d, Value) else d) for d in as_values] == pytest.approx(
+            [float(d) for d in as_floats], rel=1e-15), name
+
+
+def test_domain_edges_give_ieee_numbers_inside_create_graph():
+    x = Value(0.0)
+    (d,) = grad(x.sqrt(), x, create_graph=True)
+    assert d.data == math.inf
+    assert ops.div(1.0, 0.0) == math.inf and ops.div(-1.0, 0.0) == -math.inf and math.isnan(ops.div(0.0, 0.0))
+    assert ops.power(0.0, -0.5) == math.inf and ops.power(-0.0, -1) == -math.inf
+    assert ops.power(1e200, 3) == math.inf and ops.power(-1e200, 3) == -math.inf and math.isnan(ops.power(-8.0, 1 / 3))
+    assert ops.log(0.0) == -math.inf and math.isnan(ops.log(-1.0))
+
+
+def test_nan_passes_through_exp_and_abs_passes_a_zero_gradient_at_nan_as_torch():
+    x = Value(math.nan)
+    y = x.exp()
+    y.backward()
+    assert math.isnan(y.data) and math.isnan(x.grad)
+    x = Value(math.nan)
+    abs(x).backward()
+    assert x.grad == 0.0  # torch.sgn(nan) is 0

@@ -1,0 +1,220 @@
+import json
+import math
+import os
+import random
+
+import numpy as np
+import pytest
+
+from micrograd_ext import Value, gradcheck
+from micrograd_ext.learn.nn import MLP, FeedForward, Layer, ModelFileError, Neuron, load_model, neuron_of
+
+REQUIRE_TORCH = os.environ.get('MICROGRAD_EXT_REQUIRE_TORCH') == '1'
+
+
+def torch_or_skip():
+    try:
+        import torch
+    except ImportError:
+        if REQUIRE_TORCH:
+            raise
+        pytest.skip('PyTorch is not installed (CI installs torch==2.13.0)')
+    return torch
+
+
+def test_seed_two_neuron_layer_gives_2_1_and_3_3():
+    layer = Layer.from_weights([[1.0, 0.5], [-0.5, 2.0]], [0.1, -0.2])
+    out = layer([1, 2])
+    assert [v.data for v in out] == pytest.approx([2.1, 3.3], abs=1e-12)
+    out[0].backward()
+    assert [w.grad for w in layer.neurons[0].w] == [1.0, 2.0]  # d z1 / d w1j = x_j
+
+
+def test_setting_weights_by_hand_does_not_consume_global_random():
+    random.seed(3)
+    expected = random.random()
+    random.seed(3)
+    Layer.from_weights([[1.0, 2.0]], [0.0])
+    FeedForward.from_weights([[1.0]], [0.0], [[1.0]], [0.0])
+    assert random.random() == expected
+
+
+def test_seed_go_for_a_run_neuron():
+    neuron = Layer.from_weights([[0.7, 0.5, 0.2]], [0.0]).neurons[0]
+    sunny_slept_no_time = neuron([1, 1, 0])
+    assert sunny_slept_no_time.data == pytest.approx(1.2)
+    assert neuron([0, 0, 1]).data == pytest.approx(0.2)
+
+
+def test_defaults_match_micrograd_initialisation_ranges_and_reprs():
+    random.seed(0)
+    model = MLP(3, [4, 4, 1])
+    assert repr(model) == ('MLP of [Layer of [ReLUNeuron(3), ReLUNeuron(3), ReLUNeuron(3), ReLUNeuron(3)], '
+                           'Layer of [ReLUNeuron(4), ReLUNeuron(4), ReLUNeuron(4), ReLUNeuron(4)], '
+                           'Layer of [LinearNeuron(4)]]')
+    weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    biases = [n.b.data for layer in model.layers for n in layer.neurons]
+    assert all(-1 <= w <= 1 for w in weights) and len(set(weights)) == len(weights)
+    assert biases == [0.0] * 9
+    assert isinstance(model([1.0, 2.0, 3.0]), Value)
+    assert len(Layer(2, 3)([1.0, 2.0])) == 3
+
+
+def test_seed_makes_initialisation_reproducible_without_touching_global_random():
+    random.seed(5)
+    before = random.random()
+    random.seed(5)
+    a, b = MLP(2, [3, 1], seed=42), MLP(2, [3, 1], seed=42)
+    assert random.random() == before
+    assert a.state_dict() == b.state_dict() != MLP(2, [3, 1], seed=43).state_dict()
+
+
+@pytest.mark.parametrize('activation, fn', [('relu', lambda z: max(z, 0.0)), ('tanh', math.tanh),
+                                            ('sigmoid', lambda z: 1 / (1 + math.exp(-z))), ('linear', lambda z: z),
+                                            ('gelu', lambda z: Value(z).gelu().data),
+                                            ('silu', lambda z: z / (1 + math.exp(-z)))])
+def test_each_activation_is_applied_to_w_dot_x_plus_b(activation, fn):
+    neuron = Neuron(2, activation=activation, seed=3)
+    neuron.b.data = 0.3
+    z = neuron.w[0].data * 0.5 + neuron.w[1].data * -1.5 + 0.3
+    assert neuron([0.5, -1.5]).data == pytest.approx(fn(z), rel=1e-12)
+
+
+def test_unknown_activation_and_wrong_input_count_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown activation 'swish'; choose one of gelu, linear, relu, sigmoid"):
+        Neuron(2, activation='swish')
+    with pytest.raises(ValueError, match=r'ReLUNeuron\(2\) expects 2 inputs, got 3'):
+        Neuron(2)([1, 2, 3])
+    with pytest.raises(TypeError, match='seed must be an int'):
+        MLP(2, [1], seed='abc')
+
+
+def test_neuron_gradients_pass_gradcheck():
+    neuron = Neuron(3, activation='tanh', seed=1)
+
+    def fn(w0, w1, w2, b, x0):
+        neuron.w, neuron.b = [w0, w1, w2], b
+        return neuron([x0, 0.5, -2.0])
+    assert gradcheck(fn, [0.3, -0.7, 0.2, 0.1, 1.5])
+
+
+def test_named_parameters_have_stable_dotted_names():
+    model = MLP(2, [3, 1], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:4] == ['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b',
+                         'layers.0.neurons.1.w.0']
+    assert names[-1] == 'layers.1.neurons.0.b' and len(names) == len(model.parameters()) == 13
+    ffn = FeedForward(2, 3, seed=0)
+    assert [n for n, _ in ffn.named_parameters()][0] == 'up.neurons.0.w.0'
+
+
+def test_each_linear_node_knows_its_neuron():
+    model = MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])
+    assert out._op == 'linear' and neuron_of(out) is model.layers[1].neurons[0]
+    hidden = out._prev[2]  # children of the output's linear node: weights, inputs, bias
+    assert hidden._op == 'ReLU' and neuron_of(hidden._prev[0]) is model.layers[0].neurons[0]
+    assert neuron_of(hidden) is None and neuron_of(Value.linear([1.0], [2.0], 0.5)) is None
+    replaced = model.layers[0].neurons[1]
+    old_bias, replaced.b = replaced.b, Value(0.0)
+    assert neuron_of(Value.linear(replaced.w, [1.0, 2.0], old_bias)) is None  # no longer its bias
+
+
+def test_state_dict_roundtrip_and_bad_states_change_nothing():
+    model = MLP(2, [3, 1], seed=0)
+    state = model.state_dict()
+    other = MLP(2, [3, 1], seed=1)
+    other.load_state_dict(state)
+    assert other.state_dict() == state
+    before = other.state_dict()
+    bad = dict(state, **{'layers.0.neurons.0.w.0': math.nan})
+    with pytest.raises(ModelFileError, match="must be a finite number, got nan"):
+        other.load_state_dict(bad)
+    with pytest.raises(ModelFileError, match='missing.*another architecture'):
+        other.load_state_dict({k: v for k, v in state.items() if 'layers.1' not in k})
+    with pytest.raises(ModelFileError, match='finite number'):
+        other.load_state_dict(dict(state, **{'layers.1.neurons.0.b': 'x'}))
+    assert other.state_dict() == before
+
+
+def test_save_and_load_as_json(tmp_path):
+    path = tmp_path / 'model.json'
+    model = MLP(2, [4, 1], activation='tanh', seed=0)
+    model.save(path)
+    document = json.loads(path.read_text())
+    assert document['type'] == 'MLP' and document['config'] == {'nin': 2, 'nouts': [4, 1], 'activation': 'tanh'}
+    fresh = MLP(2, [4, 1], activation='tanh', seed=9)
+    fresh.load(path)
+    assert fresh.state_dict() == model.state_dict()
+    rebuilt = load_model(path)
+    assert repr(rebuilt) == repr(model) and rebuilt([0.5, 0.5]).data == model([0.5, 0.5]).data
+
+
+@pytest.mark.parametrize('content, message', [
+    ('{not json', 'not valid JSON'),
+    ('[1, 2]', 'not a micrograd_ext model file'),
+    ('{"format": "micrograd_ext.model", "type": "MLP", "config": {"nin": 2, "nouts": [5, 1], "activation": "relu"},'
+     ' "state": {}}', 'holds a MLP'),
+])
+def test_malformed_or_mismatched_files_raise_and_leave_the_model_unchanged(tmp_path, content, message):
+    path = tmp_path / 'bad.json'
+    path.write_text(content)
+    model = MLP(2, [4, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ModelFileError, match=message):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+def test_a_file_with_non_finite_numbers_is_refused(tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    path = tmp_path / 'model.json'
+    model.save(path)
+    path.write_text(path.read_text().replace('0.0', 'Infinity', 1))
+    with pytest.raises(ModelFileError, match='finite number'):
+        MLP(2, [2, 1], seed=1).load(path)
+    path.write_text('{"format": "micrograd_ext.model", "type": "Robot", "config": {}}')
+    with pytest.raises(ModelFileError, match='known model type'):
+        load_model(path)
+
+
+def test_feedforward_matches_the_seed_numpy_network():
+    rng = np.random.RandomState(42)  # the seed article: np.random.seed(42); rand weights, then rand bias
+    up = [(rng.rand(4), rng.rand(1)) for _ in range(8)]
+    down = [(rng.rand(8), rng.rand(1)) for _ in range(4)]
+    x = np.array([-0.5, 2.0, -1.0, 3.5])
+    hidden = np.array([np.maximum(0, w @ x + b) for w, b in up]).ravel()
+    expected = np.array([np.maximum(0, w @ hidden + b) for w, b in down]).ravel()
+    ffn = FeedForward.from_weights([w for w, _ in up], [b[0] for _, b in up],
+                                   [w for w, _ in down], [b[0] for _, b in down])
+    out = ffn(list(x))
+    np.testing.assert_allclose([v.data for v in out], expected, rtol=0, atol=1e-12)
+    assert len(ffn.parameters()) == 8 * 5 + 4 * 9
+
+
+def test_feedforward_shapes_and_errors():
+    ffn = FeedForward(3, 6, activation='gelu', seed=0)
+    assert repr(ffn) == 'FeedForward(3 -> 6 (gelu) -> 3)' and len(ffn([1, 2, 3])) == 3
+    with pytest.raises(ValueError, match='w_down must be d_model x d_hidden'):
+        FeedForward.from_weights([[1, 2]], [0], [[1, 2]], [0])
+
+
+@pytest.mark.parametrize('make', [lambda: MLP(3, [5, 4, 2], activation='tanh', seed=0),
+                                  lambda: MLP(2, [4, 1], seed=1), lambda: FeedForward(3, 5, activation='gelu', seed=2)])
+def test_to_torch_gives_the_same_outputs_and_gradients(make):
+    torch = torch_or_skip()
+    model = make()
+    x = [0.3, -1.2, 0.8][:model.torch_layers()[0].config()['nin']]
+    ours = model(x)
+    ours = ours if isinstance(ours, list) else [ours]
+    Value.sum(ours).backward()
+    exported = model.to_torch()
+    theirs = exported(torch.tensor(x, dtype=torch.float64))
+    np.testing.assert_allclose(theirs.detach().numpy(), [v.data for v in ours], rtol=1e-12, atol=1e-12)
+    theirs.sum().backward()
+    torch_grads = [g for m in exported if hasattr(m, 'weight') for g in (m.weight.grad, m.bias.grad)]
+    our_grads = []
+    for layer in model.torch_layers():
+        our_grads += [[[w.grad for w in n.w] for n in layer.neurons], [n.b.grad for n in layer.neurons]]
+    for t, o in zip(torch_grads, our_grads):
+        np.testing.assert_allclose(t.numpy(), o, rtol=1e-10, atol=1e-12)

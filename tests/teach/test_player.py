@@ -1,0 +1,287 @@
+"""Frames and the HTML player, checked in a real headless browser."""
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from micrograd_ext.teach.expressions import build_graph
+from micrograd_ext.teach.player import backward_frames, save_backward_html
+
+from ..browser import Browser, chromium_or_skip
+
+
+def neuron():
+    return build_graph('tanh(w1*x1 + w2*x2 + b)', dict(x1=2, x2=0, w1=-3, w2=1, b=6.8814))
+
+
+def test_frames_highlight_the_current_node_and_show_pending_grads():
+    y = neuron()
+    frames = backward_frames(y)
+    assert len(frames) == 1 + 5  # the seed, then one frame per op node
+    assert frames[0].drawing.source.count('grad pending') == 9  # all but the output
+    assert frames[1].text.startswith('step 1/5') and '[tanh]' in frames[1].text
+    assert 'penwidth=2.5' in frames[1].drawing.source  # the edge just used
+    assert frames[-1].drawing.source.count('grad pending') == 0
+    assert '(stale)' not in ''.join(f.drawing.source for f in frames)
+    svg = ET.fromstring(frames[2].svg())
+    assert sum(1 for g in svg.iter('{http://www.w3.org/2000/svg}g') if g.get('class') == 'node') >= 15
+    grads_after = {n.label: n.grad for n in [y] + list(y._prev)}
+    y2 = neuron()
+    y2.backward()
+    assert grads_after == {n.label: n.grad for n in [y2] + list(y2._prev)}
+
+
+def test_the_html_file_is_self_contained(tmp_path):
+    path = save_backward_html(neuron(), str(tmp_path / 'steps.html'))
+    page = open(path, encoding='utf-8').read()
+    assert 'http://' not in page.replace('http://www.w3.org', '') and 'https://' not in page
+    assert '<script src' not in page and page.count('<svg') == 6
+
+
+def test_the_player_works_in_a_real_browser(tmp_path):
+    chromium_or_skip()
+    path = save_backward_html(neuron(), str(tmp_path / 'steps.html'))
+    browser = Browser(f'file://{path}')
+    try:
+        browser.wait_for("location.protocol === 'file:' && document.readyState === 'complete' "
+                         "&& document.querySelector('[data-part=text]').textContent")
+        assert browser.evaluate("document.querySelector('[data-part=text]').textContent").startswith('start:')
+        assert browser.evaluate("document.querySelector('.mgx-frame[data-frame=\"0\"]').hidden") is False
+        browser.evaluate("document.querySelector('[data-part=next]').click()")
+        text = browser.evaluate("document.querySelector('[data-part=text]').textContent")
+        assert text.startswith('step 1/5') and '[tanh]' in text
+        assert browser.evaluate("document.querySelector('.mgx-frame[data-frame=\"1\"]').hidden") is False
+        assert browser.evaluate("document.querySelector('.mgx-frame[data-frame=\"0\"]').hidden") is True
+        browser.evaluate("document.querySelector('[data-part=next]').click(); document.querySelector('[data-part=next]').click()")
+        assert browser.evaluate("document.querySelector('[data-part=text]').textContent").startswith('step 3/5')
+        browser.evaluate("document.querySelector('[data-part=prev]').click()")
+        assert browser.evaluate("document.querySelector('[data-part=slider]').value") == '2'
+        browser.evaluate("const s = document.querySelector('[data-part=slider]'); s.value = 5; s.dispatchEvent(new Event('input'))")
+        assert browser.evaluate("document.querySelector('[data-part=text]').textContent").startswith('step 5/5')
+        browser.evaluate("document.querySelector('[data-part=play]').click()")
+        assert browser.wait_for("document.querySelector('[data-part=text]').textContent.startsWith('step 1/5')", timeout=10)
+        assert browser.evaluate("document.querySelector('.mgx-frame[data-frame=\"1\"]').querySelector('svg') !== null")
+    finally:
+        browser.close()
+
+
+MIN_FONT_PX = '''Math.min(...[...document.querySelectorAll('.mgx-frame:not([hidden]) svg g.node text')].map(t =>
+    parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))'''
+
+
+def test_at_1200_px_the_step_text_and_node_labels_are_at_least_10_px(tmp_path):
+    chromium_or_skip()
+    y = build_graph('tanh(w1*x1 + w2*x2 + w3*x3 + w4*x4 + b)', dict(x1=2, x2=0, x3=1, x4=-1, w1=-3, w2=1, w3=2, w4=1, b=1))
+    path = save_backward_html(y, str(tmp_path / 'long.html'))
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('[data-part=text]').textContent")
+        assert browser.evaluate('window.innerWidth') == 1200
+        for _ in range(3):
+            assert browser.evaluate(MIN_FONT_PX) >= 10
+            assert float(browser.evaluate("getComputedStyle(document.querySelector('[data-part=text]')).fontSize")[:-2]) >= 10
+            browser.evaluate("document.querySelector('[data-part=next]').click()")
+        wide = browser.evaluate("document.querySelector('.mgx-frame:not([hidden]) svg').getBoundingClientRect().width")
+        assert wide > browser.evaluate("document.querySelector('[data-part=graph]').clientWidth")  # too wide to fit: it scrolls
+        browser.evaluate("document.querySelector('[data-part=zoom-out]').click(); document.querySelector('[data-part=zoom-out]').click()")
+        assert browser.evaluate(MIN_FONT_PX) < 10  # the teacher may zoom out on purpose
+        browser.evaluate("document.querySelector('[data-part=zoom-fit]').click()")
+        assert browser.evaluate(MIN_FONT_PX) >= 10
+        browser.screenshot(str(tmp_path / 'player.png'))
+        assert (tmp_path / 'player.png').stat().st_size > 10_000
+    finally:
+        browser.close()
+
+
+def test_a_player_too_large_to_draw_is_refused_before_drawing():
+    from micrograd_ext.viz import GraphTooLargeError
+    y = build_graph('+'.join(['x'] * 200), {'x': 1.0})
+    with pytest.raises(GraphTooLargeError, match='the player would draw 200 pictures'):
+        backward_frames(y)
+
+
+def test_the_player_refuses_collapse_and_scrolls_to_the_steps_node(tmp_path):
+    from micrograd_ext.learn.nn import MLP
+    model = MLP(2, [4, 4, 1], seed=0)
+    with pytest.raises(ValueError, match="collapse='neuron' hides a neuron's nodes; use cluster=True"):
+        backward_frames(model([1.0, -2.0]), collapse='neuron')
+    chromium_or_skip()
+    path = save_backward_html(model([1.0, -2.0]), str(tmp_path / 'model.html'), cluster=True)
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('[data-part=text]').textContent")
+        for _ in range(8):
+            browser.evaluate("document.querySelector('[data-part=next]').click()")
+            visible = browser.evaluate('''(() => {
+                const box = document.querySelector('[data-part=graph]').getBoundingClientRect();
+                const inside = e => { const r = e.getBoundingClientRect();
+                    return r.left >= box.left - 1 && r.right <= box.right + 1; };
+                const red = [...document.querySelectorAll('.mgx-frame:not([hidden]) [stroke="#e03131"]')];
+                const rects = red.map(e => e.getBoundingClientRect());
+                const width = Math.max(...rects.map(r => r.right)) - Math.min(...rects.map(r => r.left));
+                const node = document.querySelector('.mgx-frame:not([hidden]) g.node [stroke="#e03131"]');
+                return red.length > 0 && (width <= box.width ? red.every(inside) : inside(node)); })()''')
+            assert visible  # the step's node, and the edges to its children when they fit, are in view
+            assert browser.evaluate('window.scrollY') == 0  # the page itself stays put: the text stays on screen
+    finally:
+        browser.close()
+
+
+def test_the_picture_keeps_its_size_from_frame_to_frame(tmp_path):
+    chromium_or_skip()
+    path = save_backward_html(neuron(), str(tmp_path / 'steps.html'))
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('[data-part=text]').textContent")
+        sizes, scales = set(), set()
+        for _ in range(6):
+            sizes.add(browser.evaluate("(() => { const r = document.querySelector('.mgx-frame:not([hidden]) svg')"
+                                       ".getBoundingClientRect(); return [r.width, r.height].join(); })()"))
+            scales.add(round(browser.evaluate("document.querySelector('.mgx-frame:not([hidden]) svg g').getScreenCTM().a"), 6))
+            browser.evaluate("document.querySelector('[data-part=next]').click()")
+        assert len(sizes) == 1 and max(scales) / min(scales) < 1.01  # one box; the drawings inside it alike to 1%
+    finally:
+        browser.close()
+
+
+# ---- the player inline in a notebook (show_backward) -------------------------------------------------------
+
+def lecture():
+    from micrograd_ext.classroom.exercises import lecture_graph
+    return lecture_graph()[0]
+
+
+class Links(__import__('html.parser').parser.HTMLParser):
+    """Every src/href/xlink:href value and every style text of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.styles, self.in_style = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.links += [value for name, value in attrs if name in ('src', 'href', 'xlink:href') and value]
+        self.in_style = tag == 'style'
+
+    def handle_data(self, data):
+        if self.in_style:
+            self.styles.append(data)
+
+
+def test_the_inline_player_fetches_nothing_and_each_player_has_its_own_ids():
+    import html
+    from micrograd_ext.teach.player import show_backward
+    first, second = show_backward(neuron()), lecture().show_backward()
+    pages = [first._repr_html_(), second._repr_html_()]
+    for page in pages:
+        parser = Links()
+        parser.feed(page)
+        assert not [link for link in parser.links if link.startswith(('http:', 'https:', '//'))]
+        assert parser.styles and not any('@import' in style or 'url(' in style for style in parser.styles)
+        assert '<script src' not in page
+    assert first.id != second.id and first.id in pages[0] and first.id not in pages[1]
+    unscripted = pages[0][:pages[0].index('<script>')]  # what a notebook that is not trusted shows: no scripts
+    assert unscripted.count('<img') == 1 and 'src="data:image/svg+xml;base64,' in unscripted
+    assert '<svg' not in unscripted and 'class="mgx-controls" style="display: none"' in unscripted
+    assert 'run this cell (or trust the notebook)' in unscripted and html.escape(first.frames[0].text) in unscripted
+    assert pages[0].count('<svg') == 6  # every picture, for the script to show
+
+
+def test_the_players_text_lists_the_steps_and_save_writes_the_same_player(tmp_path):
+    from micrograd_ext.teach.player import show_backward
+    player = show_backward(lecture())
+    expected = [str(step) for step in lecture().backward_steps()]
+    lines = repr(player).split('\n')
+    assert lines[0].startswith('start: dM/dM = 1') and lines[1:] == expected
+    path = player.save(str(tmp_path / 'lecture.html'))
+    page = open(path, encoding='utf-8').read()
+    assert page.startswith('<!DOCTYPE html>') and player._repr_html_() in page
+
+
+def executed_notebook_page(tmp_path) -> str:
+    """A notebook with two players, run by a real kernel (nbclient) and converted to HTML (nbconvert)."""
+    nbformat = pytest.importorskip('nbformat')
+    nbconvert = pytest.importorskip('nbconvert')
+    from nbclient import NotebookClient
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from micrograd_ext.teach.expressions import build_graph\n"
+                                  "from micrograd_ext.teach.player import show_backward"),
+        nbformat.v4.new_code_cell("y = build_graph('tanh(w1*x1 + w2*x2 + b)', dict(x1=2, x2=0, w1=-3, w2=1, b=6.8814))\n"
+                                  "show_backward(y)"),
+        nbformat.v4.new_code_cell("from micrograd_ext.classroom.exercises import lecture_graph\n"
+                                  "L, _ = lecture_graph()\nL.show_backward()"),
+    ])
+    NotebookClient(notebook, timeout=120, kernel_name='python3', resources={'metadata': {'path': str(tmp_path)}}).execute()
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    page = tmp_path / 'notebook.html'
+    page.write_text(body, encoding='utf-8')
+    return str(page)
+
+
+PLAYER_JS = "document.querySelectorAll('.mgx-player')[{k}]"
+
+
+def player_text(browser, k: int) -> str:
+    return browser.evaluate(PLAYER_JS.format(k=k) + ".querySelector('[data-part=text]').textContent")
+
+
+def test_two_inline_players_in_an_executed_notebook_step_independently_in_a_browser(tmp_path):
+    chromium_or_skip()
+    path = executed_notebook_page(tmp_path)
+    expected = [[str(step) for step in graph.backward_steps()] for graph in (neuron(), lecture())]
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.querySelectorAll('.mgx-player').length == 2 "
+                         "&& [...document.querySelectorAll('.mgx-player [data-part=counter]')].every(c => c.textContent)")
+        assert player_text(browser, 0).startswith('start:') and player_text(browser, 1).startswith('start:')
+        for k, text in enumerate(expected[0]):
+            browser.evaluate(PLAYER_JS.format(k=0) + ".querySelector('[data-part=next]').click()")
+            assert player_text(browser, 0) == text, k
+            assert player_text(browser, 1).startswith('start:')  # the other player did not move
+            assert browser.evaluate(MIN_FONT_PX_IN.format(k=0)) >= 10
+        for k, text in enumerate(expected[1]):
+            browser.evaluate(PLAYER_JS.format(k=1) + ".querySelector('[data-part=next]').click()")
+            assert player_text(browser, 1) == text, k
+            assert player_text(browser, 0) == expected[0][-1]
+        assert float(browser.evaluate("getComputedStyle(" + PLAYER_JS.format(k=1)
+                                      + ".querySelector('[data-part=text]')).fontSize")[:-2]) >= 10
+        assert browser.evaluate(MIN_FONT_PX_IN.format(k=1)) >= 10
+        browser.screenshot(str(tmp_path / 'notebook.png'))
+        assert (tmp_path / 'notebook.png').stat().st_size > 10_000
+    finally:
+        browser.close()
+
+
+MIN_FONT_PX_IN = ("Math.min(...[..." + PLAYER_JS + ".querySelectorAll('.mgx-frame:not([hidden]) svg g.node text')]"
+                  ".map(t => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))")
+
+
+def test_the_inline_player_works_inside_an_iframe_and_shows_its_first_step_without_scripts(tmp_path):
+    """VS Code and Colab show each output in its own iframe; an untrusted JupyterLab notebook runs no scripts."""
+    import html as html_module
+    from micrograd_ext.teach.player import show_backward
+    chromium_or_skip()
+    player = show_backward(lecture())
+    page = tmp_path / 'frames.html'
+    page.write_text('<!DOCTYPE html><html><body><iframe id="out" sandbox="allow-scripts allow-same-origin" '
+                    f'width="1150" height="800" srcdoc="{html_module.escape(player._repr_html_(), quote=True)}">'
+                    '</iframe></body></html>', encoding='utf-8')
+    inside = "document.getElementById('out').contentDocument"
+    browser = Browser(f'file://{page}', width=1200)
+    try:
+        browser.wait_for(f"{inside}.querySelector('[data-part=counter]').textContent")
+        for text in [str(step) for step in lecture().backward_steps()]:
+            browser.evaluate(f"{inside}.querySelector('[data-part=next]').click()")
+            assert browser.evaluate(f"{inside}.querySelector('[data-part=text]').textContent") == text
+    finally:
+        browser.close()
+    player.save(str(tmp_path / 'player.html'))
+    browser = Browser('about:blank', width=1200)
+    try:
+        browser.call('Emulation.setScriptExecutionDisabled', value=True)
+        browser.call('Page.navigate', url=f"file://{tmp_path / 'player.html'}")
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('img').complete")
+        assert browser.evaluate("document.querySelector('img').naturalWidth") > 300  # the first picture
+        assert browser.evaluate("document.querySelector('.mgx-controls').offsetParent") is None  # no dead buttons
+        assert 'run this cell' in browser.evaluate("document.querySelector('.mgx-note').textContent")
+        assert browser.evaluate("document.querySelector('[data-part=text]').textContent").startswith('start:')
+    finally:
+        browser.close()
