@@ -6,20 +6,27 @@ import math
 import random
 from functools import partial
 
-from .exercises import (POINTS, backward_observations, check_grads_by_hand, derivative_observations,
+from .exercises import (OPS, POINTS, backward_observations, check_grads_by_hand, derivative_observations,
                          judge_backward, judge_local_derivative, judge_new_op, lecture_graph, new_op_observations)
 from ..core.finite_differences import analytic_grad, numerical_grad
 from .bank_neurons import pick
 from .exercise import RELATIVE, Exercise, Mistake, Numbers, numeric
 
-# the ops whose derivative a student writes: (the formula shown, the key's function body)
-LOCAL_DERIVATIVES = {
-    'tanh': ('tanh(x)', 'return 1 - math.tanh(x) ** 2'),
-    'sigmoid': ('1 / (1 + e^(-x))', 's = 1 / (1 + math.exp(-x))\n    return s * (1 - s)'),
-    'exp': ('e^x', 'return math.exp(x)'),
-    'silu': ('x * sigmoid(x)', 's = 1 / (1 + math.exp(-x))\n    return s + x * s * (1 - s)'),
-    'square': ('x**2', 'return 2 * x'),
-}
+# the ops whose derivative a student writes, as the task shows them; the key is rendered from the op table
+LOCAL_DERIVATIVES = {'tanh': 'tanh(x)', 'sigmoid': '1 / (1 + e^(-x))', 'exp': 'e^x', 'silu': 'x * sigmoid(x)',
+                     'square': 'x**2'}
+KEY_FUNCTIONS = 'from math import exp, tanh\n\n\ndef sigmoid(x):\n    return 1 / (1 + exp(-x))\n\n\n'
+
+
+def key_body(op: str) -> str:
+    """The key's ``derivative(x)`` body: the table's formula for d op(x)/dx, with its output written out.
+
+    >>> key_body('tanh'), key_body('square')
+    ('return 1 - tanh(x)**2', 'return 2*x')
+    """
+    table_op = OPS[op]
+    (formula,) = table_op.formulas(table_op.written('x'), 'x')  # a call, tanh(x), needs no parentheses
+    return f'return {formula}'
 
 
 def points(rng: random.Random | None) -> list[float]:
@@ -29,8 +36,7 @@ def points(rng: random.Random | None) -> list[float]:
 
 def draw_local_derivative(rng: random.Random) -> Numbers:
     op = rng.choice(sorted(LOCAL_DERIVATIVES))
-    formula, body = LOCAL_DERIVATIVES[op]
-    return {'op': op, 'formula': formula, 'body': body}
+    return {'op': op, 'formula': LOCAL_DERIVATIVES[op], 'body': key_body(op)}
 
 
 local_derivative = Exercise(
@@ -38,7 +44,7 @@ local_derivative = Exercise(
     task='Every op in the engine knows its local derivative. Write `derivative(x)`, which returns '
          'd {op}(x)/dx as a number, where {op}(x) = {formula}.',
     starter='import math\n\ndef derivative(x):\n    """d {op}(x)/dx at the number x."""\n    raise NotImplementedError',
-    solution='import math\n\ndef derivative(x):\n    {body}',
+    solution=KEY_FUNCTIONS + 'def derivative(x):\n    {body}',
     verdict=lambda given, n, xs: judge_local_derivative(n['op'], given['derivative'], xs),
     probe=derivative_observations, inputs=lambda n, rng: points(rng))
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from .answers import observations, observed, paired, taken
 from .student_code import (TIME_LIMIT, CheckResult, NotYet, as_number, as_value, checker, close, guarded,
                                      kind_of, plural, run_student)
-from ..core.closures import own_attributes
+from ..core.copying import own_attributes
 from ..core.engine import Value, topological_order
 from ..teach.graphs import Graph, lecture_graph
 from ..viz.naming import node_names
@@ -38,9 +38,15 @@ POINTS = (-2.0, -0.5, 0.3, 1.7)
 
 # ---- 1. local derivatives ---------------------------------------------------------------------------
 
-# the ops whose local derivative a student writes, from the op table (each op's hint names its rule)
+# the ops whose local derivative a student writes, from the op table, and the rule a wrong answer is reminded of
 OPS: dict[str, Op] = {**{name: FUNCTIONS[name] for name in ('tanh', 'sigmoid', 'relu', 'exp', 'silu', 'gelu')},
                       'square': power_op(2)}
+HINTS = {'tanh': 'd tanh/dx = 1 - tanh(x)**2: use the output, squared.',
+         'sigmoid': 'the derivative of sigmoid can be written with its own output: s * (1 - s), where s = sigmoid(x).',
+         'relu': 'relu passes the gradient where x > 0 and blocks it elsewhere: 1.0 if x > 0 else 0.0.',
+         'exp': 'exp is its own derivative.', 'silu': 'silu(x) = x * sigmoid(x): use the product rule.',
+         'gelu': 'differentiate 0.5 * x * (1 + tanh(u)) with the product rule, then the chain rule through u.',
+         'square': 'the power rule: d/dx x**n = n * x**(n-1).'}
 
 
 def on_value(op: Op) -> Callable[[Value], Value]:
@@ -65,7 +71,7 @@ def judge_local_derivative(op: str, found: object, points: Sequence[float] = POI
             numeric = numerical_grad(on_value(OPS[op]), [x])[0]
             sign = ' It has the right size but the wrong sign.' if close(given, -expected) else ''
             raise NotYet(f"at x = {x} your derivative gives {given:.4f}, but d {op}/dx = {expected:.4f} "
-                         f"(finite differences: {numeric:.4f}).{sign}", OPS[op].hint)
+                         f"(finite differences: {numeric:.4f}).{sign}", HINTS[op])
     return CheckResult(True, f'your d {op}/dx matches at x = {", ".join(map(str, points))}.')
 
 

@@ -26,9 +26,10 @@ import numpy as np
 
 from ..core.errors import MicrogradExtError
 from ..core.engine import Value, result, topological_order
-from .kernels import kernel
+from ..core import floats
+from .kernels import ARRAYS
 from ..core.errors import describe
-from ..core.ops import ADD, LINEAR, POW, Op, op_named, op_of, split_linear, value_now
+from ..core.ops import ADD, LINEAR, POW, Op, op_of, split_linear, value_now
 
 
 class ReplayError(MicrogradExtError, TypeError):
@@ -99,12 +100,12 @@ class Elementwise:
     """m nodes of one op: ``out = op(a, b)`` on arrays; backward sends ``local * upstream`` to each input."""
 
     def __init__(self, op: Op, out: slice, inputs: list[Slots]):
-        self.op, self.kernel, self.out, self.inputs = op, kernel(op), out, inputs
+        self.op, self.out, self.inputs = op, out, inputs
         self.name = op.name
 
     def forward(self, values: np.ndarray) -> None:
         xs = [slots.read(values) for slots in self.inputs]
-        out = self.kernel.value(*xs)
+        out = self.op.value(ARRAYS, *xs)
         check_group_domain(self.op, out, xs)
         values[self.out] = out
         self.saved = out, xs
@@ -112,11 +113,8 @@ class Elementwise:
     def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
         out, xs = self.saved
         upstream = grads[self.out]
-        for k, (slots, local) in enumerate(zip(self.inputs, self.kernel.derivatives(out, *xs))):
-            contribution = local * upstream
-            if k == 0 and self.kernel.blocks is not None and not np.isfinite(upstream).all():
-                contribution = np.where(self.kernel.blocks(out, *xs), 0.0, contribution)  # BLOCKED * inf = 0
-            slots.add(grads, contribution)
+        for slots, local in zip(self.inputs, self.op.derivatives(ARRAYS, out, *xs)):
+            slots.add(grads, local * upstream)
 
 
 class Sum:
@@ -201,7 +199,7 @@ class Program:
             self.values = values = np.asarray(leaf_values, dtype=np.float64).tolist() + [0.0] * (self.size - self.leaves)
             for op, out, inputs in self.instructions:
                 xs = [values[i] for i in inputs]
-                values[out] = y = op.value(*xs)
+                values[out] = y = op.value(floats, *xs)
                 check_domain(op, y, xs)
         else:
             self.values = values = np.empty(self.size)
@@ -222,7 +220,7 @@ class Program:
             flat_grads[root] = 1.0
             for op, out, inputs in reversed(self.instructions):
                 upstream = flat_grads[out]
-                for i, local in zip(inputs, op.derivatives(values[out], *[values[i] for i in inputs])):
+                for i, local in zip(inputs, op.derivatives(floats, values[out], *[values[i] for i in inputs])):
                     flat_grads[i] += local * upstream
             return [flat_grads[i] for i in slots.tolist()]
         vector_values = cast(np.ndarray, self.values)  # for the NumPy groups forward() filled an array
@@ -312,15 +310,16 @@ def replayable_op(node: Value) -> Op:
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node: it has its own _backward closure, "
                           "which works on Values, not on arrays; build the op from the table's ops (+ * exp tanh "
                           "...) or add it to micrograd_ext/core/ops.py, or run this function eagerly")
-    op, now = op_named(node._op), value_now(node)  # now is None when op is
-    if op is not None and now is not None and not (now == node.data or (now != now and node.data != node.data)):
-        raise ReplayError(f"compiled() cannot replay the {node._op!r} node {describe(node)}: its data is not "
-                          f"{op.name} of its children's data now ({now!r}); it was made by hand, or built before "
-                          "its inputs changed: build it inside the recorded function from the table's ops")
-    if op is None or now is None or op_of(node) is None:
+    op = op_of(node)
+    if op is None:
         raise ReplayError(f"compiled() cannot replay the {node._op!r} node: its local derivatives were given by "
                           "hand, so there is no formula to recompute them for new data; build the op from the "
                           "table's ops (+ * exp tanh ...) or add it to micrograd_ext/core/ops.py")
+    now = value_now(node)
+    if not (now == node.data or (now != now and node.data != node.data)):
+        raise ReplayError(f"compiled() cannot replay the {node._op!r} node {describe(node)}: its data is not "
+                          f"{op.name} of its children's data now ({now!r}); it was built before its inputs "
+                          "changed: build it inside the recorded function from the table's ops")
     return op
 
 

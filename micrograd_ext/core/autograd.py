@@ -14,13 +14,16 @@ recorded: ``local_derivatives(node)`` evaluates the same formulas of the op tabl
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal, cast, overload
 
-from .closures import ClosureError, run_closure
+import types
+
+from . import floats
 from .engine import Value, topological_order
+from .handmade import ClosureError, run_closure
 from .modes import is_grad_enabled
-from .ops import op_of, value_now
+from .ops import DIV, EXP, LOG, POW, SIGMOID, SOFTPLUS, SQRT, TANH, Op, exponent, op_of, power_op, value_now
 
 
 def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> list:
@@ -131,4 +134,27 @@ def local_derivatives(node: Value) -> tuple:
         raise NotImplementedError(f"no differentiable formula for the {node._op!r} node (its local derivatives are "
                                   "numbers given by hand), so create_graph=True cannot go through it; it works for "
                                   "the ops of micrograd_ext/core/ops.py")
-    return op.derivatives(node, *node._prev)
+    return op.derivatives(VALUES, node, *node._prev)
+
+
+# ---- the op table's math on Values: each function a new node of the table's op (no domain check, so that
+# create_graph=True never raises where backward() gives a number), or the float function on numbers
+
+def on_values(op: Op) -> Callable:
+    def compute(*inputs):
+        if any(isinstance(x, Value) for x in inputs):
+            return Value.apply(op, *inputs, check_domain=False)
+        return op.value(floats, *inputs)
+    return compute
+
+
+def power_on_values(x, n):
+    if isinstance(n, Value):
+        return Value.apply(POW, x, n, check_domain=False)
+    return Value.apply(power_op(exponent(n)), x, check_domain=False) if isinstance(x, Value) else floats.power(x, n)
+
+
+VALUES = types.SimpleNamespace(
+    div=on_values(DIV), log=on_values(LOG), sqrt=on_values(SQRT), exp=on_values(EXP), tanh=on_values(TANH),
+    sigmoid=on_values(SIGMOID), softplus=on_values(SOFTPLUS), power=power_on_values, sign=floats.sign,
+    data=lambda x: x.data if isinstance(x, Value) else x, blocked=floats.blocked)

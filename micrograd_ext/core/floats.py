@@ -1,8 +1,11 @@
-"""The float functions under the op table: IEEE results where Python raises (1/0 = inf, log(0) = -inf,
-overflow = inf), sigmoid and softplus without overflow, and the domain errors a user sees when an op's
-input is outside its domain (each names the input and the fix).
+"""The math the op table's formulas use on floats (``m`` in ``ops.py``): IEEE results where Python raises
+(1/0 = inf, log(0) = -inf, overflow = inf), sigmoid and softplus without overflow, a ``BLOCKED`` zero; and the
+domain errors a user sees when an op's input is outside its domain (each names the input and the fix).
 
->>> divide(1.0, 0.0), log(0.0), power(0.0, -1), sigmoid(-1000.0)
+The same names exist for Values (``autograd.VALUES``) and NumPy arrays (``compiled/kernels.py``), so that
+one formula serves all three.
+
+>>> div(1.0, 0.0), log(0.0), power(0.0, -1), sigmoid(-1000.0)
 (inf, -inf, inf, 0.0)
 """
 from __future__ import annotations
@@ -12,14 +15,49 @@ from collections.abc import Callable
 
 from .errors import describe
 
-GELU_C = math.sqrt(2.0 / math.pi)  # GELU's tanh approximation (GPT-2, PyTorch approximate='tanh')
-GELU_K = 0.044715
 MAX_EXP_INPUT = math.log(1.7976931348623157e308)  # exp overflows above ~709.78
+tanh = math.tanh
 
 
-# ---- IEEE versions of the float functions that Python makes raise ------------------------------------
+class BlockedZero(float):
+    """A local derivative of 0 that blocks the gradient completely: ``BLOCKED * inf == 0``.
 
-def divide(a: float, b: float) -> float:
+    relu below 0 and ``x ** 0`` pass nothing back, not even an infinite or NaN gradient (PyTorch masks
+    them the same way), while an ordinary zero follows IEEE arithmetic: ``0.0 * inf`` is nan.
+
+    >>> BLOCKED * math.inf, 0.0 * math.inf
+    (0.0, nan)
+    """
+
+    def __new__(cls):
+        return super().__new__(cls, 0.0)
+
+    def __mul__(self, other):
+        return 0.0
+
+    __rmul__ = __mul__
+
+    def __repr__(self) -> str:
+        return 'BLOCKED'
+
+    def __reduce__(self) -> str:
+        return 'BLOCKED'  # copies and pickles are the one BLOCKED
+
+
+BLOCKED = BlockedZero()
+
+
+def blocked(where: bool, local):
+    """``local``, or ``BLOCKED`` where the gradient must stop completely."""
+    return BLOCKED if where else local
+
+
+def data(x) -> float:
+    """The number itself (a Value gives its ``.data`` in ``autograd.VALUES``)."""
+    return x
+
+
+def div(a: float, b: float) -> float:
     if b:
         return a / b
     if a != a or a == 0.0:
@@ -53,6 +91,15 @@ def exp(x: float) -> float:
     return math.inf if x > MAX_EXP_INPUT else math.exp(x)  # exp(nan) is nan
 
 
+def relu(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # relu(nan) = nan
+
+
+def sign(x: float) -> float:
+    """-1.0, 0.0 or 1.0 (0.0 for nan), as torch.sgn."""
+    return float((x > 0.0) - (x < 0.0))
+
+
 def sigmoid(x: float) -> float:
     """1 / (1 + e^-x) without overflow for large |x|."""
     if x >= 0.0:
@@ -64,10 +111,6 @@ def sigmoid(x: float) -> float:
 def softplus(x: float) -> float:
     """log(1 + e^x) without overflow: x + log(1 + e^-x) above 0."""
     return x + math.log1p(math.exp(-x)) if x > 0.0 else math.log1p(math.exp(x))  # nan stays nan
-
-
-def gelu(x: float) -> float:
-    return 0.5 * x * (1.0 + math.tanh(GELU_C * (x + GELU_K * x * x * x)))  # x*x*x: inf, not OverflowError
 
 
 # ---- domain checks: the errors a user sees --------------------------------------------------------------

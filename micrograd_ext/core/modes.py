@@ -108,26 +108,24 @@ def check_forward(node, created: dict) -> None:
                            f"{_inputs(node)}, at {where}")
 
 
-def chain_checked(order: list) -> None:
-    """``backward()``'s chain-rule loop, raising at the first non-finite gradient contribution."""
+def check_backward(node) -> None:
+    """Under detect_anomaly(), after ``backward()``'s chain-rule step at ``node``: raise at a non-finite gradient
+    it sent, naming the op, its inputs and where it was created."""
     created = cast(dict, mode.anomaly)  # backward() calls this only under detect_anomaly()
-    for node in reversed(order):
-        if node._local_grads is None:  # a micrograd-style op: run its closure, then look at what it sent
-            node._backward()
-            for child in node._prev:
-                if not math.isfinite(child.grad):
-                    raise AnomalyError(f"the backward pass of {node._op!r} (its own _backward; output {node.data!r}, "
-                                       f"inputs {_inputs(node)}) made the gradient of {describe(child)} {child.grad}; "
-                                       f"the op was created at {_created(created, node)}")
-            continue
-        for child, local in zip(node._prev, node._local_grads):
-            contribution = local * node.grad
-            if not math.isfinite(contribution):
-                raise AnomalyError(
-                    f"the backward pass of {node._op!r} (output {node.data!r}, inputs {_inputs(node)}) "
-                    f"sent gradient {contribution} = {local!r} * {node.grad!r} to {describe(child)}; "
-                    f"the op was created at {_created(created, node)}")
-            child.grad += contribution
+    if node._local_grads is None:  # a micrograd-style op ran its closure: look at what it left
+        for child in node._prev:
+            if not math.isfinite(child.grad):
+                raise AnomalyError(f"the backward pass of {node._op!r} (its own _backward; output {node.data!r}, "
+                                   f"inputs {_inputs(node)}) made the gradient of {describe(child)} {child.grad}; "
+                                   f"the op was created at {_created(created, node)}")
+        return
+    for child, local in zip(node._prev, node._local_grads):
+        contribution = local * node.grad
+        if not math.isfinite(contribution):
+            raise AnomalyError(
+                f"the backward pass of {node._op!r} (output {node.data!r}, inputs {_inputs(node)}) "
+                f"sent gradient {contribution} = {local!r} * {node.grad!r} to {describe(child)}; "
+                f"the op was created at {_created(created, node)}")
 
 
 def note_comparison() -> None:

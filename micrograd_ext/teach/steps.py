@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..core.autograd import changed_since_forward
-from ..core.closures import run_closure
+from ..core.handmade import run_closure
 from ..core.engine import Value, topological_order
 from ..core.graph import start_backward
 from ..core.modes import stacklevel_outside
 from ..viz.naming import data_changed, derivative, expression, fmt, grouped, is_number, is_simple, node_names
-from ..core.ops import op_named, op_of
+from ..core.ops import op_of
 
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, TypeGuard, cast
 
 from ..core.autograd import changed_since_forward
-from ..core.ops import op_named, split_linear
+from ..core.ops import op_of, split_linear
 
 if TYPE_CHECKING:
     from ..core.engine import Value
@@ -128,11 +128,8 @@ def derivative(top: str, bottom: str) -> str:
 def expression(node: Value, names: dict[Value, str]) -> str:
     """How ``node`` was computed from its children, in the graph's names: ``x*w``, ``tanh(n)``..."""
     args = [names[child] for child in node._prev]
-    op = op_named(node._op) if node._local_grads is not None else None
-    try:
-        return op.written(*args) if op is not None else f"{node._op}({', '.join(args)})"
-    except TypeError:  # made by hand under a table name, with another number of children
-        return f"{node._op}({', '.join(args)})"
+    op = op_of(node)
+    return op.written(*args) if op is not None else f"{node._op}({', '.join(args)})"
 
 
 def data_changed(order: list[Value], names: dict[Value, str]) -> str | None:

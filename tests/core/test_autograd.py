@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from micrograd_ext import Value, grad, numerical_grad
 from micrograd_ext.core.autograd import local_derivatives
 
-from ..graphs import moderate, programs, run
+from ..strategies import moderate, programs, run
 
 OPS = {
     '+': lambda a, b: a + b, '-': lambda a, b: a - b, '*': lambda a, b: a * b, '/': lambda a, b: a / b,

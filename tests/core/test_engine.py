@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from micrograd_ext import Value, numerical_grad, topological_order
-from micrograd_ext.core.ops import sigmoid
+from micrograd_ext.core.floats import sigmoid
 
 GELU_C = math.sqrt(2 / math.pi)
 

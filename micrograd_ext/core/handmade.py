@@ -1,0 +1,113 @@
+"""Nodes made by hand, as micrograd's and microgpt's code makes them: ``Value(data, children, op, local_grads)``
+checked when made, a micrograd-style ``_backward`` closure in place of local derivatives, and what such a
+closure adds to each child (measured by running it).
+
+>>> from micrograd_ext import Value
+>>> x = Value(3.0)
+>>> out = Value(x.data ** 2, (x,), 'square')
+>>> def _backward():
+...     x.grad += 2 * x.data * out.grad
+>>> out._backward = _backward
+>>> run_closure(out, 1.0) == {x: 6.0}, x.grad
+(True, 0.0)
+"""
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+from collections.abc import Callable, Iterable
+
+from .errors import MicrogradExtError, describe
+
+
+class ClosureError(MicrogradExtError, ValueError):
+    """A micrograd-style ``_backward`` that does not add to its children's grads (``=`` where ``+=`` is needed)."""
+
+
+def check(node, value_class: type) -> None:
+    """A node made by hand: its children must be Values, with one number per child as local derivative,
+    or none at all when its ``_backward`` closure follows (micrograd-style; ``_local_grads`` becomes None)."""
+    children, local_grads = node._prev, node._local_grads
+    if isinstance(children, value_class) or not isinstance(children, Iterable):
+        raise TypeError(f"Value(data, _children, ...): the children of a {node._op!r} node must be a tuple of "
+                        f"Values, got {type(children).__name__}; e.g. (x,) for one child")
+    node._prev = children = tuple(children)  # micrograd code may pass a set or a list
+    for child in children:
+        if not isinstance(child, value_class):
+            raise TypeError(f"the children of a {node._op!r} node must be Values, got {type(child).__name__} "
+                            f"{child!r}; wrap numbers first, e.g. Value({child!r})")
+    if not local_grads:
+        node._local_grads = None
+        return
+    local_grads = tuple(local_grads)
+    if len(local_grads) != len(children):
+        raise ValueError(f"Value(..., _op={node._op!r}) got {len(local_grads)} local derivatives for "
+                         f"{len(children)} children; give one d out/d child per child, in order")
+    for local in local_grads:
+        if isinstance(local, value_class) or not isinstance(local, numbers.Real):
+            raise TypeError(f"the local derivatives of a {node._op!r} node must be numbers (d out/d child "
+                            f"at this point), got {type(local).__name__} {local!r}")
+    node._local_grads = local_grads
+
+
+def chain_rule_step(node) -> None:
+    """Each child.grad += local derivative * node.grad."""
+    for child, local in zip(node._prev, node._local_grads):
+        child.grad += local * node.grad
+
+
+def _get_backward(node) -> Callable[[], None]:
+    closure = node.__dict__.get('_backward')
+    if closure is not None:
+        return closure
+    if node._local_grads is None:
+        raise TypeError(f"the {node._op!r} node {describe(node)} has children but no way to pass gradients "
+                        "back: give Value(...) its local derivatives, or assign out._backward = a function "
+                        "(as micrograd's ops do) before calling backward()")
+    return functools.partial(chain_rule_step, node)
+
+
+def _set_backward(node, closure: Callable[[], None]) -> None:
+    if not callable(closure):
+        raise TypeError(f"_backward must be a function that adds to the children's .grad, got "
+                        f"{type(closure).__name__}")
+    node.__dict__['_backward'] = closure
+    if node._prev:
+        node._local_grads = None  # from now on backward() calls the closure
+
+
+backward_closure = property(_get_backward, _set_backward,
+                            doc="This node's own chain-rule step (the lecture's ``o._backward()``); an op may assign its own.")
+
+
+def run_closure(node, upstream: float) -> dict:
+    """What a micrograd-style node's own ``_backward`` adds to each child when ``node.grad`` is ``upstream``.
+
+    Every ``.grad`` is put back afterwards, so this only looks. A child used twice (``x*x``) gets one entry.
+    The closure runs twice, from children's grads of 0 and then of a larger number: if what it adds
+    changes with them, it overwrote a grad (the lecture's ``=`` for ``+=``), and a ``ClosureError`` says so.
+    """
+    children = list(dict.fromkeys(node._prev))
+    saved = [(n, n.grad) for n in [node, *children]]
+
+    def gains(starts: dict) -> dict:
+        for child in children:
+            child.grad = starts[child]
+        node.grad = upstream
+        node._backward()
+        return {child: child.grad - starts[child] for child in children}
+
+    try:
+        added = gains({child: 0.0 for child in children})
+        offsets = {child: max(1.0, abs(g)) if math.isfinite(g) else 1.0 for child, g in added.items()}
+        again = gains(offsets)
+    finally:
+        for n, grad in saved:
+            n.grad = grad
+    for child in children:
+        if math.isfinite(added[child]) and not abs(again[child] - added[child]) < offsets[child] / 2:
+            raise ClosureError(f"the {node._op!r} node's _backward sets {describe(child)}'s grad instead of adding "
+                               "to it, so a child used elsewhere loses its other contributions; write "
+                               "child.grad += local * out.grad")
+    return added

@@ -1,0 +1,136 @@
+"""Nodes made by hand (core/handmade.py): micrograd-style ``_backward`` closures, microgpt-style
+``Value(data, children, op, local_grads)``, the checks when a node is made, and run_closure."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from micrograd_ext import MicrogradExtError, Value, grad
+from micrograd_ext.core.handmade import ClosureError, run_closure
+
+from ..graphs import assigning_double, closure_mul, closure_sin, microgpt_mul
+from ..strategies import finite_floats
+
+
+def test_a_closure_replaces_the_local_derivatives_and_backward_runs_it():
+    x = Value(0.5, label='x')
+    y = closure_sin(x)
+    assert y._local_grads is None and y._prev == (x,)
+    (y * x).backward()
+    assert x.grad == pytest.approx(math.cos(0.5) * 0.5 + math.sin(0.5), rel=1e-12)
+
+
+def test_micrograds_mul_closure_on_one_node_twice_gives_2x():
+    x = Value(3.0)
+    y = closure_mul(x, x)
+    y.backward()
+    assert x.grad == 6.0
+    y.backward()
+    assert x.grad == 12.0  # leaves accumulate
+
+
+def test_a_microgpt_node_backpropagates_its_local_derivatives():
+    a, b = Value(2.0), Value(-5.0)
+    out = microgpt_mul(a, b)
+    assert out._local_grads == (-5.0, 2.0) and out._op == ''
+    (out * out).backward()
+    assert (a.grad, b.grad) == (2 * -10.0 * -5.0, 2 * -10.0 * 2.0)
+
+
+def test_children_and_local_derivatives_may_be_any_iterable_of_the_right_kinds():
+    x, w = Value(2.0), Value(3.0)
+    out = Value(6.0, [x, w], 'mul', [np.float64(3.0), 2])
+    assert out._prev == (x, w) and out._local_grads == (3.0, 2)
+    assert Value(1.0, {x}, 'id', (1.0,))._prev == (x,)
+
+
+@pytest.mark.parametrize('make, error, message', [
+    (lambda x: Value(1.0, x, 'op'), TypeError, r"children of a 'op' node must be a tuple of Values, got Value; e\.g\. \(x,\)"),
+    (lambda x: Value(1.0, 5, 'op'), TypeError, 'must be a tuple of Values, got int'),
+    (lambda x: Value(1.0, (x, 2.0), 'op', (1.0, 1.0)), TypeError,
+     r"children of a 'op' node must be Values, got float 2\.0; wrap numbers first, e\.g\. Value\(2\.0\)"),
+    (lambda x: Value(1.0, (x, x), 'op', (1.0,)), ValueError,
+     r"got 1 local derivatives for 2 children; give one d out/d child per child, in order"),
+    (lambda x: Value(1.0, (x,), 'op', (Value(3.0),)), TypeError, 'local derivatives of a .op. node must be numbers'),
+    (lambda x: Value(1.0, (x,), 'op', ('1',)), TypeError, "must be numbers .*got str '1'"),
+])
+def test_a_node_made_wrong_is_refused_when_it_is_made(make, error, message):
+    with pytest.raises(error, match=message):
+        make(Value(1.0))
+
+
+def test_a_node_with_children_but_no_way_back_fails_at_backward_with_the_fix():
+    x = Value(2.0, label='x')
+    node = Value(4.0, (x,), 'square')
+    assert node._local_grads is None
+    with pytest.raises(TypeError, match=r"the 'square' node 4\.0 has children but no way to pass gradients back"):
+        (node + 1).backward()
+
+
+def test_backward_closure_is_the_chain_rule_step_for_ops_that_store_local_derivatives():
+    a, b = Value(2.0), Value(-3.0)
+    out = a * b
+    out.grad = 2.0
+    out._backward()
+    assert (a.grad, b.grad) == (-6.0, 4.0)
+    a._backward()  # a leaf's step does nothing
+    assert a.grad == -6.0
+
+
+def test_backward_must_be_a_function():
+    out = Value(2.0, (Value(1.0),), 'op')
+    with pytest.raises(TypeError, match='_backward must be a function .*, got int'):
+        out._backward = 5
+
+
+def test_run_closure_measures_what_each_child_gains_and_puts_every_grad_back():
+    x, w = Value(3.0, label='x'), Value(-2.0, label='w')
+    out = closure_mul(x, w)
+    x.grad, w.grad, out.grad = 0.25, 0.5, 7.0
+    assert run_closure(out, 2.0) == {x: -4.0, w: 6.0}
+    assert (x.grad, w.grad, out.grad) == (0.25, 0.5, 7.0)
+    twice = closure_mul(x, x)
+    assert run_closure(twice, 1.0) == {x: 6.0}  # one entry for a child used twice
+
+
+@given(finite_floats(-3, 3), finite_floats(-100, 100))
+def test_run_closure_gives_local_derivative_times_upstream(at, upstream):
+    x = Value(at)
+    (gain,) = run_closure(closure_sin(x), upstream).values()
+    assert gain == pytest.approx(math.cos(at) * upstream, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize('upstream', [1.0, 0.0, -3.0])
+def test_a_closure_that_assigns_instead_of_adding_is_a_closure_error(upstream):
+    x = Value(3.0, label='x')
+    x.grad = 0.5
+    out = assigning_double(x)
+    with pytest.raises(ClosureError, match=r"the 'dbl' node's _backward sets x \(= 3\.0\)'s grad instead of adding "
+                                           r"to it.*write child\.grad \+= local \* out\.grad"):
+        run_closure(out, upstream)
+    assert x.grad == 0.5 and out.grad == 0.0
+    assert issubclass(ClosureError, MicrogradExtError) and issubclass(ClosureError, ValueError)
+
+
+def test_grad_refuses_an_assigning_closure_but_backward_runs_it_as_written():
+    x = Value(3.0, label='x')
+    y = assigning_double(x) + x * x
+    with pytest.raises(ClosureError):
+        grad(y, [x])
+    y.backward()
+    assert x.grad == 2.0  # not 2 + 6: the dbl step runs last and overwrites x*x's 6, the lecture's bug
+
+
+def test_a_closure_that_raises_leaves_every_grad_as_it_was():
+    x = Value(1.0)
+    out = Value(1.0, (x,), 'broken')
+
+    def _backward():
+        x.grad += 1.0
+        raise RuntimeError('boom')
+    out._backward = _backward
+    x.grad = 4.0
+    with pytest.raises(RuntimeError, match='boom'):
+        run_closure(out, 1.0)
+    assert x.grad == 4.0
