@@ -28,7 +28,7 @@ def activation(name: str, z: float) -> float:
     return on_value(OPS[name])(Value(z)).data
 
 
-ACTIVATIONS = ('relu', 'sigmoid', 'tanh')
+ASKED = ('relu', 'sigmoid', 'tanh')  # the activations these exercises ask about (of ops.ACTIVATIONS)
 
 neuron_z = numeric(
     'neuron_z', 'One neuron by hand', 2, ('z',),
@@ -53,7 +53,7 @@ activations = numeric(
          'tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z)).',
     starter='z = {z}\nrelu_z = ...\nsigmoid_z = ...\ntanh_z = ...',
     solution='import math\nz = {z}\nrelu_z = max(0.0, z)\nsigmoid_z = 1 / (1 + math.exp(-z))\ntanh_z = math.tanh(z)',
-    expected=lambda n: {f'{name}_z': activation(name, n['z']) for name in ACTIVATIONS},
+    expected=lambda n: {f'{name}_z': activation(name, n['z']) for name in ASKED},
     mistakes=[Mistake('relu keeps positive numbers and turns negative ones into 0: relu(z) = max(0, z).',
                       lambda n: {'relu_z': n['z']}),
               Mistake('mind the minus sign: sigmoid(z) = 1 / (1 + e^(-z)).',
@@ -65,7 +65,7 @@ activations = numeric(
 
 def derivatives(z: float, estimate=analytic_grad) -> dict[str, float]:
     """d activation/dz at ``z`` for the three activations (the engine's, or ``numerical_grad``'s)."""
-    return {f'd{name}': float(estimate(on_value(OPS[name]), [z])[0]) for name in ACTIVATIONS}
+    return {f'd{name}': float(estimate(on_value(OPS[name]), [z])[0]) for name in ASKED}
 
 
 activation_derivatives = numeric(
@@ -116,7 +116,7 @@ ACTIVATION_CODE = {'relu': 'max(0.0, z)', 'sigmoid': '1 / (1 + math.exp(-z))', '
 def draw_neuron(rng: random.Random) -> Numbers:
     """An activation, its code for the key, and three (x, w, b) inputs to try, with z of both signs (so that
     relu's 0 side and its identity side are both tried)."""
-    name = rng.choice(ACTIVATIONS)
+    name = rng.choice(ASKED)
     while True:
         cases = [([pick(rng, -2, 3) for _ in range(2)], [pick(rng, -1, 1) for _ in range(2)], pick(rng, -1, 1))
                  for _ in range(3)]

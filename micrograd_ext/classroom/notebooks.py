@@ -1,7 +1,9 @@
-"""The student's notebook and the teacher's key: one per student, with that student's numbers.
+"""The student's notebook and the teacher's key: one per student, with that student's numbers, built and written
+with nbformat (the ``notebooks`` extra: ``pip install 'micrograd_ext[notebooks]'``).
 
 The student id lives in the notebook's metadata, ``metadata["micrograd_ext"]["student"]``, which grading
 reads; each exercise's answer cell carries ``metadata["micrograd_ext"] = {"exercise": name, "role": "answer"}``.
+Only building and writing need nbformat: ``cell_role``, which grading uses on the notebooks handed in, does not.
 
 >>> notebook = exercise_notebook('ada')
 >>> notebook['metadata']['micrograd_ext']
@@ -11,27 +13,42 @@ reads; each exercise's answer cell carries ``metadata["micrograd_ext"] = {"exerc
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..core.files import write_atomically
 from .bank import BANK
 from .exercise import Exercise
 from .sheet import student_id
 
-NBFORMAT = {'nbformat': 4, 'nbformat_minor': 5}
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+INSTALL_HINT = ("writing the exercise notebooks needs nbformat 5.1 or later: pip install 'micrograd_ext[notebooks]' "
+                "(or: pip install nbformat)")
 KERNEL = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'},
           'language_info': {'name': 'python'}}
 
 
-def cell(kind: str, source: str, cell_id: str, **metadata) -> dict:
-    """A notebook cell; code cells start without outputs."""
-    made: dict[str, object] = {'cell_type': kind, 'id': cell_id,
-                               'metadata': {'micrograd_ext': metadata} if metadata else {}, 'source': source}
-    if kind == 'code':
-        made.update(execution_count=None, outputs=[])
-    return made
+def require_nbformat() -> Any:
+    """The nbformat module, or an ImportError that says how to install it (5.1 or later: notebook format 4.5,
+    whose cells have ids)."""
+    try:
+        import nbformat
+    except ImportError:
+        raise ImportError(INSTALL_HINT) from None
+    if (nbformat.v4.nbformat, nbformat.v4.nbformat_minor) < (4, 5):
+        raise ImportError(f'{INSTALL_HINT}; nbformat {nbformat.__version__} is installed')
+    return nbformat
+
+
+def cell(kind: str, source: str, cell_id: str, **metadata) -> NotebookNode:
+    """A notebook cell ('markdown' or 'code'), tagged with ``metadata`` under "micrograd_ext"; code cells start
+    without outputs."""
+    nbformat = require_nbformat()
+    new = {'markdown': nbformat.v4.new_markdown_cell, 'code': nbformat.v4.new_code_cell}[kind]
+    return new(source, id=cell_id, metadata=nbformat.from_dict({'micrograd_ext': metadata} if metadata else {}))
 
 
 def cell_role(made: dict) -> tuple[str, str] | None:
@@ -42,7 +59,7 @@ def cell_role(made: dict) -> tuple[str, str] | None:
     return None
 
 
-def exercise_cells(number: int, entry: Exercise, student: str, solutions: bool) -> list[dict]:
+def exercise_cells(number: int, entry: Exercise, student: str, solutions: bool) -> list[NotebookNode]:
     """The task, the answer cell (empty or solved) and the check of one exercise."""
     numbers = entry.numbers_for(student)
     answer = entry.solution_code(numbers) if solutions else entry.starter_code(numbers)
@@ -54,9 +71,10 @@ def exercise_cells(number: int, entry: Exercise, student: str, solutions: bool) 
                  role='check')]
 
 
-def exercise_notebook(student: str, solutions: bool = False, names: Sequence[str] | None = None) -> dict:
-    """The notebook of ``student`` (nbformat 4): every exercise of the bank (or those in ``names``) with their
-    numbers; ``solutions=True`` fills in the key."""
+def exercise_notebook(student: str, solutions: bool = False, names: Sequence[str] | None = None) -> NotebookNode:
+    """The notebook of ``student`` (nbformat 4.5, validated): every exercise of the bank (or those in ``names``)
+    with their numbers; ``solutions=True`` fills in the key."""
+    nbformat = require_nbformat()
     student = student_id(student)
     names = list(dict.fromkeys(names or BANK))
     entries = [BANK[name] for name in names]
@@ -73,13 +91,15 @@ def exercise_notebook(student: str, solutions: bool = False, names: Sequence[str
     for number, entry in enumerate(entries, 1):
         cells += exercise_cells(number, entry, student, solutions)
     tag = {'student': student, 'solutions': solutions, 'exercises': names}
-    return {**NBFORMAT, 'metadata': {**KERNEL, 'micrograd_ext': tag}, 'cells': cells}
+    return nbformat.v4.new_notebook(cells=cells, metadata=nbformat.from_dict({**KERNEL, 'micrograd_ext': tag}))
 
 
 def write_notebooks(students: Iterable[str], directory: str, solutions: bool = False,
                     names: Sequence[str] | None = None, overwrite: bool = False) -> list[str]:
     """Write ``directory/ID.ipynb`` for each student (each file atomically); returns the paths. Existing files
-    are a FileExistsError unless ``overwrite``: they may hold a student's work, or the key."""
+    are a FileExistsError unless ``overwrite``: they may hold a student's work, or the key. Without nbformat, an
+    ImportError saying how to install it, before anything is written."""
+    nbformat = require_nbformat()
     students = list(dict.fromkeys(student_id(student) for student in students))
     unknown = [name for name in names or () if name not in BANK]
     if unknown:
@@ -91,6 +111,6 @@ def write_notebooks(students: Iterable[str], directory: str, solutions: bool = F
                               f"{', ...' if len(existing) > 3 else ''}); choose another folder, or overwrite them")
     os.makedirs(directory, exist_ok=True)
     for student, path in zip(students, paths):
-        text = json.dumps(exercise_notebook(student, solutions, names), indent=1, ensure_ascii=False) + '\n'
-        write_atomically(path, text.encode())
+        text = nbformat.writes(exercise_notebook(student, solutions, names))  # as Jupyter writes it
+        write_atomically(path, f'{text}\n'.encode())
     return paths

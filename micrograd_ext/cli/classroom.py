@@ -124,6 +124,8 @@ def write(args, parser, solutions: bool) -> int:
         paths = write_notebooks(students, args.output, solutions, args.exercise, overwrite=args.force)
     except FileExistsError as error:
         raise Failure(f'{error} with --force') from None
+    except ImportError as error:  # the notebooks extra is not installed
+        raise Failure(str(error)) from None
     except OSError as error:
         raise Failure(f'cannot write to {args.output} ({error.strerror or error}); choose another folder') from None
     kind = 'solved notebook' if solutions else 'notebook'

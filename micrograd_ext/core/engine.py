@@ -55,24 +55,24 @@ class Value:
     # ---- the hottest ops, each with its local derivatives ---------------------------------------------
 
     def __add__(self, other):
-        if not isinstance(other, Value):
-            other = leaf(other)
-            if other is NotImplemented:  # not a number: a NumPy array then makes an array of Values
-                return NotImplemented
+        try:
+            other = other if isinstance(other, Value) else leaf(other)
+        except TypeError:  # not a number: a NumPy array then makes an array of Values
+            return NotImplemented
         return result(self.data + other.data, (self, other), ADD.name, (1.0, 1.0))  # d/da = 1, d/db = 1
 
     def __sub__(self, other):
-        if not isinstance(other, Value):
-            other = leaf(other)
-            if other is NotImplemented:  # not a number: a NumPy array then makes an array of Values
-                return NotImplemented
+        try:
+            other = other if isinstance(other, Value) else leaf(other)
+        except TypeError:  # not a number: a NumPy array then makes an array of Values
+            return NotImplemented
         return result(self.data - other.data, (self, other), SUB.name, (1.0, -1.0))  # d/da = 1, d/db = -1
 
     def __mul__(self, other):
-        if not isinstance(other, Value):
-            other = leaf(other)
-            if other is NotImplemented:  # not a number: a NumPy array then makes an array of Values
-                return NotImplemented
+        try:
+            other = other if isinstance(other, Value) else leaf(other)
+        except TypeError:  # not a number: a NumPy array then makes an array of Values
+            return NotImplemented
         return result(self.data * other.data, (self, other), MUL.name, (other.data, self.data))  # d/da = b, d/db = a
 
     def __neg__(self):

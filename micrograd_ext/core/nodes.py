@@ -31,14 +31,10 @@ def makers(value_class: Any) -> tuple[Callable, Callable, Callable]:
         return node
 
     def leaf(number):
-        """``Value(number)`` for the plain number an op was given (the 2 of ``x * 2``); NotImplemented for
-        anything else (a NumPy array then makes an array of Values)."""
-        if type(number) is not float:
-            if not isinstance(number, numbers.Real):
-                return NotImplemented
-            number = float(number)
+        """``Value(number)`` for the plain number an op was given (the 2 of ``x * 2``); a ``TypeError`` for
+        anything else."""
         node = new_object(value_class)
-        node.data = number
+        node.data = number if type(number) is float else as_float(number)
         node.grad = 0.0
         node._prev = ()
         node._op = ''

@@ -16,7 +16,7 @@ import numpy as np
 
 def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (class 0 on top, class 1 below), shuffled."""
-    rng = _rng(n_samples, noise, seed)
+    rng = _checked_generator(n_samples, noise, seed)
     n_top = n_samples // 2 + n_samples % 2
     top = np.linspace(0, np.pi, n_top)
     bottom = np.linspace(0, np.pi, n_samples - n_top)
@@ -31,7 +31,7 @@ def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.5,
     """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1)."""
     if not 0 < factor < 1:
         raise ValueError(f"factor is the inner circle's radius and must be between 0 and 1, got {factor}")
-    rng = _rng(n_samples, noise, seed)
+    rng = _checked_generator(n_samples, noise, seed)
     n_outer = n_samples // 2 + n_samples % 2
     outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
     inner = np.linspace(0, 2 * np.pi, n_samples - n_outer, endpoint=False)
@@ -46,7 +46,7 @@ def make_spirals(n_samples: int = 100, n_classes: int = 2, noise: float = 0.0, t
     """``n_classes`` interleaved spiral arms from the centre outwards, one class per arm."""
     if n_classes < 2:
         raise ValueError(f"a spiral data set needs at least 2 classes, got {n_classes}")
-    rng = _rng(n_samples, noise, seed)
+    rng = _checked_generator(n_samples, noise, seed)
     sizes = [n_samples // n_classes + (k < n_samples % n_classes) for k in range(n_classes)]
     arms, labels = [], []
     for k, size in enumerate(sizes):
@@ -57,7 +57,8 @@ def make_spirals(n_samples: int = 100, n_classes: int = 2, noise: float = 0.0, t
     return _shuffle_with_noise(np.concatenate(arms), np.concatenate(labels), noise, rng)
 
 
-def _rng(n_samples: int, noise: float, seed: int | None) -> np.random.Generator:
+def _checked_generator(n_samples: int, noise: float, seed: int | None) -> np.random.Generator:
+    """NumPy's generator for ``seed``, after checking ``n_samples`` and ``noise`` (a ValueError says what is wrong)."""
     if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if noise < 0:

@@ -13,13 +13,13 @@ from ..core.engine import Value, values
 
 def mse_loss(predictions: Sequence, targets: Sequence) -> Value:
     """Mean of ``(prediction - target) ** 2``."""
-    predictions, targets = _pair(predictions, targets)
+    predictions, targets = _equal_length_values(predictions, targets)
     return Value.sum([(p - t) ** 2 for p, t in zip(predictions, targets)]) * (1.0 / len(predictions))
 
 
 def hinge_loss(scores: Sequence, labels: Sequence) -> Value:
     """micrograd demo's SVM max-margin loss: mean of ``relu(1 - label * score)``, labels -1 or +1."""
-    scores, labels = _pair(scores, labels)
+    scores, labels = _equal_length_values(scores, labels)
     for label in labels:
         if label.data not in (-1.0, 1.0):
             raise ValueError(f"hinge_loss needs labels -1 or +1, got {label.data}; for 0/1 labels use y * 2 - 1")
@@ -32,7 +32,7 @@ def binary_cross_entropy(logits: Sequence, targets: Sequence) -> Value:
     Stable for large logits, and the same formula for every logit (so a ``compiled()`` replay follows it):
     ``softplus(z) - z t``, where softplus(z) = log(1 + e^z) is computed without overflow.
     """
-    logits, targets = _pair(logits, targets)
+    logits, targets = _equal_length_values(logits, targets)
     terms = []
     for z, t in zip(logits, targets):
         if not 0.0 <= t.data <= 1.0:
@@ -88,7 +88,8 @@ def l2_regularization(parameters: Sequence[Value], alpha: float = 1e-4) -> Value
     return alpha * Value.sum([p * p for p in parameters])
 
 
-def _pair(predictions: Sequence, targets: Sequence) -> tuple[list[Value], list[Value]]:
+def _equal_length_values(predictions: Sequence, targets: Sequence) -> tuple[list[Value], list[Value]]:
+    """Both as lists of Values (a single Value as a list of one), checked to be equally long and not empty."""
     predictions, targets = values(_as_list(predictions)), values(_as_list(targets))
     if len(predictions) != len(targets) or not predictions:
         raise ValueError(f"need as many targets as predictions (and at least one): "

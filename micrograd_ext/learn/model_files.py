@@ -37,6 +37,21 @@ class ModelFileError(MicrogradExtError, ValueError):
 
 MODULE_TYPES: dict[str, Callable[..., Module]] = {}  # type name -> class, filled in by nn and transformer
 
+# A neuron's activation is one of ``ops.ACTIVATIONS`` or 'none'. Files and code from before 'none' say 'linear'
+# (a word kept for the w·x + b node's ``_op`` and a learning-rate schedule): read as 'none', never written.
+NO_ACTIVATION = 'none'
+OLD_ACTIVATION_NAMES = {'linear': NO_ACTIVATION}
+
+
+def current_activation_name(name):
+    """``name`` as activations are spelt now: 'linear', the old spelling of 'none', becomes 'none'; anything
+    else (checked by the caller) is returned as it is.
+
+    >>> current_activation_name('linear'), current_activation_name('tanh')
+    ('none', 'tanh')
+    """
+    return OLD_ACTIVATION_NAMES.get(name, name) if isinstance(name, str) else name
+
 
 # Per saved type, its config's keys and the sizes its layers chain through (inputs -> ... -> outputs).
 ARCHITECTURES: dict[str, tuple[tuple[str, ...], Callable[[dict], Any]]] = {  # layer sizes, or a GPT's count
@@ -93,8 +108,8 @@ def parameter_count(kind: str, config: dict) -> int:
 
 def layered_count(kind: str, config: dict, layer_sizes: Callable[[dict], list]) -> int:
     """The parameters of layers chained through ``layer_sizes(config)``, each neuron with weights and a bias."""
-    activation = config['activation']
-    allowed = sorted([*ops.ACTIVATIONS, 'linear']) + (['swiglu'] if kind == 'FeedForward' else [])
+    activation = current_activation_name(config['activation'])
+    allowed = sorted([*ops.ACTIVATIONS, NO_ACTIVATION]) + (['swiglu'] if kind == 'FeedForward' else [])
     if not isinstance(activation, str) or activation not in allowed:
         raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(allowed)}")
     if kind == 'MLP' and not (isinstance(config['nouts'], list) and config['nouts']):
@@ -120,6 +135,7 @@ def read_model_file(path) -> dict:
 
     Only a regular file of at most ``MAX_FILE_BYTES`` is read (a FIFO or a device never blocks), as UTF-8
     text opening at most ``MAX_OPENINGS`` objects and lists, with integers of at most ``MAX_INT_DIGITS``.
+    A config's activation spelt the old way, 'linear', is read as 'none', so files saved before load.
     """
     text = utf8_text(path, read_regular_file(path))
     openings = text.count('{') + text.count('[')
@@ -141,6 +157,9 @@ def read_model_file(path) -> dict:
     if version != 1:
         raise ModelFileError(f"{path} is model file version {brief(document['version'])}; this micrograd_ext "
                              "reads version 1: upgrade micrograd_ext")
+    config = document.get('config')
+    if isinstance(config, dict) and 'activation' in config:
+        config['activation'] = current_activation_name(config['activation'])
     return document
 
 

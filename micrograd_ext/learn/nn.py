@@ -18,19 +18,15 @@ from types import ModuleType
 from typing import Any
 
 from ..core import ops
+from ..core.ops import ACTIVATIONS  # noqa: F401  (a neuron's activations: the op table's list, re-exported)
 from . import torch_twins
 from ..core.engine import Value, values
 from ..core.files import write_atomically
-from .model_files import (FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES, ModelFileError, brief, load_model,
-                          parameter_count, read_model_file)
+from .model_files import (FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES, NO_ACTIVATION, ModelFileError,
+                          brief, current_activation_name, load_model, parameter_count, read_model_file)
 
-__all__ = ['Module', 'Parameter', 'Neuron', 'Layer', 'MLP', 'FeedForward', 'ACTIVATIONS', 'load_model', 'ModelFileError',
-           'write_atomically']
-
-# a neuron's activations: the op table's (relu, tanh, ...) as Value methods, and 'linear' (none)
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    **{name: getattr(Value, name) for name in ops.ACTIVATIONS}, 'linear': None}
-ACTIVATION_OPS = {**{name: op.name for name, op in ops.ACTIVATIONS.items()}, 'linear': 'linear'}  # their nodes' _op
+__all__ = ['Module', 'Parameter', 'Neuron', 'Layer', 'MLP', 'FeedForward', 'ACTIVATIONS', 'NO_ACTIVATION', 'load_model',
+           'ModelFileError', 'write_atomically']
 
 
 class Module:
@@ -147,23 +143,31 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def Parameter(data: float, label: str = '') -> Value:
-    """A leaf Value marked as a parameter (``is_parameter``), as PyTorch's ``nn.Parameter`` marks a tensor:
-    drawings colour it as one. Models make their weights with it.
+class Parameter(Value):
+    """A Value that is a model's weight, as PyTorch's ``nn.Parameter`` is a Tensor that is one: a leaf with
+    ``is_parameter`` True, which drawings colour as a parameter. Models make their weights with it; what is
+    computed from it is a plain Value.
 
-    >>> w = Parameter(-3.0, label='w'); w.is_parameter, w.data
-    (True, -3.0)
+    >>> w = Parameter(-3.0, label='w'); w
+    Value(label='w', data=-3.0, grad=0.0)
+    >>> isinstance(w, Value), w.is_parameter, type(w * 2).__name__, (w * 2).is_parameter
+    (True, True, 'Value', False)
     """
-    value = Value(data, label=label)
-    value.is_parameter = True
-    return value
+
+    __slots__ = ()
+    is_parameter = True
+
+    def __init__(self, data: float, label: str = ''):
+        super().__init__(data, label=label)
 
 
 class Neuron(Module):
     """``activation(w . x + b)`` with weights drawn from uniform(-1, 1) and bias 0, as in micrograd.
 
-    ``nonlin=False`` means linear; ``activation`` picks one of ``ACTIVATIONS``. ``seed`` (an int or a
-    ``random.Random``) makes initialisation reproducible; without it Python's global ``random`` is used.
+    ``activation`` is one of ``ACTIVATIONS`` (the op table's: relu, tanh, ...) or ``'none'``, which outputs
+    ``w . x + b`` itself (``'linear'``, its old name, is read as ``'none'``); without it ``nonlin`` picks, as in
+    micrograd: relu, or none for ``nonlin=False``. ``seed`` (an int or a ``random.Random``) makes initialisation
+    reproducible; without it Python's global ``random`` is used.
 
     >>> n = Neuron(2, activation='tanh', seed=1)
     >>> n([1.0, -1.0])
@@ -172,18 +176,20 @@ class Neuron(Module):
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None, seed=None):
         rng = make_rng(seed)
-        self.activation = check_activation(activation or ('relu' if nonlin else 'linear'))
-        self.nonlin = self.activation != 'linear'
+        self.activation = check_activation(activation or ('relu' if nonlin else NO_ACTIVATION))
+        self.nonlin = self.activation != NO_ACTIVATION
         self.w = [Parameter(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
         self.b = Parameter(0.0, label='b')
         self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
-        self._activate = ACTIVATIONS[self.activation]
+        self._activate = getattr(Value, self.activation) if self.nonlin else None  # Value.relu, ... (relu by hand)
         self.b._neuron = self  # type: ignore[attr-defined]  # a tag for drawings (viz.naming.neuron_of): which neuron this is
 
     @property
     def output_op(self) -> str:
-        """The ``_op`` of the node this neuron outputs: its activation's, or ``'linear'`` without one."""
-        return ACTIVATION_OPS[self.activation]
+        """The ``_op`` of the node this neuron outputs: its activation op's name (``'ReLU'``, ``'tanh'``, ...), or
+        ``'linear'``, the ``w . x + b`` node's, without one."""
+        op = ops.ACTIVATIONS.get(self.activation)
+        return op.name if op is not None else ops.LINEAR.name
 
     def __call__(self, x: Sequence) -> Value:
         if len(x) != len(self.w):
@@ -200,8 +206,9 @@ class Neuron(Module):
     def config(self) -> dict:
         return {'nin': len(self.w), 'activation': self.activation}
 
-    def __repr__(self) -> str:
-        return f"{self.activation.capitalize() if self.activation != 'relu' else 'ReLU'}Neuron({len(self.w)})"
+    def __repr__(self) -> str:  # micrograd's ReLUNeuron(2) and LinearNeuron(2), and TanhNeuron(2), ...
+        kind = {'relu': 'ReLU', NO_ACTIVATION: 'Linear'}.get(self.activation, self.activation.capitalize())
+        return f"{kind}Neuron({len(self.w)})"
 
 
 class Layer(Module):
@@ -219,7 +226,7 @@ class Layer(Module):
 
     @classmethod
     def from_weights(cls, weights: Sequence[Sequence[float]], biases: Sequence[float],
-                     activation: str = 'linear') -> Layer:
+                     activation: str = NO_ACTIVATION) -> Layer:
         """A layer with weights set by hand: one row of ``weights`` and one bias per neuron.
 
         >>> Layer.from_weights([[1.0, 0.5], [-0.5, 2.0]], [0.1, -0.2])([1, 2])
@@ -260,7 +267,8 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers of sizes ``nouts`` on ``nin`` inputs: ``activation`` between layers, linear at the end.
+    """Layers of sizes ``nouts`` on ``nin`` inputs: ``activation`` between layers, none after the last (its
+    neurons output ``w . x + b``, micrograd's ``LinearNeuron``).
 
     >>> MLP(3, [4, 4, 1], seed=0)([2.0, 3.0, -1.0])
     Value(data=..., grad=0.0)
@@ -270,7 +278,7 @@ class MLP(Module):
         rng = make_rng(seed)
         sizes = [nin] + list(nouts)
         self.layers = [Layer(sizes[i], sizes[i + 1], seed=rng,
-                             activation=activation if i != len(nouts) - 1 else 'linear')
+                             activation=activation if i != len(nouts) - 1 else NO_ACTIVATION)
                        for i in range(len(nouts))]
         for i, layer in enumerate(self.layers, 1):
             layer.name_neurons(f'L{i}.')
@@ -302,7 +310,7 @@ class MLP(Module):
 class FeedForward(Module):
     """A transformer block's feed-forward network: up-projection, activation, down-projection.
 
-    ``d_model`` inputs -> ``d_hidden`` neurons with ``activation`` -> ``d_model`` linear neurons, each
+    ``d_model`` inputs -> ``d_hidden`` neurons with ``activation`` -> ``d_model`` neurons without one, each
     neuron with its own weights and bias. Always returns a list of ``d_model`` Values.
 
     >>> ffn = FeedForward(4, 8, seed=0)
@@ -313,9 +321,9 @@ class FeedForward(Module):
     def __init__(self, d_model: int, d_hidden: int, activation: str = 'relu', seed=None):
         rng = make_rng(seed)
         gated = activation == 'swiglu'  # Llama's SwiGLU: silu(gate(x)) * up(x), a third projection
-        self.up = Layer(d_model, d_hidden, seed=rng, activation='linear' if gated else activation)
+        self.up = Layer(d_model, d_hidden, seed=rng, activation=NO_ACTIVATION if gated else activation)
         self.gate = Layer(d_model, d_hidden, seed=rng, activation='silu') if gated else None
-        self.down = Layer(d_hidden, d_model, seed=rng, activation='linear')
+        self.down = Layer(d_hidden, d_model, seed=rng, activation=NO_ACTIVATION)
 
     @classmethod
     def from_weights(cls, w_up, b_up, w_down, b_down, activation: str = 'relu') -> FeedForward:
@@ -326,7 +334,7 @@ class FeedForward(Module):
         ffn = cls.__new__(cls)
         ffn.gate = None
         ffn.up = Layer.from_weights(w_up, b_up, activation=activation)
-        ffn.down = Layer.from_weights(w_down, b_down, activation='linear')
+        ffn.down = Layer.from_weights(w_down, b_down, activation=NO_ACTIVATION)
         if ffn.down.config()['nin'] != len(ffn.up.neurons) or len(ffn.down.neurons) != ffn.up.config()['nin']:
             raise ValueError("w_down must be d_model x d_hidden when w_up is d_hidden x d_model")
         return ffn
@@ -366,8 +374,11 @@ MODULE_TYPES.update(Neuron=Neuron, Layer=Layer, MLP=MLP, FeedForward=FeedForward
 
 
 def check_activation(name: str) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(sorted(ACTIVATIONS))}")
+    """``name`` as activations are spelt now ('linear' becomes 'none'), or a ValueError naming the choices."""
+    name = current_activation_name(name)
+    if name != NO_ACTIVATION and name not in ops.ACTIVATIONS:
+        choices = sorted([*ops.ACTIVATIONS, NO_ACTIVATION])
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(choices)}")
     return name
 
 

@@ -10,12 +10,15 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .model_files import NO_ACTIVATION
+
 if TYPE_CHECKING:
     from .nn import Layer
 
-# the activations' torch modules, by the names of nn's activations
-ACTIVATIONS = {'relu': lambda nn: nn.ReLU(), 'tanh': lambda nn: nn.Tanh(), 'sigmoid': lambda nn: nn.Sigmoid(),
-               'gelu': lambda nn: nn.GELU(approximate='tanh'), 'silu': lambda nn: nn.SiLU()}
+# A translation table: each of the op table's activations (``ops.ACTIVATIONS``, the same names; a test checks
+# the keys) -> a function of ``torch.nn`` that makes its module. A layer without activation ('none') has none.
+TORCH_ACTIVATIONS = {'relu': lambda nn: nn.ReLU(), 'tanh': lambda nn: nn.Tanh(), 'sigmoid': lambda nn: nn.Sigmoid(),
+                     'gelu': lambda nn: nn.GELU(approximate='tanh'), 'silu': lambda nn: nn.SiLU()}
 
 
 def require_torch() -> Any:
@@ -88,7 +91,7 @@ def classes() -> dict:
 
 
 def sequential(layers: Sequence[Layer]):
-    """``layers`` as a ``torch.nn.Sequential``: a Linear per layer, each followed by its activation."""
+    """``layers`` as a ``torch.nn.Sequential``: a Linear per layer, each followed by its activation if it has one."""
     torch = require_torch()
     modules = []
     for layer in layers:
@@ -96,8 +99,8 @@ def sequential(layers: Sequence[Layer]):
         linear = torch.nn.Linear(config['nin'], config['nout'], dtype=torch.float64)
         copy_linear(linear, layer)
         modules.append(linear)
-        if config['activation'] != 'linear':
-            modules.append(ACTIVATIONS[config['activation']](torch.nn))
+        if config['activation'] != NO_ACTIVATION:
+            modules.append(TORCH_ACTIVATIONS[config['activation']](torch.nn))
     return torch.nn.Sequential(*modules)
 
 

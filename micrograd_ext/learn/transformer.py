@@ -20,16 +20,17 @@ from .losses import softmax
 from ..core.modes import no_grad
 from . import torch_twins
 from .model_files import ARCHITECTURES, MODULE_TYPES, ModelFileError, whole_sizes
-from .nn import FeedForward, Layer, Module, Parameter, make_rng
+from .nn import NO_ACTIVATION, FeedForward, Layer, Module, Parameter, make_rng
 
 
-def _gaussian(rng, std: float) -> float:
+def _gauss_or_uniform(rng, std: float) -> float:
+    """A number from N(0, std), or from uniform(-std, std) for an ``rng`` with only ``uniform`` (``make_rng``)."""
     return rng.gauss(0.0, std) if hasattr(rng, 'gauss') else rng.uniform(-std, std)
 
 
 def projection(nin: int, nout: int, rng) -> Layer:
-    """A linear layer with ``scaled_to_inputs`` weights."""
-    return scaled_to_inputs(Layer(nin, nout, seed=rng, activation='linear'))
+    """A layer without activation (its outputs are ``w . x + b``) with ``scaled_to_inputs`` weights."""
+    return scaled_to_inputs(Layer(nin, nout, seed=rng, activation=NO_ACTIVATION))
 
 
 def scaled_to_inputs(layer: Layer) -> Layer:
@@ -69,7 +70,7 @@ class Embedding(Part):
     def __init__(self, num: int, dim: int, seed=None):
         check_sizes(num=num, dim=dim)
         rng = make_rng(seed)
-        self.weight = [[Parameter(_gaussian(rng, 1.0)) for _ in range(dim)] for _ in range(num)]
+        self.weight = [[Parameter(_gauss_or_uniform(rng, 1.0)) for _ in range(dim)] for _ in range(num)]
 
     def __call__(self, index: int) -> list[Value]:
         if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < len(self.weight):

@@ -4,8 +4,8 @@ accessors); each imports its tool when it is called, which keeps ``import microg
 
 >>> from micrograd_ext import Value
 >>> y = Value(2.0, label='x') * 3
->>> [str(step).split(':')[0] for step in y.backward_steps()]
-['step 1/1']
+>>> [str(step)[:22] for step in y.backward_steps()]
+['step 1/1  v1 = x*c1  [']
 """
 from __future__ import annotations
 

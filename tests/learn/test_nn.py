@@ -1,3 +1,4 @@
+import copy
 import json
 import math
 import os
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 
 from micrograd_ext import Value, gradcheck
-from micrograd_ext.learn.nn import MLP, FeedForward, Layer, ModelFileError, Neuron, load_model, neuron_of
+from micrograd_ext.learn.nn import MLP, FeedForward, Layer, ModelFileError, Neuron, Parameter, load_model
+from micrograd_ext.viz.naming import neuron_of
 
 REQUIRE_TORCH = os.environ.get('MICROGRAD_EXT_REQUIRE_TORCH') == '1'
 
@@ -70,7 +72,7 @@ def test_seed_makes_initialisation_reproducible_without_touching_global_random()
 
 
 @pytest.mark.parametrize('activation, fn', [('relu', lambda z: max(z, 0.0)), ('tanh', math.tanh),
-                                            ('sigmoid', lambda z: 1 / (1 + math.exp(-z))), ('linear', lambda z: z),
+                                            ('sigmoid', lambda z: 1 / (1 + math.exp(-z))), ('none', lambda z: z),
                                             ('gelu', lambda z: Value(z).gelu().data),
                                             ('silu', lambda z: z / (1 + math.exp(-z)))])
 def test_each_activation_is_applied_to_w_dot_x_plus_b(activation, fn):
@@ -80,8 +82,21 @@ def test_each_activation_is_applied_to_w_dot_x_plus_b(activation, fn):
     assert neuron([0.5, -1.5]).data == pytest.approx(fn(z), rel=1e-12)
 
 
+def test_no_activation_is_called_none_and_linear_is_its_old_spelling():
+    for neuron in (Neuron(2, activation='none', seed=0), Neuron(2, activation='linear', seed=0),
+                   Neuron(2, nonlin=False, seed=0)):
+        assert neuron.activation == 'none' and not neuron.nonlin and neuron.config()['activation'] == 'none'
+        assert repr(neuron) == 'LinearNeuron(2)'  # micrograd's repr
+        assert neuron.output_op == 'linear' == neuron([1.0, 2.0])._op  # the w.x + b node, the output itself
+    assert Neuron(2, seed=0).output_op == 'ReLU' and Neuron(2, activation='tanh', seed=0).output_op == 'tanh'
+    assert Layer(2, 3, activation='linear', seed=0).config()['activation'] == 'none'
+    assert MLP(2, [3, 1], seed=0).layers[-1].config()['activation'] == 'none'
+    assert FeedForward(2, 3, seed=0).down.config()['activation'] == 'none'
+    assert MLP(2, [3, 1], activation='linear', seed=0).config()['activation'] == 'none'
+
+
 def test_unknown_activation_and_wrong_input_count_are_clear_errors():
-    with pytest.raises(ValueError, match="unknown activation 'swish'; choose one of gelu, linear, relu, sigmoid"):
+    with pytest.raises(ValueError, match="unknown activation 'swish'; choose one of gelu, none, relu, sigmoid"):
         Neuron(2, activation='swish')
     with pytest.raises(ValueError, match=r'ReLUNeuron\(2\) expects 2 inputs, got 3'):
         Neuron(2)([1, 2, 3])
@@ -148,6 +163,55 @@ def test_save_and_load_as_json(tmp_path):
     assert fresh.state_dict() == model.state_dict()
     rebuilt = load_model(path)
     assert repr(rebuilt) == repr(model) and rebuilt([0.5, 0.5]).data == model([0.5, 0.5]).data
+
+
+def test_save_writes_none_for_no_activation(tmp_path):
+    path = tmp_path / 'layer.json'
+    Layer(2, 3, activation='linear', seed=0).save(path)
+    assert json.loads(path.read_text())['config'] == {'nin': 2, 'nout': 3, 'activation': 'none'}
+    assert '"linear"' not in path.read_text()
+    FeedForward(2, 3, activation='none', seed=0).save(path)
+    assert json.loads(path.read_text())['config']['activation'] == 'none'
+
+
+@pytest.mark.parametrize('kind, config', [
+    ('Neuron', {'nin': 2, 'activation': 'linear'}),
+    ('Layer', {'nin': 2, 'nout': 1, 'activation': 'linear'}),
+    ('MLP', {'nin': 2, 'nouts': [1, 1], 'activation': 'linear'}),
+    ('FeedForward', {'d_model': 1, 'd_hidden': 2, 'activation': 'linear'}),
+])
+def test_a_model_file_from_before_with_linear_for_no_activation_loads(tmp_path, kind, config):
+    model = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP, 'FeedForward': FeedForward}[kind](**config, seed=0)
+    state = {name: 0.25 * (i + 1) for i, (name, _) in enumerate(model.named_parameters())}
+    path = tmp_path / 'old.json'
+    path.write_text(json.dumps({'format': 'micrograd_ext.model', 'version': 1, 'type': kind, 'config': config,
+                                'state': state}))  # as save() wrote it before 'none'
+    rebuilt = load_model(path)
+    assert type(rebuilt) is type(model) and rebuilt.state_dict() == state
+    assert rebuilt.config() == dict(config, activation='none')
+    model.load(path)  # into a model built today: the same architecture
+    assert model.state_dict() == state
+    rebuilt.save(path)
+    assert json.loads(path.read_text())['config']['activation'] == 'none'
+
+
+def test_parameter_is_a_value_and_what_is_computed_from_it_is_a_plain_value():
+    w = Parameter(0.5, 'w')  # the label may be given by position, as before
+    assert isinstance(w, Parameter) and isinstance(w, Value) and issubclass(Parameter, Value)
+    assert w.is_parameter and not Value(0.5).is_parameter and w.label == 'w' and w.data == 0.5
+    assert repr(w) == "Value(label='w', data=0.5, grad=0.0)"
+    for out in (w * 2, 2 * w, w + w, -w, w - 1, w / 2, w ** 2, w.tanh(), w.relu(), Value.sum([w, w]),
+                Value.linear([w], [3.0], w), w.detach()):
+        assert type(out) is Value and not out.is_parameter
+    y = w * w + w
+    y.backward()
+    assert w.grad == 2.0
+    assert Parameter.__slots__ == ()  # no slots of its own: the class says it is a parameter
+    model = MLP(2, [2, 1], seed=0)
+    assert all(type(p) is Parameter for p in model.parameters())
+    twin = copy.deepcopy(model)
+    assert all(type(p) is Parameter and p.is_parameter for p in twin.parameters())
+    assert twin([1.0, 2.0]).data == model([1.0, 2.0]).data and twin.parameters()[0] is not model.parameters()[0]
 
 
 @pytest.mark.parametrize('content, message', [

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from micrograd_ext import Value, grad
 from micrograd_ext.teach.explain import explain
 
-from ..graphs import moderate, programs, run
+from ..strategies import moderate, programs, run
 
 
 def test_one_path_written_out_with_numbers():

@@ -1,4 +1,9 @@
 """Frames and the HTML player, checked in a real headless browser."""
+import json
+import re
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -285,3 +290,68 @@ def test_the_inline_player_works_inside_an_iframe_and_shows_its_first_step_witho
         assert browser.evaluate("document.querySelector('[data-part=text]').textContent").startswith('start:')
     finally:
         browser.close()
+
+
+# ---- the player's files (micrograd_ext/teach/player_files) and its data -----------------------------------------
+
+DATA = re.compile(r'<script type="application/json" data-part="data">(.*?)</script>', re.S)
+
+
+def test_the_javascript_and_css_are_plain_files_a_page_can_inline():
+    from micrograd_ext.teach.player import _file
+    js, css = _file('player.js'), _file('player.css')
+    for text in (js, css):
+        assert '{{' not in text and '}}' not in text  # no str.format leftovers
+        assert '</script' not in text.lower() and '</style' not in text.lower() and '<!--' not in text
+    template = _file('player.html')  # the data as JSON in one place; what a page shows with no script; the files
+    assert template.count('$data') == 1 and set(re.findall(r'\$(\w+)', template)) == {
+        'data', 'title', 'text', 'picture', 'css', 'js'}
+    if shutil.which('node'):
+        checked = subprocess.run(['node', '--check', '-'], input=js, capture_output=True, text=True, timeout=60)
+        assert checked.returncode == 0, checked.stderr
+
+
+def test_the_players_data_is_json_that_survives_a_label_that_closes_the_script(tmp_path):
+    from micrograd_ext import Value
+    from micrograd_ext.teach.player import show_backward
+    x = Value(2.0, label='</script><!--x')
+    y = x * 3
+    y.label = 'y & <b>'
+    player = show_backward(y, quiz=True)
+    path = player.save(str(tmp_path / 'hostile.html'))
+    page = open(path, encoding='utf-8').read()
+    assert page.count('</script>') == 2 and len(DATA.findall(page)) == 1  # the label did not end the script
+    raw = DATA.search(page)[1]
+    assert '</' not in raw and '<!' not in raw and '&' not in raw and '>' not in raw
+    data = json.loads(raw)
+    assert data['texts'] == [frame.text for frame in player.frames] and '</script><!--x' in data['texts'][1]
+    assert data['id'] == player.id and len(data['svgs']) == len(data['texts']) == len(data['quiz']['questions'])
+    assert 'y &amp; &lt;b&gt;' in page[:page.index('<script>')]  # the title and first text as escaped HTML
+    chromium_or_skip()
+    browser = Browser(f'file://{path}', width=1200)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('[data-part=counter]')"
+                         ".textContent")
+        parsed = browser.evaluate("JSON.parse(document.querySelector('[data-part=data]').textContent)")
+        assert parsed['texts'] == data['texts'] and parsed['quiz']['questions'][1] == data['quiz']['questions'][1]
+        assert browser.evaluate("document.querySelector('.mgx-player').id") == player.id
+        browser.evaluate("document.querySelector('[data-part=show]').click()")  # the quiz: show the answer
+        assert browser.evaluate("document.querySelector('[data-part=text]').textContent") == data['texts'][1]
+    finally:
+        browser.close()
+
+
+def test_an_installed_copy_finds_the_players_files(tmp_path):
+    """Run from a temporary folder in isolated mode, Python imports the installed micrograd_ext, not this checkout:
+    its package data must hold the player's files (setup.cfg's package_data)."""
+    script = ("import sys; from micrograd_ext import Value; from micrograd_ext.teach.player import save_backward_html\n"
+              "x = Value(2.0, label='x'); y = x * x; y.label = 'y'\n"
+              "print(save_backward_html(y, sys.argv[1]))")
+    done = subprocess.run([sys.executable, '-I', '-c', script, str(tmp_path / 'installed.html')], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    if "No module named 'micrograd_ext'" in done.stderr:
+        pytest.skip('micrograd_ext is not installed (pip install .)')
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / 'installed.html').read_text(encoding='utf-8')
+    assert json.loads(DATA.search(page)[1])['texts'][1].startswith('step 1/1')
+    assert '.mgx-player .mgx-text {' in page and 'JSON.parse(' in page  # the CSS and the JavaScript, inlined

@@ -377,18 +377,19 @@ def test_the_quiz_player_in_a_real_browser(tmp_path):
         browser.close()
 
 
-def test_the_quiz_player_only_adds_its_panel_and_script_to_the_player():
-    import html
+def test_the_quiz_player_differs_from_the_plain_one_only_in_its_data():
+    import json
+    import re
 
-    from micrograd_ext.teach.player import QUIZ_HELP, QUIZ_PANEL, show_backward
+    from micrograd_ext.teach.player import QUIZ_HELP, show_backward
     plain, quizzed = show_backward(neuron()), show_backward(neuron(), quiz=True)
-    page = quizzed._repr_html_().replace(quizzed.id, plain.id)
-    panel = QUIZ_PANEL.format(id=plain.id, help=html.escape(QUIZ_HELP))
-    assert panel in page and 'mgx-quiz' not in plain._repr_html_()
-    page = page.replace(panel, '')
-    last = "part('quiz').hidden = false;\n"
-    start, end = page.index('const questions = '), page.index(last) + len(last)
-    assert page[:start] + page[end:] == plain._repr_html_()
+    data = re.compile(r'<script type="application/json" data-part="data">(.*?)</script>', re.S)
+    pages = [plain._repr_html_(), quizzed._repr_html_()]
+    plain_data, quiz_data = (json.loads(data.search(page)[1]) for page in pages)
+    assert plain_data['quiz'] is None and quiz_data['quiz']['help'] == QUIZ_HELP
+    assert len(quiz_data['quiz']['questions']) == len(quiz_data['texts'])  # one per step, after the seed's None
+    assert {**quiz_data, 'quiz': None, 'id': plain.id} == plain_data
+    assert data.sub('', pages[0]) == data.sub('', pages[1])  # the same HTML, CSS and script
     # a text view of the quiz (a terminal, a notebook without HTML) gives no answer away; the plain one lists them
     assert repr(quizzed).splitlines()[0] == repr(plain).splitlines()[0] and 'step 1/5' in repr(plain)
     assert 'step 1/' not in repr(quizzed) and '5 steps to predict' in repr(quizzed)

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from micrograd_ext import Value, grad
 from micrograd_ext.teach.steps import backward_steps
 
-from ..graphs import moderate, programs, run
+from ..strategies import moderate, programs, run
 
 
 def lecture_neuron():
