@@ -18,11 +18,6 @@ def finite_floats(low: float = -2.0, high: float = 2.0):
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
-def nonzero_floats(low: float = 1e-3, high: float = 3.0):
-    """Floats of size ``low`` to ``high``, either sign: safe as denominators, far from the kinks at 0."""
-    return st.one_of(st.floats(low, high), st.floats(-high, -low))
-
-
 any_floats = st.floats(allow_nan=True, allow_infinity=True)  # every IEEE double, NaN and infinities included
 
 # smooth ops only (kinks such as relu/abs at 0 make finite differences meaningless); each stays finite

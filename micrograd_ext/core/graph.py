@@ -20,6 +20,8 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     >>> [node._op for node in topological_order(y + x, leaves=False)]
     ['*', '+']
     """
+    if not (leaves or root._prev):
+        return []
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | None] = [root]  # None: the marker that the node below it is expanded

@@ -37,10 +37,10 @@ def check(node, value_class: type) -> None:
         if not isinstance(child, value_class):
             raise TypeError(f"the children of a {node._op!r} node must be Values, got {type(child).__name__} "
                             f"{child!r}; wrap numbers first, e.g. Value({child!r})")
+    local_grads = () if local_grads is None else tuple(local_grads)  # a list or a NumPy array of numbers will do
     if not local_grads:
         node._local_grads = None
         return
-    local_grads = tuple(local_grads)
     if len(local_grads) != len(children):
         raise ValueError(f"Value(..., _op={node._op!r}) got {len(local_grads)} local derivatives for "
                          f"{len(children)} children; give one d out/d child per child, in order")

@@ -178,8 +178,8 @@ class Neuron(Module):
         rng = make_rng(seed)
         self.activation = check_activation(activation or ('relu' if nonlin else NO_ACTIVATION))
         self.nonlin = self.activation != NO_ACTIVATION
-        self.w = [Parameter(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
-        self.b = Parameter(0.0, label='b')
+        self.w: list[Value] = [Parameter(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
+        self.b: Value = Parameter(0.0, label='b')
         self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
         self._activate = getattr(Value, self.activation) if self.nonlin else None  # Value.relu, ... (relu by hand)
         self.b._neuron = self  # type: ignore[attr-defined]  # a tag for drawings (viz.naming.neuron_of): which neuron this is

@@ -99,8 +99,8 @@ class Norm(Part):
     def __init__(self, dim: int, eps: float, bias: bool):
         check_sizes(dim=dim)
         self.eps = eps
-        self.weight = [Parameter(1.0) for _ in range(dim)]
-        self.bias = [Parameter(0.0) for _ in range(dim)] if bias else []
+        self.weight: list[Value] = [Parameter(1.0) for _ in range(dim)]
+        self.bias: list[Value] = [Parameter(0.0) for _ in range(dim)] if bias else []
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'weight.{i}', p) for i, p in enumerate(self.weight)] + [(f'bias.{i}', p) for i, p in enumerate(self.bias)]

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 
 from micrograd_ext import Value, topological_order
 
-from ..graphs import chain, closure_mul, closure_sin, diamond, microgpt_mul, shallow_stack
+from ..graphs import (MICROGRAD_README, chain, closure_mul, closure_sin, diamond, microgpt_mul, micrograd_readme,
+                      shallow_stack)
 from ..strategies import graphs
 
 
@@ -33,6 +34,15 @@ def test_a_copy_is_the_same_graph_and_backpropagates_alone(graph):
     out.backward()
     by_label = {node.label: node.grad for node in topological_order(twin) if node.label}
     assert [by_label.get(x.label, 0.0) for x in leaves] == pytest.approx([x.grad for x in leaves], rel=1e-12, abs=0)
+
+
+def test_a_copy_of_micrograds_readme_example_gets_its_numbers():
+    a, b, g = micrograd_readme()
+    twin = copy.deepcopy(g)
+    twin.backward()
+    leaves = {node.label: node for node in topological_order(twin) if node.label}
+    assert (twin.data, leaves['a'].grad, leaves['b'].grad) == pytest.approx(MICROGRAD_README, rel=1e-12)
+    assert (a.grad, b.grad) == (0.0, 0.0)
 
 
 def test_a_node_used_twice_stays_one_node_in_the_copy():
@@ -105,6 +115,29 @@ def test_a_closure_keeps_its_other_cells_and_its_defaults():
     assert closure.__defaults__ == (1.0,) and closure.__qualname__ == _backward.__qualname__
     twin.backward()
     assert twin._prev[0].grad == 3.0 and x.grad == 0.0
+
+
+def test_a_closure_with_an_empty_cell_is_copied_with_an_empty_cell():
+    def identity(x):
+        out = Value(x.data, (x,), 'id')
+
+        def _backward():
+            x.grad += out.grad
+            if out.grad is None:
+                return unset  # noqa: F821  (a cell of this closure that is never filled)
+        out._backward = _backward
+        if out.grad is None:
+            unset = 0  # noqa: F841
+        return out
+    y = identity(Value(1.5))
+    twin = copy.deepcopy(y)
+    closure = twin.__dict__['_backward']
+    cells = dict(zip(closure.__code__.co_freevars, closure.__closure__))
+    assert cells['x'].cell_contents is twin._prev[0] and cells['out'].cell_contents is twin
+    with pytest.raises(ValueError):
+        cells['unset'].cell_contents  # still empty
+    twin.backward()
+    assert twin._prev[0].grad == 1.0 and y._prev[0].grad == 0.0
 
 
 def test_hand_made_nodes_with_local_derivatives_are_copied_too():

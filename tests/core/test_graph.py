@@ -59,7 +59,6 @@ def test_a_leaf_is_its_own_order():
     assert topological_order(x) == [x]
 
 
-@pytest.mark.xfail(strict=True, reason='package bug: a leaf root is listed even with leaves=False')
 def test_a_leaf_is_left_out_without_leaves():
     assert topological_order(Value(1.0), leaves=False) == []
 

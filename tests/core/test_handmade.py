@@ -45,8 +45,16 @@ def test_children_and_local_derivatives_may_be_any_iterable_of_the_right_kinds()
     assert Value(1.0, {x}, 'id', (1.0,))._prev == (x,)
 
 
+def test_local_derivatives_may_be_a_numpy_array():
+    x, w = Value(2.0), Value(3.0)
+    out = Value(6.0, (x, w), 'mul', np.array([3.0, 2.0]))
+    out.backward()
+    assert (x.grad, w.grad) == (3.0, 2.0)
+
+
 @pytest.mark.parametrize('make, error, message', [
-    (lambda x: Value(1.0, x, 'op'), TypeError, r"children of a 'op' node must be a tuple of Values, got Value; e\.g\. \(x,\)"),
+    (lambda x: Value(1.0, x, 'op'), TypeError,
+     r"children of a 'op' node must be a tuple of Values, got Value; e\.g\. \(x,\)"),
     (lambda x: Value(1.0, 5, 'op'), TypeError, 'must be a tuple of Values, got int'),
     (lambda x: Value(1.0, (x, 2.0), 'op', (1.0, 1.0)), TypeError,
      r"children of a 'op' node must be Values, got float 2\.0; wrap numbers first, e\.g\. Value\(2\.0\)"),

@@ -65,8 +65,9 @@ def test_leaf_wraps_a_real_number_as_a_float(number, data):
 
 
 @pytest.mark.parametrize('other', ['2', None, 1 + 2j, np.array([1.0, 2.0]), [1.0]])
-def test_leaf_of_anything_else_is_not_implemented(other):
-    assert leaf(other) is NotImplemented
+def test_leaf_of_anything_else_is_a_type_error_naming_it(other):
+    with pytest.raises(TypeError, match=f'needs a real number .*got {type(other).__name__}: '):
+        leaf(other)
 
 
 def test_data_of_reads_a_value_or_passes_a_number_and_notes_comparisons_while_recording():

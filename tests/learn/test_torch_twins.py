@@ -1,5 +1,15 @@
-"""The PyTorch twins' translation table covers exactly the op table's activations (PyTorch itself is not needed)."""
+"""The PyTorch twins' translation table covers exactly the op table's activations, and a layer without one is a
+Linear module alone (PyTorch itself is not needed: a stand-in records what ``sequential()`` builds). Where PyTorch
+is installed the real twins are compared with the modules; elsewhere those tests skip (CI requires them)."""
+import os
+import sys
+import types
+
+import pytest
+
 from micrograd_ext.core import ops
+from micrograd_ext.learn import torch_twins
+from micrograd_ext.learn.nn import MLP, FeedForward, Layer
 from micrograd_ext.learn.torch_twins import TORCH_ACTIVATIONS
 
 
@@ -16,11 +26,21 @@ def test_the_twin_of_each_activation_is_made_from_torch_nn():
                     'gelu': ('GELU', {'approximate': 'tanh'}), 'silu': ('SiLU', {})}
 
 
-def test_a_layer_without_activation_is_a_linear_module_alone(monkeypatch):
-    import sys
-    import types
+class FakeTorch(types.SimpleNamespace):
+    """Just enough of torch for ``sequential()``: Linear modules that keep their sizes, activations as names."""
 
-    from micrograd_ext.learn.nn import MLP
+    float64 = 'float64'
+
+    class no_grad:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    @staticmethod
+    def tensor(numbers, dtype):
+        return numbers
 
     class Weight:
         def copy_(self, numbers):
@@ -28,22 +48,78 @@ def test_a_layer_without_activation_is_a_linear_module_alone(monkeypatch):
 
     class Linear:
         def __init__(self, nin, nout, dtype):
-            self.sizes, self.weight, self.bias = (nin, nout), Weight(), Weight()
+            self.sizes, self.weight, self.bias = (nin, nout), FakeTorch.Weight(), FakeTorch.Weight()
 
-    torch = types.SimpleNamespace(float64='float64', no_grad=lambda: types.SimpleNamespace(
-        __enter__=None, __exit__=None), tensor=lambda numbers, dtype: numbers)
+    nn = types.SimpleNamespace(Linear=Linear, Sequential=lambda *modules: list(modules),
+                               **{name: (lambda name=name, **options: name)
+                                  for name in ('ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU')})
 
-    class NoGrad:
-        def __enter__(self):
-            return self
 
-        def __exit__(self, *exc):
-            return False
-    torch.no_grad = NoGrad
-    torch.nn = types.SimpleNamespace(Linear=Linear, Sequential=lambda *modules: list(modules),
-                                     **{name: (lambda name=name, **options: name)
-                                        for name in ('ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU')})
-    monkeypatch.setitem(sys.modules, 'torch', torch)
-    for activation, twin in [('tanh', 'Tanh'), ('relu', 'ReLU')]:
+def test_a_layer_without_activation_is_a_linear_module_alone(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'torch', FakeTorch())
+    for activation, twin in [('tanh', 'Tanh'), ('relu', 'ReLU'), ('gelu', 'GELU')]:
         modules = MLP(2, [3, 1], activation=activation, seed=0).to_torch()
         assert [m if isinstance(m, str) else m.sizes for m in modules] == [(2, 3), twin, (3, 1)]
+    modules = MLP(2, [3, 1], activation='none', seed=0).to_torch()
+    assert [m.sizes for m in modules] == [(2, 3), (3, 1)]
+
+
+# ---- without PyTorch: the error says how to install it; with it (CI: MICROGRAD_EXT_REQUIRE_TORCH=1): the twins
+# compute what the modules compute
+
+REQUIRE_TORCH = os.environ.get('MICROGRAD_EXT_REQUIRE_TORCH') == '1'
+
+
+def torch_or_skip():
+    try:
+        import torch
+    except ImportError:
+        if REQUIRE_TORCH:
+            raise
+        pytest.skip('PyTorch is not installed (CI installs torch==2.13.0)')
+    return torch
+
+
+def test_without_torch_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'torch', None)  # import torch now raises ImportError
+    with pytest.raises(ImportError, match=r'^to_torch\(\) needs PyTorch: pip install torch \(the CPU build is enough\)$'):
+        torch_twins.require_torch()
+    with pytest.raises(ImportError, match='needs PyTorch'):
+        MLP(2, [3, 1], seed=0).to_torch()
+
+
+def test_a_sequential_has_the_layers_weights_and_activations():
+    torch = torch_or_skip()
+    layers = [Layer.from_weights([[1.0, -2.0], [0.5, 0.25], [3.0, 0.0]], [0.1, 0.2, 0.3], activation='tanh'),
+              Layer.from_weights([[1.0, 2.0, -1.0]], [-0.5], activation='linear')]
+    twin = torch_twins.sequential(layers)
+    assert [type(m).__name__ for m in twin] == ['Linear', 'Tanh', 'Linear']
+    assert twin[0].weight.dtype == torch.float64
+    assert twin[0].weight.tolist() == [[1.0, -2.0], [0.5, 0.25], [3.0, 0.0]] and twin[0].bias.tolist() == [0.1, 0.2, 0.3]
+    assert twin[2].weight.tolist() == [[1.0, 2.0, -1.0]] and twin[2].bias.tolist() == [-0.5]
+
+
+@pytest.mark.parametrize('activation', sorted(ops.ACTIVATIONS))
+def test_an_mlps_twin_computes_the_same_outputs(activation):
+    torch = torch_or_skip()
+    model = MLP(3, [4, 2], activation=activation, seed=0)
+    x = [0.3, -1.2, 0.8]
+    ours = [v.data for v in model(x)]
+    theirs = model.to_torch()(torch.tensor(x, dtype=torch.float64)).tolist()
+    assert theirs == pytest.approx(ours, rel=1e-12, abs=1e-12)
+
+
+def test_swiglus_twin_has_the_gate_and_the_same_outputs():
+    torch = torch_or_skip()
+    ffn = FeedForward(3, 5, activation='swiglu', seed=2)
+    twin = torch_twins.swiglu(ffn.up, ffn.gate, ffn.down)
+    x = [0.5, -1.0, 2.0]
+    theirs = twin(torch.tensor(x, dtype=torch.float64)).tolist()
+    assert theirs == pytest.approx([v.data for v in ffn(x)], rel=1e-12, abs=1e-12)
+    assert twin.gate.weight.tolist() == [[w.data for w in n.w] for n in ffn.gate.neurons]
+
+
+def test_the_transformer_classes_are_made_once():
+    torch_or_skip()
+    classes = torch_twins.classes()
+    assert set(classes) == {'CausalSelfAttention', 'TransformerBlock', 'GPT'} and torch_twins.classes() is classes
