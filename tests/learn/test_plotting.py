@@ -14,7 +14,7 @@ Y = np.array([0, 0, 1, 1])
 
 def left_or_right():
     """A one-neuron model whose score is x: class 1 right of x = 0."""
-    return Layer.from_weights([[1.0, 0.0]], [0.0], activation='linear')
+    return Layer.from_weights([[1.0, 0.0]], [0.0], activation='none')
 
 
 def log_of(losses, accuracies) -> TrainingLog:

@@ -91,7 +91,7 @@ def test_without_torch_the_error_says_how_to_install_it(monkeypatch):
 def test_a_sequential_has_the_layers_weights_and_activations():
     torch = torch_or_skip()
     layers = [Layer.from_weights([[1.0, -2.0], [0.5, 0.25], [3.0, 0.0]], [0.1, 0.2, 0.3], activation='tanh'),
-              Layer.from_weights([[1.0, 2.0, -1.0]], [-0.5], activation='linear')]
+              Layer.from_weights([[1.0, 2.0, -1.0]], [-0.5], activation='none')]
     twin = torch_twins.sequential(layers)
     assert [type(m).__name__ for m in twin] == ['Linear', 'Tanh', 'Linear']
     assert twin[0].weight.dtype == torch.float64
