@@ -7,6 +7,8 @@ import pytest
 from micrograd_ext import Value, numerical_grad, topological_order
 from micrograd_ext.core.floats import sigmoid
 
+from ..graphs import micrograd_readme
+
 GELU_C = math.sqrt(2 / math.pi)
 
 
@@ -144,17 +146,7 @@ def test_micrograd_sanity_check_constants():
 
 
 def test_micrograd_more_ops_constants():
-    a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
+    a, b, g = micrograd_readme()
     g.backward()
     assert g.data == pytest.approx(24.70408163265306, abs=1e-12)
     assert a.grad == pytest.approx(138.83381924198252, abs=1e-9)

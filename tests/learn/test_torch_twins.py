@@ -1,7 +1,6 @@
 """The PyTorch twins' translation table covers exactly the op table's activations, and a layer without one is a
 Linear module alone (PyTorch itself is not needed: a stand-in records what ``sequential()`` builds). Where PyTorch
 is installed the real twins are compared with the modules; elsewhere those tests skip (CI requires them)."""
-import os
 import sys
 import types
 
@@ -11,6 +10,8 @@ from micrograd_ext.core import ops
 from micrograd_ext.learn import torch_twins
 from micrograd_ext.learn.nn import MLP, FeedForward, Layer
 from micrograd_ext.learn.torch_twins import TORCH_ACTIVATIONS
+
+from .test_nn import torch_or_skip
 
 
 def test_every_activation_has_its_torch_module_and_nothing_else_has_one():
@@ -66,18 +67,6 @@ def test_a_layer_without_activation_is_a_linear_module_alone(monkeypatch):
 
 # ---- without PyTorch: the error says how to install it; with it (CI: MICROGRAD_EXT_REQUIRE_TORCH=1): the twins
 # compute what the modules compute
-
-REQUIRE_TORCH = os.environ.get('MICROGRAD_EXT_REQUIRE_TORCH') == '1'
-
-
-def torch_or_skip():
-    try:
-        import torch
-    except ImportError:
-        if REQUIRE_TORCH:
-            raise
-        pytest.skip('PyTorch is not installed (CI installs torch==2.13.0)')
-    return torch
 
 
 def test_without_torch_the_error_says_how_to_install_it(monkeypatch):
