@@ -14,10 +14,9 @@ recorded: ``local_derivatives(node)`` evaluates the same formulas of the op tabl
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable, Iterable
 from typing import Literal, cast, overload
-
-import types
 
 from . import floats
 from .engine import Value, topological_order
@@ -111,8 +110,8 @@ def changed_since_forward(nodes: Iterable[Value]) -> list[Value]:
     """
     changed = []
     for node in nodes:
-        now = value_now(node) if node._prev and node._local_grads is not None else None
-        if now is None:  # a leaf, an op of its own, or one made by hand with another number of children
+        now = value_now(node)
+        if now is None:  # a leaf, an op with its own _backward, or a node made by hand: no formula to apply
             continue
         if not (math.isclose(now, node.data, rel_tol=1e-9, abs_tol=1e-12) or (now != now and node.data != node.data)):
             changed.append(node)

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from . import floats
-from .floats import BLOCKED  # noqa: F401  (the table's blocking zero, imported from here by the layers above)
 
 T = TypeVar('T')
 GELU_C = math.sqrt(2.0 / math.pi)  # GELU's tanh approximation (GPT-2, PyTorch approximate='tanh')

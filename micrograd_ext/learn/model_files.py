@@ -9,7 +9,6 @@ with its config's keys and parameter count in ``ARCHITECTURES``.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import reprlib
@@ -63,30 +62,6 @@ ARCHITECTURES: dict[str, tuple[tuple[str, ...], Callable[[dict], Any]]] = {  # l
 }
 
 
-def load_model(path) -> Module:
-    """Rebuild a model saved by ``Module.save()``: its architecture from the file, then its parameters.
-
-    Nothing is built until the architecture is checked: known type, sizes, activation, and a parameter
-    count of at most ``MAX_PARAMETERS`` that equals the number of entries in the file's ``state``.
-    """
-    importlib.import_module(f'{__package__}.transformer')  # it registers its GPT, and nn its modules
-    document = read_model_file(path)
-    kind, config, state = document.get('type'), document.get('config'), document.get('state')
-    if not isinstance(kind, str) or kind not in MODULE_TYPES or not isinstance(config, dict):
-        raise ModelFileError(f"{path} does not name a known model type ({', '.join(MODULE_TYPES)}) with a config")
-    try:
-        count = parameter_count(kind, config)
-    except ModelFileError as e:
-        raise ModelFileError(f"{path}: {e}") from None
-    if not isinstance(state, dict) or len(state) != count:
-        holds = f'holds {len(state):,}' if isinstance(state, dict) else 'is not a dict of them'
-        raise ModelFileError(f"{path}: a {kind} {brief(config)} has {count:,} parameters, but the file's 'state' "
-                             f"{holds}; the file is truncated or was edited: save the model again")
-    model = MODULE_TYPES[kind](**config, seed=0)  # seed=0: leave global random alone, the file sets every weight
-    model.load_state_dict(state)
-    return model
-
-
 def parameter_count(kind: str, config: dict) -> int:
     """The number of parameters a saved architecture has, after checking its keys, sizes and activation.
 
@@ -108,7 +83,7 @@ def parameter_count(kind: str, config: dict) -> int:
 
 def layered_count(kind: str, config: dict, layer_sizes: Callable[[dict], list]) -> int:
     """The parameters of layers chained through ``layer_sizes(config)``, each neuron with weights and a bias."""
-    activation = current_activation_name(config['activation'])
+    activation = config['activation']  # read_model_file() spells an old 'linear' as 'none'
     allowed = sorted([*ops.ACTIVATIONS, NO_ACTIVATION]) + (['swiglu'] if kind == 'FeedForward' else [])
     if not isinstance(activation, str) or activation not in allowed:
         raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(allowed)}")

@@ -8,7 +8,6 @@ MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], L
 """
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import random
@@ -23,9 +22,9 @@ from . import torch_twins
 from ..core.engine import Value, values
 from ..core.files import write_atomically
 from .model_files import (FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES, NO_ACTIVATION, ModelFileError,
-                          brief, current_activation_name, load_model, parameter_count, read_model_file)
+                          brief, current_activation_name, parameter_count, read_model_file)
 
-__all__ = ['Module', 'Parameter', 'Neuron', 'Layer', 'MLP', 'FeedForward', 'ACTIVATIONS', 'NO_ACTIVATION', 'load_model',
+__all__ = ['Module', 'Parameter', 'Neuron', 'Layer', 'MLP', 'FeedForward', 'ACTIVATIONS', 'NO_ACTIVATION',
            'ModelFileError', 'write_atomically']
 
 
@@ -131,16 +130,6 @@ class Module:
         if json.dumps(config, sort_keys=True) != json.dumps(self.config(), sort_keys=True):  # 2.0 is not 2 here
             raise ModelFileError(f"{path} holds a {kind} {brief(config)}, but this model is a {kind} {self.config()}")
         self.load_state_dict(document.get('state'))
-
-
-TRANSFORMER_PARTS = ('Embedding', 'LayerNorm', 'RMSNorm', 'CausalSelfAttention', 'TransformerBlock', 'GPT')
-
-
-def __getattr__(name: str):
-    """``from micrograd_ext.learn.nn import GPT`` (and the other transformer parts, defined in micrograd_ext.learn.transformer)."""
-    if name in TRANSFORMER_PARTS:
-        return getattr(importlib.import_module(f'{__package__}.transformer'), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Parameter(Value):

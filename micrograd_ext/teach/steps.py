@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..core.autograd import changed_since_forward
 from ..core.handmade import run_closure
 from ..core.engine import Value, topological_order
 from ..core.graph import start_backward

@@ -139,8 +139,8 @@ def data_changed(order: list[Value], names: dict[Value, str]) -> str | None:
         return None
     node = changed[0]
     return (f"the data changed since this graph was built ({names[node]} = {expression(node, names)} no longer gives "
-            f"{fmt(node.data)}; an optimizer step?), or that node was made by hand to compute something else: the local "
-            "derivatives are those stored in the forward pass; run the forward pass again to see the current numbers")
+            f"{fmt(node.data)}; an optimizer step?): the local derivatives are those stored in the forward pass; run the "
+            "forward pass again to see the current numbers")
 
 
 def neuron_of(node: Value):

@@ -7,7 +7,8 @@ import pytest
 
 from micrograd_ext.compiled.kernels import ARRAYS, Blocked
 from micrograd_ext.core import floats
-from micrograd_ext.core.ops import BLOCKED, OPS, power_op
+from micrograd_ext.core.floats import BLOCKED
+from micrograd_ext.core.ops import OPS, power_op
 
 POINTS = [-2.5, -1.0, -0.0, 0.0, 1e-300, 0.5, 3.0, 800.0, -800.0, 1e308, math.inf, -math.inf, math.nan]
 ELEMENTWISE = sorted(set(OPS) - {'linear'})  # '+' of two terms is elementwise; longer sums are a Sum group

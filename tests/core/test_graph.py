@@ -1,6 +1,5 @@
 """Walking a graph (core/graph.py): every node after its children, without recursion, and the start of a
 backward pass."""
-import pytest
 from hypothesis import given, settings
 
 from micrograd_ext import Value

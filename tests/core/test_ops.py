@@ -9,7 +9,8 @@ import pickle
 from micrograd_ext import Value, grad, numerical_grad
 from micrograd_ext.core import floats, ops
 from micrograd_ext.core.autograd import VALUES
-from micrograd_ext.core.ops import BLOCKED, FUNCTIONS, OPS, op_of, power_op, value_now
+from micrograd_ext.core.floats import BLOCKED
+from micrograd_ext.core.ops import FUNCTIONS, OPS, op_of, power_op, value_now
 
 POINTS = [-2.5, -1.0, -0.0, 0.0, 0.5, 3.0, 1e-300, -1e300, 1e308, math.inf, -math.inf, math.nan]
 

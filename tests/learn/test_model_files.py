@@ -17,7 +17,8 @@ import time
 import pytest
 
 from micrograd_ext.learn import nn
-from micrograd_ext.learn.nn import MLP, ModelFileError, load_model
+from micrograd_ext.learn.loading import load_model
+from micrograd_ext.learn.nn import MLP, ModelFileError
 
 FORMAT = '{"format": "micrograd_ext.model", "version": 1, "type": "MLP", '
 needs_alarm = pytest.mark.skipif(not hasattr(signal, 'SIGALRM'), reason='needs signal.alarm (POSIX)')

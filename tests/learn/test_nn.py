@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from micrograd_ext import Value, gradcheck
-from micrograd_ext.learn.nn import MLP, FeedForward, Layer, ModelFileError, Neuron, Parameter, load_model
+from micrograd_ext.learn.loading import load_model
+from micrograd_ext.learn.nn import MLP, FeedForward, Layer, ModelFileError, Neuron, Parameter
 from micrograd_ext.viz.naming import neuron_of
 
 REQUIRE_TORCH = os.environ.get('MICROGRAD_EXT_REQUIRE_TORCH') == '1'
