@@ -53,6 +53,11 @@ def imports():
                 yield module, imported, node.lineno, node.lineno in typing_lines
 
 
+def test_no_module_imports_by_name_at_run_time():
+    """``importlib.import_module`` would hide an import from the checks here."""
+    assert [path for _, path in module_files() if 'import_module(' in open(path, encoding='utf-8').read()] == []
+
+
 def test_the_folders_are_the_layers():
     folders = sorted(entry for entry in os.listdir(PACKAGE)
                      if os.path.isdir(os.path.join(PACKAGE, entry)) and not entry.startswith('__'))

@@ -28,7 +28,7 @@ def test_every_model_type_comes_back_with_its_weights(make, tmp_path):
 def test_a_fresh_interpreter_loads_a_gpt_without_importing_the_transformer_itself(tmp_path):
     GPT(vocab_size=5, block_size=4, n_embd=4, n_head=2, n_layer=1, seed=5).save(str(tmp_path / 'gpt.json'))
     code = ('import sys; from micrograd_ext.learn.loading import load_model; '
-            f'print(type(load_model(sys.argv[1])).__name__)')
+            'print(type(load_model(sys.argv[1])).__name__)')
     done = subprocess.run([sys.executable, '-c', code, str(tmp_path / 'gpt.json')], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == 'GPT'
