@@ -104,7 +104,8 @@ def test_a_module_is_one_idea_of_readable_length():
 
 def test_the_short_public_paths_give_the_same_objects():
     import importlib
-    for short, home, name in [('engine', 'core.engine', 'Value'), ('nn', 'learn.nn', 'MLP'),
+    for short, home, name in [('engine', 'core.engine', 'Value'), ('nn', 'learn.nn', 'MLP'), ('nn', 'core.engine', 'Value'),
+                              ('nn', 'learn.loading', 'load_model'), ('nn', 'learn.transformer', 'GPT'),
                               ('losses', 'learn.losses', 'cross_entropy'), ('optim', 'learn.optim', 'AdamW'),
                               ('datasets', 'learn.datasets', 'make_moons'), ('training', 'learn.training', 'fit'),
                               ('transformer', 'learn.transformer', 'GPT'), ('text', 'learn.text', 'CharTokenizer'),

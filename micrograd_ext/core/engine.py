@@ -3,8 +3,10 @@
 Each op computes its result *and* its local derivatives (d out / d child) right away, and the result
 node keeps them. ``backward()`` then only applies the chain rule, ``child.grad += local * node.grad``,
 to every node in reverse topological order. The hottest ops are written out here, each with its local
-derivatives on the same line; the others (``/ ** exp log tanh ...``) are one entry each in the
-op table (``ops.py``), where every op's value and derivatives are written once.
+derivatives on the same line; the others (``/ exp log tanh ...``, and ``x ** n`` for each n) come from the
+op table (``ops.py``), where every op's value and derivatives are written once. A node's ``_op`` is its
+op's name (``MUL.name`` is ``'*'``), a string that also carries the op. ``result`` and ``leaf``, at the
+bottom, make nodes as ``Value(data, children, op, local_grads)`` and ``Value(number)`` would, only faster.
 
 >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
 >>> L = a * b + a
@@ -141,9 +143,9 @@ class Value:
             return Value.apply(POW, self, n)
         return Value.apply(power_op(exponent(n)), self) if is_number(n) else NotImplemented  # named '**2', as micrograd
 
-    def __radd__(self, other): return leaf(other) + self
-    def __rsub__(self, other): return leaf(other) - self
-    def __rmul__(self, other): return leaf(other) * self
+    def __radd__(self, other): return leaf(other) + self if is_number(other) else NotImplemented
+    def __rsub__(self, other): return leaf(other) - self if is_number(other) else NotImplemented
+    def __rmul__(self, other): return leaf(other) * self if is_number(other) else NotImplemented
 
     # ---- comparing: ordering compares data; == and hashing stay by identity, as in micrograd ------------
 

@@ -2,8 +2,8 @@
 (1/0 = inf, log(0) = -inf, overflow = inf), sigmoid and softplus without overflow, a ``BLOCKED`` zero; and the
 domain errors a user sees when an op's input is outside its domain (each names the input and the fix).
 
-The same names exist for Values (``autograd.VALUES``) and NumPy arrays (``compiled/kernels.py``), so that
-one formula serves all three.
+The functions that derivative formulas use exist for Values too (``autograd.VALUES``: each a node of a table
+op), and all of them for NumPy arrays (``compiled/kernels.py``), so that one formula serves all three.
 
 >>> div(1.0, 0.0), log(0.0), power(0.0, -1), sigmoid(-1000.0)
 (inf, -inf, inf, 0.0)

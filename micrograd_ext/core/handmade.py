@@ -37,6 +37,9 @@ def check(node, value_class: type) -> None:
         if not isinstance(child, value_class):
             raise TypeError(f"the children of a {node._op!r} node must be Values, got {type(child).__name__} "
                             f"{child!r}; wrap numbers first, e.g. Value({child!r})")
+    if local_grads is not None and not isinstance(local_grads, Iterable):
+        raise TypeError(f"Value(..., _op={node._op!r}, _local_grads=...) takes one local derivative per child, in "
+                        f"a tuple: ({local_grads!r},) for one child")
     local_grads = () if local_grads is None else tuple(local_grads)  # a list or a NumPy array of numbers will do
     if not local_grads:
         node._local_grads = None

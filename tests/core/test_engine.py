@@ -308,3 +308,12 @@ def test_math_errors_name_the_node_and_the_fix():
 
 def test_sqrt_at_zero_has_an_infinite_slope_not_an_exception():
     assert grads_at(lambda x: x.sqrt(), 0.0) == (0.0, [math.inf])
+
+
+def test_a_non_number_on_the_left_gets_pythons_own_message_naming_both_types():
+    x = Value(3.0)
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \+: 'NoneType' and 'Value'"):
+        None + x
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for -: 'str' and 'Value'"):
+        'a' - x
+    assert (2 - x).data == -1.0 and (2 * x)._prev[1] is x and sum([x, x]).data == 6.0

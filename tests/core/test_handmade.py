@@ -142,3 +142,9 @@ def test_a_closure_that_raises_leaves_every_grad_as_it_was():
     with pytest.raises(RuntimeError, match='boom'):
         run_closure(out, 1.0)
     assert x.grad == 4.0
+
+
+def test_a_single_number_as_local_derivatives_says_to_give_a_tuple():
+    x = Value(3.0)
+    with pytest.raises(TypeError, match=r"one local derivative per child, in a tuple: \(6.0,\) for one child"):
+        Value(9.0, (x,), 'sq', 6.0)

@@ -85,6 +85,11 @@ def test_constant_powers_are_named_as_in_micrograd_and_carry_their_exponent():
         assert op_of(node).derivatives(floats, node.data, 1.5)[0] == pytest.approx(node._local_grads[0], rel=1e-15)
 
 
+def test_every_op_defined_in_the_table_module_is_listed_in_the_table():
+    defined = [value for value in vars(ops).values() if isinstance(value, ops.Op)]
+    assert defined and all(OPS.get(op.name) is op for op in defined)
+
+
 def test_a_node_knows_the_op_that_made_it_through_its_op_string():
     x = Value(0.5)
     y = (x.tanh() * 2) ** 3
