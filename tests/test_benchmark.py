@@ -1,6 +1,8 @@
 """The benchmark keeps working: a tiny run, as a subprocess, against micrograd and the microgpt peer
-(no timing assertions); and the microgpt peer computes the same gradients as micrograd_ext."""
+(no timing assertions); the microgpt peer computes the same gradients as micrograd_ext; W5's engines
+(microgpt's training script on either Value, and its PyTorch twin) train alike."""
 import importlib
+import importlib.util
 import json
 import math
 import os
@@ -32,11 +34,15 @@ def test_benchmark_runs_at_tiny_sizes_and_writes_json(tmp_path):
     report = json.loads(out.read_text())
     rows = {(r['workload'], r['engine']): r for r in report['results']}
     expected = {('W1', e) for e in ENGINES} | {(w, e) for w in ('W2', 'W3') for e in ENGINES if e != 'compiled'}
-    assert set(rows) == expected | {('W4', 'micrograd_ext'), ('W4', 'compiled'), ('W4', 'micrograd')}
+    assert set(rows) == expected | {('W4', 'micrograd_ext'), ('W4', 'compiled'), ('W4', 'micrograd'),
+                                    ('W5', 'micrograd_ext'), ('W5', 'microgpt')}
     for (workload, engine), row in rows.items():
         assert row['seconds'] > 0 and row['ops'] > 0
         assert (row['bytes_per_op'] is None) == ((workload, engine) == ('W4', 'micrograd'))  # timed once, no memory
     assert rows['W1', 'compiled']['record_seconds'] > 0 and rows['W1', 'micrograd']['record_seconds'] is None
+    assert 'record (s)' in done.stdout and rows['W5', 'micrograd_ext']['record_seconds'] is None
+    assert rows['W5', 'micrograd_ext']['ops'] == rows['W5', 'microgpt']['ops'] > 20_000  # the peer's ops per step
+    assert rows['W5', 'microgpt']['size'] == 2 and rows['W5', 'microgpt']['speedup_vs_microgpt'] == 1.0
     assert rows['W2', 'micrograd']['speedup_vs_micrograd'] == 1.0
     assert rows['W2', 'microgpt']['speedup_vs_microgpt'] == 1.0
     assert rows['W1', 'micrograd_ext']['ops'] == rows['W1', 'micrograd']['ops'] == rows['W1', 'microgpt']['ops']
@@ -101,3 +107,59 @@ def test_the_replay_and_the_tensor_step_train_as_micrograd_does(bench, engine):
     (got_losses, got_weights), (losses, weights) = losses_and_weights(engine), losses_and_weights('micrograd')
     assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(got_losses, losses))
     assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(got_weights, weights))
+
+
+W5_REFERENCE = {}  # microgpt's losses and weights, computed once for both engines compared with it
+
+
+def w5_losses_and_weights(bench, engine: str):
+    """The losses of three W5 steps (the worker's warm-up name and two timed ones) and the weights after them."""
+    if engine in W5_REFERENCE:
+        return W5_REFERENCE[engine]
+    run = bench.gpt_prepare(engine, 2)
+    assert len(run['params']) == 4192 and len(run['weights']['wte']) == 27 and len(run['documents']) == 3
+    step = bench.GPT_ENGINES[engine][1](run)
+    losses = [step(tokens) for tokens in run['documents']]
+    if engine == 'torch_tensors':
+        weights = [x for matrix in step.weights.values() for row in matrix.tolist() for x in row]
+    else:
+        weights = [p.data for p in run['params']]
+    if engine == 'microgpt':
+        W5_REFERENCE[engine] = losses, weights
+    return losses, weights
+
+
+@pytest.mark.parametrize('engine', ['micrograd_ext', 'torch_tensors'])
+def test_w5_engines_compute_microgpts_losses_and_weights(bench, engine):
+    """The same first-step loss as the microgpt script to 1e-9, and (its Adam against torch.optim.Adam for
+    torch_tensors) the same next two losses and the same weights after."""
+    if engine == 'torch_tensors' and importlib.util.find_spec('torch') is None:
+        assert os.environ.get('MICROGRAD_EXT_REQUIRE_TORCH') != '1', 'CI sets MICROGRAD_EXT_REQUIRE_TORCH=1'
+        pytest.skip('PyTorch is not installed')
+    modules = [sys.modules.get(name) for name in ('microgpt', 'microgpt_train')]
+    losses, weights = w5_losses_and_weights(bench, 'microgpt')
+    got_losses, got_weights = w5_losses_and_weights(bench, engine)
+    assert 2.5 < losses[0] < 4.5  # about log(27) = 3.3 for a model that knows nothing yet
+    assert math.isclose(got_losses[0], losses[0], rel_tol=1e-9)
+    assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(got_losses, losses))
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(got_weights, weights))
+    assert weights != [p.data for p in bench.gpt_prepare('microgpt', 0)['params']]  # Adam did move them
+    assert [sys.modules.get(name) for name in ('microgpt', 'microgpt_train')] == modules  # the loader cleans up
+
+
+def test_w5_op_count_is_what_the_microgpt_peer_builds(bench, monkeypatch):
+    """gpt_op_count (W5's ops column) counts the Values with children the peer creates for document_loss."""
+    run = bench.gpt_prepare('microgpt', 0)
+    Value, built = run['script'].Value, []
+    init = Value.__init__
+
+    def counting(self, data, children=(), local_grads=()):
+        built.append(bool(children))
+        init(self, data, children, local_grads)
+    monkeypatch.setattr(Value, '__init__', counting)
+    bos = 26
+    for tokens in ([bos, 3, bos], run['documents'][0], [bos, *range(20), bos]):  # 2 positions, a name, 16 (capped)
+        built.clear()
+        bench.script_graph(run, tokens)
+        assert sum(built) == bench.gpt_op_count(tokens)
+    assert bench.gpt_op_count([bos, *range(6), bos]) == 54_972  # the module docstring's example

@@ -16,6 +16,7 @@ bottom, make nodes as ``Value(data, children, op, local_grads)`` and ``Value(num
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from . import copying, floats, handmade, modes, nodes
@@ -37,7 +38,8 @@ class Value:
     label = ''  # a class default: only labelled Values store a label (in their __dict__)
     is_parameter = False  # True for a model's weights (nn.Parameter): drawings colour them as parameters
 
-    def __init__(self, data, _children: tuple = (), _op: str = '', _local_grads: tuple = (), label: str = ''):
+    def __init__(self, data, _children: tuple = (), _op: str = '', _local_grads: tuple = (), label: str = '', *,
+                 children: tuple = (), local_grads: tuple = ()):
         self.data = data if type(data) is float else nodes.as_float(data)
         self.grad = 0.0
         self._prev = _children  # the operands, in order
@@ -45,8 +47,8 @@ class Value:
         self._local_grads = _local_grads  # d self / d child, one per child (None: a _backward closure instead)
         if label:
             self.label = str(label)
-        if _children:  # a node made by hand, micrograd- or microgpt-style: check what it was given
-            handmade.check(self, Value)
+        if _children or children or local_grads or type(_op) is not str:  # made by hand: micrograd's or microgpt's
+            handmade.check(self, Value, children, local_grads)  # Value(data, children, local_grads) way
             if modes.switched_threads:
                 modes.apply_mode(self)
 
@@ -76,6 +78,22 @@ class Value:
         except TypeError:  # not a number: a NumPy array then makes an array of Values
             return NotImplemented
         return result(self.data * other.data, (self, other), MUL.name, (other.data, self.data))  # d/da = b, d/db = a
+
+    def __truediv__(self, other):
+        try:
+            other = other if isinstance(other, Value) else leaf(other)
+        except TypeError:  # not a number: a NumPy array then makes an array of Values
+            return NotImplemented
+        if not other.data:  # division by 0: the table's op says what to do
+            return Value.apply(DIV, self, other)
+        out = self.data / other.data
+        return result(out, (self, other), DIV.name, (1.0 / other.data, -out / other.data))  # d/da = 1/b, d/db = -a/b**2
+
+    def exp(self) -> Value:
+        if self.data > floats.MAX_EXP_INPUT:  # too large for a float: the table's op says what to do
+            return Value.apply(EXP, self)
+        out = math.exp(self.data)
+        return result(out, (self,), EXP.name, (out,))  # d/dx = e^x
 
     def __neg__(self):
         return result(-self.data, (self,), NEG.name, (-1.0,))  # d/dx = -1
@@ -125,11 +143,9 @@ class Value:
             op.check(out, *children)
         return result(out, children, op.name, tuple(op.derivatives(floats, out, *inputs)))
 
-    def __truediv__(self, other): return Value.apply(DIV, self, other) if is_operand(other) else NotImplemented
     def __rtruediv__(self, other): return Value.apply(DIV, other, self) if is_number(other) else NotImplemented
     def __rpow__(self, base): return Value.apply(POW, base, self) if is_number(base) else NotImplemented
     def __abs__(self): return Value.apply(ABS, self)
-    def exp(self) -> Value: return Value.apply(EXP, self)
     def log(self) -> Value: return Value.apply(LOG, self)
     def sqrt(self) -> Value: return Value.apply(SQRT, self)
     def tanh(self) -> Value: return Value.apply(TANH, self)
@@ -184,15 +200,12 @@ class Value:
         """A new leaf with the same data, cut off from this graph."""
         return Value(self.data, label=self.label)
 
+    _children = property(lambda node: node._prev, doc="The operands, as microgpt names them (micrograd: _prev).")
     _backward = handmade.backward_closure  # node._backward(): this node's own chain-rule step, as in the lecture
     __deepcopy__ = copying.copy_graph  # copy.deepcopy(y): the whole graph, without recursion
 
 
 result, leaf, data_of = nodes.makers(Value)  # fast Value(data, children, op, local_grads) and Value(number); x.data
-
-
-def is_operand(x) -> bool:
-    return isinstance(x, Value) or is_number(x)
 
 
 def values(xs: Iterable) -> list[Value]:

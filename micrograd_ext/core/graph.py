@@ -2,7 +2,7 @@
 children, and the start of a backward pass."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -28,7 +28,7 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     while stack:
         node = stack.pop()
         if node is None:  # the marker: every child of the node below it is listed by now
-            order.append(cast('Value', stack.pop()))
+            order.append(stack.pop())  # type: ignore[arg-type]  (never a marker: markers follow nodes)
             continue
         if node in visited:  # pushed twice, and already expanded from the later push
             continue

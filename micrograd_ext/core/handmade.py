@@ -25,9 +25,24 @@ class ClosureError(MicrogradExtError, ValueError):
     """A micrograd-style ``_backward`` that does not add to its children's grads (``=`` where ``+=`` is needed)."""
 
 
-def check(node, value_class: type) -> None:
+def check(node, value_class: type, children: Iterable = (), local_grads: Iterable = ()) -> None:
     """A node made by hand: its children must be Values, with one number per child as local derivative,
-    or none at all when its ``_backward`` closure follows (micrograd-style; ``_local_grads`` becomes None)."""
+    or none at all when its ``_backward`` closure follows (micrograd-style; ``_local_grads`` becomes None).
+
+    microgpt's ``Value(data, children, local_grads)`` gives the local derivatives third, where micrograd gives
+    the op's name: numbers there are local derivatives. ``children=`` and ``local_grads=`` may be keywords.
+    """
+    if type(node._op) is not str:
+        if isinstance(node._op, Iterable) and not node._local_grads:  # microgpt's Value(data, children, local_grads)
+            node._op, node._local_grads = '', node._op
+        else:
+            raise TypeError(f"Value(data, children, op_or_local_grads): the third argument is micrograd's op name (a "
+                            f"string) or microgpt's local derivatives (one number per child), got {node._op!r}")
+    for name, given, positional in (('children', children, '_prev'), ('local_grads', local_grads, '_local_grads')):
+        if given:
+            if getattr(node, positional):
+                raise TypeError(f"Value(...) got its {name} twice, by position and as {name}=; give them once")
+            setattr(node, positional, given)
     children, local_grads = node._prev, node._local_grads
     if isinstance(children, value_class) or not isinstance(children, Iterable):
         raise TypeError(f"Value(data, _children, ...): the children of a {node._op!r} node must be a tuple of "

@@ -39,6 +39,7 @@ MODULE_TYPES: dict[str, Callable[..., Module]] = {}  # type name -> class, fille
 # A neuron's activation is one of ``ops.ACTIVATIONS`` or 'none'. Files and code from before 'none' say 'linear'
 # (a word kept for the w·x + b node's ``_op`` and a learning-rate schedule): read as 'none', never written.
 NO_ACTIVATION = 'none'
+FEED_FORWARD_ACTIVATIONS = ('swiglu', 'relu2')  # a FeedForward's beyond a neuron's: Llama's gated, squared ReLU
 OLD_ACTIVATION_NAMES = {'linear': NO_ACTIVATION}
 
 
@@ -60,6 +61,8 @@ ARCHITECTURES: dict[str, tuple[tuple[str, ...], Callable[[dict], Any]]] = {  # l
     'FeedForward': (('d_model', 'd_hidden', 'activation'),
                     lambda config: [config['d_model'], config['d_hidden'], config['d_model']]),
 }
+# Per saved type, the keys its config may leave out (their defaults): a file from before they existed still loads.
+OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {'Neuron': ('bias',), 'Layer': ('bias',), 'FeedForward': ('bias',)}
 
 
 def parameter_count(kind: str, config: dict) -> int:
@@ -69,8 +72,11 @@ def parameter_count(kind: str, config: dict) -> int:
     17
     """
     keys, layer_sizes = ARCHITECTURES[kind]
-    if sorted(config) != sorted(keys):
-        raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}, this one has {brief(sorted(config))}")
+    optional = OPTIONAL_KEYS.get(kind, ())
+    if not set(keys) <= set(config) <= {*keys, *optional}:
+        also = f" (and maybe {', '.join(optional)})" if optional else ''
+        raise ModelFileError(f"a {kind} config has the keys {', '.join(keys)}{also}, this one has "
+                             f"{brief(sorted(config))}")
     if 'activation' not in keys:  # a model of other parts (micrograd_ext.learn.transformer's GPT): its own count
         count: int = layer_sizes(config)
     else:
@@ -82,17 +88,21 @@ def parameter_count(kind: str, config: dict) -> int:
 
 
 def layered_count(kind: str, config: dict, layer_sizes: Callable[[dict], list]) -> int:
-    """The parameters of layers chained through ``layer_sizes(config)``, each neuron with weights and a bias."""
-    activation = config['activation']  # read_model_file() spells an old 'linear' as 'none'
-    allowed = sorted([*ops.ACTIVATIONS, NO_ACTIVATION]) + (['swiglu'] if kind == 'FeedForward' else [])
+    """The parameters of layers chained through ``layer_sizes(config)``, each neuron with weights and a bias (unless
+    the config says ``'bias': False``)."""
+    activation, bias = config['activation'], config.get('bias', True)  # read_model_file() spells 'linear' 'none'
+    allowed = sorted([*ops.ACTIVATIONS, NO_ACTIVATION])
+    allowed += FEED_FORWARD_ACTIVATIONS if kind == 'FeedForward' else ()
     if not isinstance(activation, str) or activation not in allowed:
         raise ModelFileError(f"unknown activation {brief(activation)}; choose one of {', '.join(allowed)}")
+    if not isinstance(bias, bool):
+        raise ModelFileError(f"a {kind}'s 'bias' is true or false, got {brief(bias)}")
     if kind == 'MLP' and not (isinstance(config['nouts'], list) and config['nouts']):
         raise ModelFileError(f"an MLP's 'nouts' must be a non-empty list of layer sizes, got {brief(config['nouts'])}")
     sizes = whole_sizes(layer_sizes(config), config)
-    count = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    count = sum((nin + bias) * nout for nin, nout in zip(sizes, sizes[1:]))
     if activation == 'swiglu':
-        count += (sizes[0] + 1) * sizes[1]  # the gate, as large as the up-projection
+        count += (sizes[0] + bias) * sizes[1]  # the gate, as large as the up-projection
     return count
 
 

@@ -21,8 +21,9 @@ from ..core.ops import ACTIVATIONS  # noqa: F401  (a neuron's activations: the o
 from . import torch_twins
 from ..core.engine import Value, values
 from ..core.files import write_atomically
-from .model_files import (FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES, NO_ACTIVATION, ModelFileError,
-                          brief, current_activation_name, parameter_count, read_model_file)
+from .model_files import (FEED_FORWARD_ACTIVATIONS, FILE_FORMAT, MAX_FILE_BYTES, MAX_PARAMETERS, MODULE_TYPES,
+                          NO_ACTIVATION, ModelFileError, brief, current_activation_name, parameter_count,
+                          read_model_file)
 
 __all__ = ['Module', 'Parameter', 'Neuron', 'Layer', 'MLP', 'FeedForward', 'ACTIVATIONS', 'NO_ACTIVATION',
            'ModelFileError', 'write_atomically']
@@ -156,22 +157,30 @@ class Neuron(Module):
     ``activation`` is one of ``ACTIVATIONS`` (the op table's: relu, tanh, ...) or ``'none'``, which outputs
     ``w . x + b`` itself (``'linear'``, its old name, is read as ``'none'``); without it ``nonlin`` picks, as in
     micrograd: relu, or none for ``nonlin=False``. ``seed`` (an int or a ``random.Random``) makes initialisation
-    reproducible; without it Python's global ``random`` is used.
+    reproducible; without it Python's global ``random`` is used. ``bias=False`` (PyTorch's ``nn.Linear``
+    option) computes ``w . x`` without a bias parameter: ``b`` is None, and the ``linear`` node's last child is a
+    constant 0 (one per neuron), which drawings do not box as a neuron's bias.
 
     >>> n = Neuron(2, activation='tanh', seed=1)
     >>> n([1.0, -1.0])
     Value(data=-0.8..., grad=0.0)
+    >>> Neuron(2, bias=False, seed=1).parameters()
+    [Value(label='w0', data=-0.73..., grad=0.0), Value(label='w1', data=0.69..., grad=0.0)]
     """
 
-    def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None, seed=None):
+    def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None, seed=None, bias: bool = True):
         rng = make_rng(seed)
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be True or False, got {bias!r}")
         self.activation = check_activation(activation or ('relu' if nonlin else NO_ACTIVATION))
         self.nonlin = self.activation != NO_ACTIVATION
         self.w: list[Value] = [Parameter(rng.uniform(-1, 1), label=f'w{i}') for i in range(nin)]
-        self.b: Value = Parameter(0.0, label='b')
+        self.b: Value | None = Parameter(0.0, label='b') if bias else None
         self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
         self._activate = getattr(Value, self.activation) if self.nonlin else None  # Value.relu, ... (relu by hand)
-        self.b._neuron = self  # type: ignore[attr-defined]  # a tag for drawings (viz.naming.neuron_of): which neuron this is
+        if self.b is not None:  # a tag for drawings (viz.naming.neuron_of): which neuron this is
+            self.b._neuron = self  # type: ignore[attr-defined]
+        self._zero = Value(0.0) if self.b is None else None  # one constant, so compiled() sees shared weight rows
 
     @property
     def output_op(self) -> str:
@@ -183,25 +192,27 @@ class Neuron(Module):
     def __call__(self, x: Sequence) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
-        out = Value.linear(self.w, x, self.b)  # w1*x1 + w2*x2 + ... + b, one node
+        out = Value.linear(self.w, x, self.b if self.b is not None else self._zero)  # w1*x1 + w2*x2 + ... + b: a node
         return out if self._activate is None else self._activate(out)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f'w.{i}', wi) for i, wi in enumerate(self.w)] + [('b', self.b)]
+        return [(f'w.{i}', wi) for i, wi in enumerate(self.w)] + ([('b', self.b)] if self.b is not None else [])
 
     def parameters(self) -> list[Value]:
-        return [*self.w, self.b]  # what named_parameters() lists, without making names (zero_grad runs every step)
+        # what named_parameters() lists, without making names (zero_grad runs every step)
+        return [*self.w, self.b] if self.b is not None else list(self.w)
 
     def config(self) -> dict:
-        return {'nin': len(self.w), 'activation': self.activation}
+        return {'nin': len(self.w), 'activation': self.activation, **({} if self.b is not None else {'bias': False})}
 
     def __repr__(self) -> str:  # micrograd's ReLUNeuron(2) and LinearNeuron(2), and TanhNeuron(2), ...
         kind = {'relu': 'ReLU', NO_ACTIVATION: 'Linear'}.get(self.activation, self.activation.capitalize())
-        return f"{kind}Neuron({len(self.w)})"
+        return f"{kind}Neuron({len(self.w)}{'' if self.b is not None else ', bias=False'})"
 
 
 class Layer(Module):
-    """``nout`` neurons reading the same inputs; returns a list, or a single Value when ``nout == 1``."""
+    """``nout`` neurons reading the same inputs; returns a list, or a single Value when ``nout == 1``. Keyword
+    arguments go to each ``Neuron`` (``activation=``, ``bias=False``)."""
 
     def __init__(self, nin: int, nout: int, seed=None, **kwargs):
         rng = make_rng(seed)
@@ -214,23 +225,27 @@ class Layer(Module):
             neuron.name = f'{prefix}N{j}'
 
     @classmethod
-    def from_weights(cls, weights: Sequence[Sequence[float]], biases: Sequence[float],
+    def from_weights(cls, weights: Sequence[Sequence[float]], biases: Sequence[float] | None,
                      activation: str = NO_ACTIVATION) -> Layer:
-        """A layer with weights set by hand: one row of ``weights`` and one bias per neuron.
+        """A layer with weights set by hand: one row of ``weights`` and one bias per neuron (``biases=None``: a
+        layer without biases).
 
         >>> Layer.from_weights([[1.0, 0.5], [-0.5, 2.0]], [0.1, -0.2])([1, 2])
         [Value(data=2.1, grad=0.0), Value(data=3.3, grad=0.0)]
         """
-        if len(weights) != len(biases) or not weights:
-            raise ValueError(f"need one bias per row of weights: got {len(weights)} rows and {len(biases)} biases")
+        if not weights or (biases is not None and len(weights) != len(biases)):
+            raise ValueError(f"need one bias per row of weights: got {len(weights)} rows and "
+                             f"{'no' if biases is None else len(biases)} biases")
         nins = {len(row) for row in weights}
         if len(nins) != 1:
             raise ValueError(f"every row of weights needs the same length, got lengths {sorted(nins)}")
-        layer = cls(nins.pop(), len(weights), seed=0, activation=activation)  # seed=0: leave global random alone
-        for neuron, row, bias in zip(layer.neurons, weights, biases):
+        layer = cls(nins.pop(), len(weights), seed=0, activation=activation,  # seed=0: leave global random alone
+                    bias=biases is not None)
+        for i, (neuron, row) in enumerate(zip(layer.neurons, weights)):
             for w, number in zip(neuron.w, row):
                 w.data = float(number)
-            neuron.b.data = float(bias)
+            if neuron.b is not None and biases is not None:
+                neuron.b.data = float(biases[i])
         return layer
 
     def __call__(self, x: Sequence) -> Value | list[Value]:
@@ -249,7 +264,7 @@ class Layer(Module):
 
     def config(self) -> dict:
         first = self.neurons[0].config()
-        return {'nin': first['nin'], 'nout': len(self.neurons), 'activation': first['activation']}
+        return {'nin': first['nin'], 'nout': len(self.neurons), **{k: v for k, v in first.items() if k != 'nin'}}
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -300,29 +315,39 @@ class FeedForward(Module):
     """A transformer block's feed-forward network: up-projection, activation, down-projection.
 
     ``d_model`` inputs -> ``d_hidden`` neurons with ``activation`` -> ``d_model`` neurons without one, each
-    neuron with its own weights and bias. Always returns a list of ``d_model`` Values.
+    neuron with its own weights and bias (none with ``bias=False``). Always returns a list of ``d_model`` Values.
+    Besides a neuron's activations: ``'swiglu'`` (Llama's gated form, ``silu(gate . x) * (up . x)``, a third
+    projection) and ``'relu2'``, the squared ReLU ``relu(up . x) ** 2`` (Primer; one version of microgpt).
 
     >>> ffn = FeedForward(4, 8, seed=0)
-    >>> len(ffn([-0.5, 2.0, -1.0, 3.5])), len(ffn.parameters())
-    (4, 76)
+    >>> len(ffn([-0.5, 2.0, -1.0, 3.5])), len(ffn.parameters()), len(FeedForward(4, 8, bias=False).parameters())
+    (4, 76, 64)
     """
 
-    def __init__(self, d_model: int, d_hidden: int, activation: str = 'relu', seed=None):
+    squared = False  # 'relu2' (a class default, for FeedForwards made before it existed)
+
+    def __init__(self, d_model: int, d_hidden: int, activation: str = 'relu', seed=None, bias: bool = True):
         rng = make_rng(seed)
+        activation = check_activation(activation, FEED_FORWARD_ACTIVATIONS)
         gated = activation == 'swiglu'  # Llama's SwiGLU: silu(gate(x)) * up(x), a third projection
-        self.up = Layer(d_model, d_hidden, seed=rng, activation=NO_ACTIVATION if gated else activation)
-        self.gate = Layer(d_model, d_hidden, seed=rng, activation='silu') if gated else None
-        self.down = Layer(d_hidden, d_model, seed=rng, activation=NO_ACTIVATION)
+        self.squared = activation == 'relu2'  # relu(up(x)) ** 2
+        up_activation = NO_ACTIVATION if gated else 'relu' if self.squared else activation
+        self.up = Layer(d_model, d_hidden, seed=rng, activation=up_activation, bias=bias)
+        self.gate = Layer(d_model, d_hidden, seed=rng, activation='silu', bias=bias) if gated else None
+        self.down = Layer(d_hidden, d_model, seed=rng, activation=NO_ACTIVATION, bias=bias)
 
     @classmethod
     def from_weights(cls, w_up, b_up, w_down, b_down, activation: str = 'relu') -> FeedForward:
-        """Weights given as rows per neuron: ``w_up`` is d_hidden x d_model, ``w_down`` d_model x d_hidden."""
+        """Weights given as rows per neuron: ``w_up`` is d_hidden x d_model, ``w_down`` d_model x d_hidden
+        (``b_up`` and ``b_down`` both None: no biases)."""
         if activation == 'swiglu':
             raise ValueError("from_weights builds an ungated FeedForward; for 'swiglu' set the gate's weights too: "
                              "ffn = FeedForward(d_model, d_hidden, 'swiglu'), then ffn.load_state_dict(...)")
+        if (b_up is None) != (b_down is None):
+            raise ValueError("give both b_up and b_down, or neither (None, None) for a FeedForward without biases")
         ffn = cls.__new__(cls)
-        ffn.gate = None
-        ffn.up = Layer.from_weights(w_up, b_up, activation=activation)
+        ffn.gate, ffn.squared = None, activation == 'relu2'
+        ffn.up = Layer.from_weights(w_up, b_up, activation='relu' if ffn.squared else activation)
         ffn.down = Layer.from_weights(w_down, b_down, activation=NO_ACTIVATION)
         if ffn.down.config()['nin'] != len(ffn.up.neurons) or len(ffn.down.neurons) != ffn.up.config()['nin']:
             raise ValueError("w_down must be d_model x d_hidden when w_up is d_hidden x d_model")
@@ -333,16 +358,19 @@ class FeedForward(Module):
         hidden = [n(x) for n in self.up.neurons]
         if self.gate is not None:
             hidden = [g(x) * h for g, h in zip(self.gate.neurons, hidden)]  # silu(gate . x) * (up . x)
+        elif self.squared:
+            hidden = [h ** 2 for h in hidden]  # relu(up . x) ** 2
         return [n(hidden) for n in self.down.neurons]
 
     def torch_layers(self) -> list[Layer]:
         return [self.up, self.down]
 
     def to_torch(self):
-        """The same network in PyTorch (float64): a ``Sequential``, or for 'swiglu' a module with the gate."""
-        if self.gate is None:
-            return super().to_torch()
-        return torch_twins.swiglu(self.up, self.gate, self.down)
+        """The same network in PyTorch (float64): a ``Sequential`` (for 'relu2' with a squaring module after the
+        ReLU), or for 'swiglu' a module with the gate."""
+        if self.gate is not None:
+            return torch_twins.swiglu(self.up, self.gate, self.down)
+        return torch_twins.sequential(self.torch_layers(), squared=self.squared)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         parts = (('up', self.up), ('gate', self.gate), ('down', self.down))
@@ -351,8 +379,9 @@ class FeedForward(Module):
 
     def config(self) -> dict:
         up = self.up.config()
-        return {'d_model': up['nin'], 'd_hidden': up['nout'],
-                'activation': 'swiglu' if self.gate is not None else up['activation']}
+        activation = 'swiglu' if self.gate is not None else 'relu2' if self.squared else up['activation']
+        return {'d_model': up['nin'], 'd_hidden': up['nout'], 'activation': activation,
+                **({'bias': False} if 'bias' in up else {})}
 
     def __repr__(self) -> str:
         config = self.config()
@@ -362,11 +391,12 @@ class FeedForward(Module):
 MODULE_TYPES.update(Neuron=Neuron, Layer=Layer, MLP=MLP, FeedForward=FeedForward)  # so load_model() rebuilds them
 
 
-def check_activation(name: str) -> str:
-    """``name`` as activations are spelt now ('linear' becomes 'none'), or a ValueError naming the choices."""
+def check_activation(name: str, more: Sequence[str] = ()) -> str:
+    """``name`` as activations are spelt now ('linear' becomes 'none'), or a ValueError naming the choices (a
+    neuron's, and ``more``)."""
     name = current_activation_name(name)
-    if name != NO_ACTIVATION and name not in ops.ACTIVATIONS:
-        choices = sorted([*ops.ACTIVATIONS, NO_ACTIVATION])
+    if name != NO_ACTIVATION and name not in ops.ACTIVATIONS and name not in more:
+        choices = sorted([*ops.ACTIVATIONS, NO_ACTIVATION, *more])
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(choices)}")
     return name
 

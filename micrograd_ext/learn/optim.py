@@ -5,15 +5,24 @@
 >>> SGD([w], lr=0.1).step()
 >>> w.data
 0.95
+
+When all of an optimizer's parameters live in NumPy arrays (``micrograd_ext.compiled.arrays``: a compiled step
+binds the Values it captures), ``step()`` updates them as arrays, with the same float operations as the loop over
+Values, so the numbers are the same; the optimizer notices at its next step when parameters are bound or released.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import Union
 
+import numpy as np
+
+from ..compiled import arrays as value_arrays
 from ..core.engine import Value
 
 Schedule = Callable[[int], float]  # step number (0, 1, ...) -> learning rate
+Buffer = Union[list, np.ndarray]  # one number per parameter: a list, or an array while the parameters are bound
 
 
 class Optimizer:
@@ -27,6 +36,8 @@ class Optimizer:
             raise ValueError(f"lr must be a positive number or a schedule function, got {lr!r}")
         self.lr = lr
         self.steps = 0  # how many updates have been made
+        self._where: value_arrays.Locations | None = None  # where the params are, while all live in arrays
+        self._generation = -1  # value_arrays.generation when _where was looked up
 
     @property
     def current_lr(self) -> float:
@@ -34,24 +45,55 @@ class Optimizer:
         return self.lr(self.steps) if callable(self.lr) else float(self.lr)
 
     def zero_grad(self) -> None:
+        where = self._located()
+        if where is not None:
+            where.fill(0.0, 'grad')
+            return
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
         """One update of every parameter; nothing changes if any gradient is NaN or infinite."""
+        where = self._located()
+        if where is not None:
+            grad = where.read('grad')
+            finite = np.isfinite(grad)
+            if not finite.all():
+                i = int(np.argmin(finite))
+                raise ValueError(not_finite(i, grad.item(i)))
+            where.write(self._update_arrays(self.current_lr, where.read('data'), grad))
+            self.steps += 1
+            return
         for i, p in enumerate(self.params):
             if not math.isfinite(p.grad):
-                raise ValueError(f"parameter {i} has gradient {p.grad}; no parameter was updated "
-                                 "(lower the learning rate, clip gradients, or look for a log of 0)")
+                raise ValueError(not_finite(i, p.grad))
         self._update(self.current_lr)
         self.steps += 1
 
     def _update(self, lr: float) -> None:
         raise NotImplementedError
 
+    def _update_arrays(self, lr: float, data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """``_update`` on arrays (one element per parameter, not to be changed in place): the new data."""
+        raise NotImplementedError
+
+    def _located(self) -> value_arrays.Locations | None:
+        """Where the params are when all of them live in arrays (then ``step()`` uses ``_update_arrays``), else
+        None; looked up again when Values were bound or released since the last time, the buffers turned into
+        arrays or lists to match."""
+        if self._generation != value_arrays.generation:
+            where = value_arrays.locate(self.params) if updates_arrays(type(self)) else None
+            if (where is None) != (self._where is None):
+                for name, buffer in self._buffers().items():  # each buffer is the attribute of its name
+                    buffer = np.asarray(buffer).tolist() if where is None else np.array(buffer, dtype=np.float64)
+                    setattr(self, name, buffer)
+            self._where, self._generation = where, value_arrays.generation
+        return self._where
+
     def state_dict(self) -> dict:
         """The optimizer's state as plain numbers (JSON-friendly), to resume training exactly."""
-        return {'steps': self.steps, **{k: list(v) for k, v in self._buffers().items()}}
+        return {'steps': self.steps, **{k: v.tolist() if isinstance(v, np.ndarray) else list(v)
+                                        for k, v in self._buffers().items()}}
 
     def load_state_dict(self, state: dict) -> None:
         buffers = self._buffers()
@@ -62,8 +104,23 @@ class Optimizer:
             buffer[:] = [float(x) for x in state[name]]
         self.steps = int(state['steps'])
 
-    def _buffers(self) -> dict[str, list[float]]:
+    def _buffers(self) -> dict[str, Buffer]:
+        """The per-parameter state, each under the name of the attribute that holds it."""
         return {}
+
+
+def not_finite(i: int, grad: float) -> str:
+    return (f"parameter {i} has gradient {grad}; no parameter was updated "
+            "(lower the learning rate, clip gradients, or look for a log of 0)")
+
+
+def updates_arrays(cls: type) -> bool:
+    """Whether the class that gives ``cls`` its ``_update`` gives it ``_update_arrays`` too (a subclass with a
+    rule of its own, in ``_update`` only, keeps to the loop over Values)."""
+    for klass in cls.__mro__:
+        if '_update' in vars(klass):
+            return '_update_arrays' in vars(klass)
+    return False
 
 
 class SGD(Optimizer):
@@ -72,7 +129,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr: float | Schedule, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
         self.momentum, self.weight_decay = momentum, weight_decay
-        self.velocity = [0.0] * len(self.params)
+        self.velocity: Buffer = [0.0] * len(self.params)
 
     def _update(self, lr: float) -> None:
         for i, p in enumerate(self.params):
@@ -80,6 +137,12 @@ class SGD(Optimizer):
             if self.momentum:
                 g = self.velocity[i] = self.momentum * self.velocity[i] + g
             p.data -= lr * g
+
+    def _update_arrays(self, lr: float, data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        g = grad + self.weight_decay * data
+        if self.momentum:
+            g = self.velocity = self.momentum * np.asarray(self.velocity) + g
+        return data - lr * g
 
     def _buffers(self):
         return {'velocity': self.velocity}
@@ -96,8 +159,8 @@ class Adam(Optimizer):
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"betas must be in [0, 1), got {betas}")
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
-        self.m = [0.0] * len(self.params)  # running mean of gradients
-        self.v = [0.0] * len(self.params)  # running mean of squared gradients
+        self.m: Buffer = [0.0] * len(self.params)  # running mean of gradients
+        self.v: Buffer = [0.0] * len(self.params)  # running mean of squared gradients
 
     def _update(self, lr: float) -> None:
         beta1, beta2 = self.betas
@@ -112,6 +175,19 @@ class Adam(Optimizer):
             self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
             m_hat, v_hat = self.m[i] / (1 - beta1 ** t), self.v[i] / (1 - beta2 ** t)
             p.data -= lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+    def _update_arrays(self, lr: float, data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        beta1, beta2 = self.betas
+        t = self.steps + 1
+        g = grad
+        if self.decoupled:
+            data = data - lr * self.weight_decay * data
+        else:
+            g = g + self.weight_decay * data
+        m = self.m = beta1 * np.asarray(self.m) + (1 - beta1) * g
+        v = self.v = beta2 * np.asarray(self.v) + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        return data - lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def _buffers(self):
         return {'m': self.m, 'v': self.v}
@@ -137,6 +213,13 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     if max_norm <= 0:
         raise ValueError(f"max_norm must be positive, got {max_norm}")
     params = list(params)
+    where = value_arrays.locate(params)
+    if where is not None:  # all in arrays: the same sum, left to right (sum()'s order; 3.12+ compensates it)
+        grad = where.read('grad')
+        norm = math.sqrt(np.add.accumulate(grad * grad)[-1].item()) if len(grad) else 0.0
+        if norm > max_norm:
+            where.write(grad * max_norm / norm, 'grad')
+        return norm
     norm = math.sqrt(sum(p.grad * p.grad for p in params))
     if norm > max_norm:
         for p in params:

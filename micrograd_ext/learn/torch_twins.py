@@ -38,9 +38,10 @@ def copy(parameter, numbers) -> None:
 
 
 def copy_linear(linear, layer: Layer) -> None:
-    """Set a ``torch.nn.Linear`` to a Layer's weights and biases."""
+    """Set a ``torch.nn.Linear`` to a Layer's weights and biases (a Linear made with ``bias=False`` has none)."""
     copy(linear.weight, [[w.data for w in n.w] for n in layer.neurons])
-    copy(linear.bias, [n.b.data for n in layer.neurons])
+    if linear.bias is not None:
+        copy(linear.bias, [getattr(n.b, 'data', 0.0) for n in layer.neurons])
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,10 +51,10 @@ def classes() -> dict:
     from torch import nn  # imported, not torch.nn: a module's classes can be the bases below (mypy)
 
     class TorchCausalSelfAttention(nn.Module):
-        def __init__(self, n_embd: int, n_head: int):
+        def __init__(self, n_embd: int, n_head: int, bias: bool = True):
             super().__init__()
             self.n_head = n_head
-            self.query, self.key, self.value, self.proj = (nn.Linear(n_embd, n_embd, dtype=torch.float64)
+            self.query, self.key, self.value, self.proj = (nn.Linear(n_embd, n_embd, bias=bias, dtype=torch.float64)
                                                            for _ in range(4))
 
         def forward(self, x):
@@ -75,32 +76,46 @@ def classes() -> dict:
             return x + self.feed_forward(self.norm2(x))
 
     class TorchGPT(nn.Module):
-        def __init__(self, token_embedding, position_embedding, blocks, norm, head):
+        """Embeddings (then ``embedding_norm``), the blocks, ``norm`` and the head; an absent norm is Identity."""
+
+        def __init__(self, token_embedding, position_embedding, blocks, norm, head, embedding_norm=None):
             super().__init__()
             self.token_embedding, self.position_embedding = token_embedding, position_embedding
+            self.embedding_norm = embedding_norm if embedding_norm is not None else nn.Identity()
             self.blocks, self.norm, self.head = blocks, norm, head
 
         def forward(self, tokens):
             x = self.token_embedding(tokens) + self.position_embedding(torch.arange(tokens.shape[1]))
+            x = self.embedding_norm(x)
             for block in self.blocks:
                 x = block(x)
             return self.head(self.norm(x))
 
+    class Square(nn.Module):
+        """``x ** 2``: after a ReLU, the squared ReLU of a FeedForward's 'relu2'."""
+
+        def forward(self, x):
+            return x ** 2
+
     return {'CausalSelfAttention': TorchCausalSelfAttention, 'TransformerBlock': TorchTransformerBlock,
-            'GPT': TorchGPT}
+            'GPT': TorchGPT, 'Square': Square}
 
 
-def sequential(layers: Sequence[Layer]):
-    """``layers`` as a ``torch.nn.Sequential``: a Linear per layer, each followed by its activation if it has one."""
+def sequential(layers: Sequence[Layer], squared: bool = False):
+    """``layers`` as a ``torch.nn.Sequential``: a Linear per layer (with or without biases, as the layer), each
+    followed by its activation if it has one, squared if ``squared`` (a FeedForward's 'relu2')."""
     torch = require_torch()
     modules = []
     for layer in layers:
         config = layer.config()
-        linear = torch.nn.Linear(config['nin'], config['nout'], dtype=torch.float64)
+        without_bias = {'bias': False} if config.get('bias') is False else {}
+        linear = torch.nn.Linear(config['nin'], config['nout'], dtype=torch.float64, **without_bias)
         copy_linear(linear, layer)
         modules.append(linear)
         if config['activation'] != NO_ACTIVATION:
             modules.append(TORCH_ACTIVATIONS[config['activation']](torch.nn))
+            if squared:
+                modules.append(classes()['Square']())
     return torch.nn.Sequential(*modules)
 
 

@@ -145,7 +145,8 @@ def data_changed(order: list[Value], names: dict[Value, str]) -> str | None:
 
 def neuron_of(node: Value):
     """The neuron whose ``w·x + b`` is ``node`` (a ``linear`` node), or None: ``learn.nn`` tags each neuron's bias
-    with ``bias._neuron`` (the neuron, which has a ``name``, its bias ``b`` and its ``output_op``).
+    with ``bias._neuron`` (the neuron, which has a ``name``, its bias ``b`` and its ``output_op``). A neuron made
+    with ``bias=False`` has no bias to tag: None, and drawings show its nodes unboxed.
 
     >>> from micrograd_ext.learn.nn import Neuron
     >>> n = Neuron(2, seed=0); z = n([1.0, 2.0])._prev[0]

@@ -25,6 +25,8 @@ HOT = {  # op name -> how engine.py makes it from Values
     '*': lambda a, b: a * b,
     'neg': lambda a, b: -a,
     'ReLU': lambda a, b: a.relu(),
+    '/': lambda a, b: a / b,
+    'exp': lambda a, b: a.exp(),
 }
 
 
@@ -33,7 +35,13 @@ def test_the_hot_ops_written_out_in_the_engine_agree_with_the_table(name):
     op = OPS[name]
     for a in POINTS:
         for b in POINTS:
-            node = HOT[name](Value(a), Value(b))
+            try:
+                node = HOT[name](Value(a), Value(b))
+            except ArithmeticError:  # outside the domain: only where the table's check refuses too
+                operands = [Value(a)] if name == 'exp' else [Value(a), Value(b)]
+                with pytest.raises(ArithmeticError):
+                    op.check(op.value(floats, *[x.data for x in operands]), *operands)
+                continue
             inputs = [child.data for child in node._prev]
             assert node._op == op.name
             assert same(node.data, op.value(floats, *inputs)), (a, b)

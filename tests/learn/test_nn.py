@@ -283,3 +283,85 @@ def test_to_torch_gives_the_same_outputs_and_gradients(make):
         our_grads += [[[w.grad for w in n.w] for n in layer.neurons], [n.b.grad for n in layer.neurons]]
     for t, o in zip(torch_grads, our_grads):
         np.testing.assert_allclose(t.numpy(), o, rtol=1e-10, atol=1e-12)
+
+
+def test_a_neuron_without_bias_computes_w_dot_x_and_has_no_bias_parameter(tmp_path):
+    neuron = Neuron(3, activation='none', bias=False, seed=0)
+    x = [0.5, -1.0, 2.0]
+    assert neuron.b is None and neuron.parameters() == neuron.w and [n for n, _ in neuron.named_parameters()] == [
+        'w.0', 'w.1', 'w.2']
+    assert neuron(x).data == sum(w.data * xi for w, xi in zip(neuron.w, x))  # the same float operations, + 0.0
+    assert repr(neuron) == 'LinearNeuron(3, bias=False)' and neuron.config() == {'nin': 3, 'activation': 'none',
+                                                                                 'bias': False}
+    z = Neuron(2, bias=False, seed=1)([1.0, 2.0])._prev[0]  # the ReLU's linear node: its last child is a constant 0
+    assert z._op == 'linear' and z._prev[-1].data == 0.0 and not z._prev[-1].is_parameter
+    assert neuron_of(z) is None  # drawings do not box a neuron without a bias parameter: it is drawn unboxed
+    def output(w0, w1, x0):
+        tanh_neuron = Neuron(2, activation='tanh', bias=False, seed=0)
+        tanh_neuron.w = [w0, w1]
+        return tanh_neuron([x0, -0.5])
+    assert gradcheck(output, [0.3, -0.7, 1.5])
+    with pytest.raises(TypeError, match='bias must be True or False'):
+        Neuron(2, bias=0)
+
+
+def test_a_layer_without_biases_saves_loads_and_is_set_by_hand(tmp_path):
+    layer = Layer.from_weights([[1.0, 0.5], [-0.5, 2.0]], None)
+    assert [v.data for v in layer([1, 2])] == [2.0, 3.5] and len(layer.parameters()) == 4
+    assert layer.config() == {'nin': 2, 'nout': 2, 'activation': 'none', 'bias': False}
+    layer.save(tmp_path / 'layer.json')
+    again = load_model(tmp_path / 'layer.json')
+    assert again.config() == layer.config() and again.state_dict() == layer.state_dict()
+    assert [n.b for n in again.neurons] == [None, None]
+    with pytest.raises(ModelFileError, match="'bias' is true or false"):
+        (tmp_path / 'bad.json').write_text(json.dumps({**json.loads((tmp_path / 'layer.json').read_text()),
+                                                       'config': {**layer.config(), 'bias': 'no'}}))
+        load_model(tmp_path / 'bad.json')
+    with pytest.raises(ValueError, match='need one bias per row of weights: got 2 rows and 1 biases'):
+        Layer.from_weights([[1.0, 0.5], [-0.5, 2.0]], [0.0])
+
+
+def test_a_feedforward_without_biases_and_with_squared_relu():
+    ffn = FeedForward(3, 4, activation='relu2', bias=False, seed=0)
+    assert len(ffn.parameters()) == 2 * 3 * 4 and ffn.config() == {'d_model': 3, 'd_hidden': 4,
+                                                                  'activation': 'relu2', 'bias': False}
+    assert repr(ffn) == 'FeedForward(3 -> 4 (relu2) -> 3)'
+    x = [0.5, -1.0, 2.0]
+    hidden = [max(0.0, sum(w.data * xi for w, xi in zip(n.w, x))) ** 2 for n in ffn.up.neurons]
+    assert any(hidden) and not all(hidden)  # some neurons are cut by the ReLU, some are squared
+    expected = [sum(w.data * h for w, h in zip(n.w, hidden)) for n in ffn.down.neurons]
+    assert [v.data for v in ffn(x)] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    by_hand = FeedForward.from_weights([[w.data for w in n.w] for n in ffn.up.neurons], None,
+                                       [[w.data for w in n.w] for n in ffn.down.neurons], None, activation='relu2')
+    assert by_hand.config() == ffn.config() and [v.data for v in by_hand(x)] == [v.data for v in ffn(x)]
+
+    def outputs(*weights):  # the up-projection's first two neurons' weights as inputs (both pass the ReLU at x)
+        ffn.up.neurons[0].w, ffn.up.neurons[1].w = list(weights[:3]), list(weights[3:])
+        return Value.sum(ffn(x))
+    assert gradcheck(outputs, [0.4, -0.2, 0.3, 0.1, 0.5, 0.6])
+    with pytest.raises(ValueError, match='give both b_up and b_down, or neither'):
+        FeedForward.from_weights([[1.0]], None, [[1.0]], [0.0])
+    with pytest.raises(ValueError, match="unknown activation 'swish'; choose one of .*relu2.*swiglu"):
+        FeedForward(2, 3, activation='swish')
+    with pytest.raises(ValueError, match="unknown activation 'relu2'"):
+        Neuron(2, activation='relu2')  # a neuron's activation is one op; the square is the FeedForward's
+
+
+@pytest.mark.parametrize('make', [lambda: FeedForward(3, 5, activation='relu2', seed=3),
+                                  lambda: FeedForward(3, 5, activation='relu', bias=False, seed=4),
+                                  lambda: MLP(3, [4, 2], seed=5)])
+def test_to_torch_of_squared_relu_and_bias_free_layers_gives_the_same_outputs_and_gradients(make):
+    torch = torch_or_skip()
+    model = make()
+    for p in model.parameters():
+        p.data += 0.1  # biases off 0
+    x = [0.3, -1.2, 0.8]
+    ours = model(x)
+    ours = ours if isinstance(ours, list) else [ours]
+    Value.sum(ours).backward()
+    exported = model.to_torch()
+    theirs = exported(torch.tensor(x, dtype=torch.float64))
+    np.testing.assert_allclose(theirs.detach().numpy(), [v.data for v in ours], rtol=1e-12, atol=1e-12)
+    theirs.sum().backward()
+    np.testing.assert_allclose(sorted(g for p in exported.parameters() for g in p.grad.flatten().tolist()),
+                               sorted(p.grad for p in model.parameters()), rtol=1e-10, atol=1e-12)

@@ -1,8 +1,14 @@
+import copy
+import json
 import math
+import pickle
 
+import numpy as np
 import pytest
 
 from micrograd_ext import Value
+from micrograd_ext.compiled.arrays import ValueArrays, arrays_of
+from micrograd_ext.learn.nn import MLP
 from micrograd_ext.learn.optim import (SGD, Adam, AdamW, clip_grad_norm, constant, cosine_with_warmup, linear_decay,
                                  linear_warmup)
 
@@ -117,3 +123,143 @@ def test_a_schedule_drives_any_optimizer_and_state_resumes_exactly():
     first.step()
     second.step()
     assert a[0].data == b[0].data
+
+
+# ---- parameters bound to NumPy arrays (micrograd_ext.compiled.arrays): the same numbers, as array operations --------
+
+OPTIMIZERS = {
+    'sgd': lambda ps: SGD(ps, lr=0.05),
+    'sgd-momentum-decay-cosine': lambda ps: SGD(ps, lr=cosine_with_warmup(0.1, 3, 20), momentum=0.9, weight_decay=0.01),
+    'adam-l2-warmup': lambda ps: Adam(ps, lr=linear_warmup(0.01, 5), weight_decay=0.1),
+    'adamw-cosine': lambda ps: AdamW(ps, lr=cosine_with_warmup(0.02, 3, 20, min_lr=0.001), weight_decay=0.1),
+}
+
+
+def bind(params, groups: int, seed: int = 0) -> None:
+    """Bind ``params`` in one ValueArrays, or split in another order across several."""
+    if groups == 1:
+        ValueArrays(params)
+        return
+    order = np.random.default_rng(seed).permutation(len(params))
+    for chunk in np.array_split(order, groups):
+        ValueArrays([params[i] for i in chunk])
+
+
+def train_side_by_side(make, groups: int, steps: int = 20, bind_at: int = 0, release_at: int = -1):
+    """An eager model and its twin whose parameters get bound (after the optimizer is made, as a compiled step
+    binds them), given the same gradients each step, with clipping; returns both sides' data and state."""
+    eager_model, bound_model = MLP(3, [4, 2], seed=0), MLP(3, [4, 2], seed=0)
+    eager_params, bound_params = eager_model.parameters(), bound_model.parameters()
+    eager_opt, bound_opt = make(eager_params), make(bound_params)
+    rng = np.random.default_rng(1)
+    for step in range(steps):
+        if step == bind_at:
+            bind(bound_params, groups)
+        if step == release_at:
+            released = {id(arrays_of(p)): arrays_of(p) for p in bound_params}
+            for arrays in released.values():
+                arrays.release()
+        eager_opt.zero_grad()
+        bound_opt.zero_grad()
+        assert all(p.grad == 0.0 for p in bound_params)
+        grads = rng.normal(size=len(eager_params)) * (3.0 if step % 3 == 0 else 0.1)
+        for p, q, g in zip(eager_params, bound_params, grads.tolist()):
+            p.grad = q.grad = g
+        assert clip_grad_norm(bound_params, 1.0) == pytest.approx(clip_grad_norm(eager_params, 1.0), rel=1e-14)
+        eager_opt.step()
+        bound_opt.step()
+        if bind_at <= step < release_at or (bind_at <= step and release_at < 0):
+            assert bound_opt._located() is not None  # updated as arrays
+    return ([p.data for p in eager_params], eager_opt.state_dict()), ([p.data for p in bound_params],
+                                                                       bound_opt.state_dict())
+
+
+@pytest.mark.parametrize('groups', [1, 3])
+@pytest.mark.parametrize('name', OPTIMIZERS)
+def test_bound_parameters_are_updated_as_arrays_with_the_eager_numbers(name, groups):
+    (eager_data, eager_state), (bound_data, bound_state) = train_side_by_side(OPTIMIZERS[name], groups)
+    assert bound_data == pytest.approx(eager_data, rel=1e-12, abs=0)
+    assert eager_state.keys() == bound_state.keys() and eager_state['steps'] == bound_state['steps'] == 20
+    for key in eager_state.keys() - {'steps'}:
+        assert all(type(x) is float for x in bound_state[key])  # JSON-friendly lists in both modes
+        assert bound_state[key] == pytest.approx(eager_state[key], rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize('name', OPTIMIZERS)
+def test_binding_and_releasing_midway_carries_the_optimizer_state_over(name):
+    (eager_data, eager_state), (bound_data, bound_state) = train_side_by_side(OPTIMIZERS[name], 1, steps=15,
+                                                                               bind_at=4, release_at=10)
+    assert bound_data == pytest.approx(eager_data, rel=1e-12, abs=0)
+    assert bound_state.keys() == eager_state.keys() and bound_state['steps'] == eager_state['steps'] == 15
+    for key in eager_state.keys() - {'steps'}:
+        assert isinstance(bound_state[key], list)
+        assert bound_state[key] == pytest.approx(eager_state[key], rel=1e-12, abs=0)
+
+
+def test_a_nan_gradient_updates_no_bound_parameter():
+    params = params_with_grads((1.0, 0.5), (2.0, 0.25), (3.0, -math.inf))
+    arrays = ValueArrays(params)
+    opt = Adam(params, lr=0.1)
+    with pytest.raises(ValueError, match='parameter 2 has gradient -inf; no parameter was updated'):
+        opt.step()
+    assert arrays.data.tolist() == [1.0, 2.0, 3.0] and opt.steps == 0 and list(opt.m) == [0.0] * 3
+
+
+def test_optimizer_state_loads_across_list_and_array_modes():
+    for save_bound, load_bound in [(True, False), (False, True)]:
+        a, b = params_with_grads((1.0, 0.2), (-1.0, 0.3)), params_with_grads((1.0, 0.2), (-1.0, 0.3))
+        if save_bound:
+            ValueArrays(a)
+        if load_bound:
+            ValueArrays(b)
+        first, second = AdamW(a, lr=0.1), AdamW(b, lr=0.1)
+        first.step()
+        second.step()  # into array mode, if bound
+        second.load_state_dict(json.loads(json.dumps(first.state_dict())))
+        first.step()
+        second.step()
+        assert [p.data for p in a] == [p.data for p in b] and second.state_dict() == first.state_dict()
+
+
+def test_partly_bound_or_repeated_parameters_and_custom_rules_keep_the_loop():
+    class HalfSGD(SGD):
+        def _update(self, lr):
+            for p in self.params:
+                p.data -= 0.5 * lr * p.grad
+
+    some = params_with_grads((1.0, 1.0), (2.0, 1.0))
+    ValueArrays(some[:1])
+    repeated = params_with_grads((1.0, 1.0))
+    ValueArrays(repeated)
+    mine = params_with_grads((1.0, 1.0))
+    ValueArrays(mine)
+    for opt in (SGD(some, lr=0.1), SGD(repeated * 2, lr=0.1), HalfSGD(mine, lr=0.1)):
+        opt.step()
+        assert opt._located() is None and isinstance(opt.velocity, list)
+    assert [p.data for p in some] == [0.9, 1.9] and repeated[0].data == 0.8 and mine[0].data == 0.95
+
+
+def test_clip_grad_norm_on_bound_parameters():
+    params = params_with_grads((0.0, 3.0), (0.0, 4.0))
+    arrays = ValueArrays(params)
+    assert clip_grad_norm(params, 10.0) == 5.0 and arrays.grad.tolist() == [3.0, 4.0]
+    assert clip_grad_norm(params, 2.5) == 5.0 and arrays.grad.tolist() == [3.0 * 2.5 / 5.0, 4.0 * 2.5 / 5.0]
+
+
+def test_copies_of_an_optimizer_on_bound_parameters_train_alone():
+    model = MLP(2, [3, 1], seed=0)
+    opt = Adam(model.parameters(), lr=0.1)
+    ValueArrays(model.parameters())
+    opt.zero_grad()
+    model([1.0, 2.0]).backward()
+    opt.step()
+    for twin_model, twin_opt in (copy.deepcopy((model, opt)), pickle.loads(pickle.dumps((model, opt)))):
+        assert all(arrays_of(p) is arrays_of(twin_model.parameters()[0]) is not None for p in twin_model.parameters())
+        assert arrays_of(twin_model.parameters()[0]) is not arrays_of(model.parameters()[0])
+        twin_model([1.0, 2.0]).backward()
+        twin_opt.step()
+        assert twin_opt._located() is not None and twin_opt.steps == 2 and opt.steps == 1
+        assert twin_model.state_dict() != model.state_dict()
+    model([1.0, 2.0]).backward()
+    opt.step()
+    assert twin_model.state_dict() == model.state_dict()

@@ -48,8 +48,9 @@ class FakeTorch(types.SimpleNamespace):
             self.numbers = numbers
 
     class Linear:
-        def __init__(self, nin, nout, dtype):
-            self.sizes, self.weight, self.bias = (nin, nout), FakeTorch.Weight(), FakeTorch.Weight()
+        def __init__(self, nin, nout, dtype, bias=True):
+            self.sizes, self.weight = (nin, nout), FakeTorch.Weight()
+            self.bias = FakeTorch.Weight() if bias else None
 
     nn = types.SimpleNamespace(Linear=Linear, Sequential=lambda *modules: list(modules),
                                **{name: (lambda name=name, **options: name)
@@ -63,6 +64,17 @@ def test_a_layer_without_activation_is_a_linear_module_alone(monkeypatch):
         assert [m if isinstance(m, str) else m.sizes for m in modules] == [(2, 3), twin, (3, 1)]
     modules = MLP(2, [3, 1], activation='none', seed=0).to_torch()
     assert [m.sizes for m in modules] == [(2, 3), (3, 1)]
+
+
+def test_a_layer_without_biases_is_a_linear_module_without_bias_and_relu2_squares_after_the_relu(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'torch', FakeTorch())
+    monkeypatch.setattr(torch_twins, 'classes', lambda: {'Square': lambda: 'Square'})
+    (linear,) = Layer(2, 3, activation='none', bias=False, seed=0).to_torch()
+    assert linear.sizes == (2, 3) and linear.bias is None and len(linear.weight.numbers) == 3
+    up, relu, square, down = FeedForward(2, 4, activation='relu2', bias=False, seed=0).to_torch()
+    assert (up.sizes, relu, square, down.sizes, up.bias, down.bias) == ((2, 4), 'ReLU', 'Square', (4, 2), None, None)
+    (linear,) = Layer(2, 3, activation='none', seed=0).to_torch()
+    assert linear.bias.numbers == [0.0, 0.0, 0.0]
 
 
 # ---- without PyTorch: the error says how to install it; with it (CI: MICROGRAD_EXT_REQUIRE_TORCH=1): the twins
@@ -111,4 +123,5 @@ def test_swiglus_twin_has_the_gate_and_the_same_outputs():
 def test_the_transformer_classes_are_made_once():
     torch_or_skip()
     classes = torch_twins.classes()
-    assert set(classes) == {'CausalSelfAttention', 'TransformerBlock', 'GPT'} and torch_twins.classes() is classes
+    assert set(classes) == {'CausalSelfAttention', 'TransformerBlock', 'GPT', 'Square'}
+    assert torch_twins.classes() is classes
