@@ -34,9 +34,17 @@ def _sigmoid(x):
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _pick(i, xs):
+    rows = np.stack(xs, axis=-1)
+    k = np.where(np.isfinite(i), i, -1).astype(np.intp)
+    inside = (k >= 0) & (k < len(xs)) & (k == i)
+    return np.where(inside, np.take_along_axis(rows, np.clip(k, 0, len(xs) - 1)[..., None], -1)[..., 0], np.nan)
+
+
 ARRAYS = types.SimpleNamespace(
     div=np.divide, power=np.float_power, log=np.log, sqrt=np.sqrt, exp=np.exp, tanh=np.tanh, sigmoid=_sigmoid,
     softplus=lambda x: np.where(x > 0.0, x + np.log1p(np.exp(-x)), np.log1p(np.exp(x))),
     relu=lambda x: np.where(x <= 0.0, 0.0, x),
     sign=lambda x: (x > 0.0) * 1.0 - (x < 0.0),  # 0 for nan, as core/floats.py
-    data=lambda x: x, blocked=Blocked)
+    maximum=np.maximum, pick=_pick, data=lambda x: x,
+    blocked=lambda where, local: Blocked(where, local) if np.any(where) else local)  # a mask only where it blocks

@@ -22,9 +22,11 @@ relu and abs are ops, recomputed at each replay.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -32,6 +34,9 @@ import numpy as np
 from ..core.errors import MicrogradExtError
 from ..core.engine import Value
 from ..core.modes import AnomalyError, is_grad_enabled, mode, stacklevel_outside
+from . import indexing
+from .arrays import arrays_for
+from .indexing import Index
 from .replay import Program, ReplayError, plan
 
 __all__ = ['compiled', 'Compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording']
@@ -45,68 +50,180 @@ class StaleRecording(MicrogradExtError, ValueError):
     """``step.check()`` found that ``fn`` no longer builds the recorded graph."""
 
 
-def compiled(fn: Callable, *example_args, strategy: str = 'auto') -> Compiled:
+def compiled(fn: Callable, *example_args, strategy: str = 'auto', max_recordings: int = 8) -> Compiled:
     """Record ``fn(*example_args)`` once and return a step that replays it (see the module's docstring).
 
     Arguments are numbers, nested lists or NumPy arrays of numbers: ``fn`` receives Values of the same
-    shapes (lists of Values for lists, object arrays for arrays). ``fn`` returns the loss, a Value, or a
-    tuple ``(loss, outputs...)`` whose other items are Values or lists of them (read back as
-    ``step.outputs``). ``strategy``: ``'vector'``, ``'flat'`` or ``'auto'`` (by the size of the groups).
+    shapes (lists of Values for lists, object arrays for arrays). Integer arguments are indices (token ids):
+    ``fn`` receives ``Index`` objects to pick with (an ``Embedding``, ``gather``, ``pick``, ``cross_entropy``),
+    and a replay picks with the new ids. ``fn`` returns the loss, a Value, or a tuple ``(loss, outputs...)``
+    whose other items are Values or lists of them (read back as ``step.outputs``). A call with other shapes
+    (another sequence length) records again; the latest ``max_recordings`` recordings are kept
+    (``step.recorded_shapes``). Without example arguments the first call records. ``strategy``: ``'vector'``,
+    ``'flat'`` or ``'auto'`` (by the size of the groups).
     """
-    return Compiled(fn, example_args, strategy)
+    return Compiled(fn, example_args, strategy, max_recordings)
+
+
+Shapes = tuple  # one (shape, is an index) per argument: what a recording is kept under
 
 
 class Compiled:
     """A recorded function: ``step(*args) -> float`` replays it, ``step.backward()`` adds the gradients."""
 
-    def __init__(self, fn: Callable, example_args: tuple, strategy: str = 'auto'):
+    def __init__(self, fn: Callable, example_args: tuple = (), strategy: str = 'auto', max_recordings: int = 8):
         if not callable(fn):
             raise TypeError(f"compiled() needs a function to record, got {type(fn).__name__}")
+        if isinstance(max_recordings, bool) or not isinstance(max_recordings, int) or max_recordings < 1:
+            raise ValueError(f"max_recordings must be a whole number of at least 1, got {max_recordings!r}")
+        self.fn, self.strategy, self.max_recordings = fn, strategy, max_recordings
+        self.name = getattr(fn, '__name__', type(fn).__name__)
+        self._recordings: OrderedDict[Shapes, Recording] = OrderedDict()
+        self._last: Recording | None = None
+        self._ran = False
+        if example_args or _takes_no_arguments(fn):
+            self._last = self._recording_for(example_args, [as_array(arg, k) for k, arg in enumerate(example_args)])
+
+    def _recording_for(self, args: tuple, arrays: list[np.ndarray]) -> Recording:
+        """The recording for these arguments' shapes: kept, or made now from ``args``."""
+        shapes = tuple((array.shape, is_index(array)) for array in arrays)
+        found = self._recordings.get(shapes)
+        if found is not None:
+            self._recordings.move_to_end(shapes)
+            return found
+        found = self._recordings[shapes] = Recording(self.fn, self.name, args, arrays, self.strategy)
+        if len(self._recordings) > self.max_recordings:
+            self._recordings.popitem(last=False)  # the least recently used
+        return found
+
+    @property
+    def recorded_shapes(self) -> list[list[tuple]]:
+        """The argument shapes of the kept recordings, least recently used first (at most ``max_recordings``)."""
+        return [[shape for shape, _ in shapes] for shapes in self._recordings]
+
+    def __call__(self, *args) -> float:
+        """The loss for new argument data, with the captured Values' data now (recorded first for new shapes)."""
+        if self._recordings and len(args) != len(next(iter(self._recordings))):
+            raise TypeError(f"{self.name} was recorded with {len(next(iter(self._recordings)))} argument(s), "
+                            f"got {len(args)}")
+        arrays = [as_array(arg, k) for k, arg in enumerate(args)]
+        self._ran = False  # until this forward pass succeeds: backward() needs a complete one
+        self._last = recording = self._recording_for(args, arrays)
+        loss = recording.forward(arrays)
+        if mode.anomaly is not None and not math.isfinite(loss):
+            raise AnomalyError(f"the replay of {self.name} gave the loss {loss}; detect_anomaly() names the op only "
+                               f"in an eager pass: call {self.name}(...) on Values inside detect_anomaly() to find it")
+        self._ran = True
+        return loss
+
+    def backward(self) -> None:
+        """Add d loss / d Value to ``.grad`` of every captured Value, as ``fn(...).backward()`` would."""
+        if not self._ran or self._last is None:
+            raise RuntimeError("call the step first (loss = step(...)), then step.backward()")
+        self._last.backward(self.name)
+
+    def check(self, *args) -> None:
+        """Run ``fn`` eagerly on ``args`` and raise ``StaleRecording`` if the replay would not compute what it
+        computes now: another graph (Python control flow that depends on data took another branch), other
+        captured Values (a parameter replaced, not just changed), or other constants (a list of labels that
+        ``fn`` reads from outside changed). Costs one eager pass and one recording.
+        """
+        advice = f"record it again: step = compiled({self.name}, ...)"
+        arrays = [as_array(arg, k) for k, arg in enumerate(args)]
+        shapes = tuple((array.shape, is_index(array)) for array in arrays)
+        recorded = self._recordings.get(shapes)
+        if recorded is None:
+            raise StaleRecording(f"the arguments have the shapes {[a.shape for a in arrays]}, the recordings "
+                                 f"{self.recorded_shapes}; call the step with them to record them")
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', RecordingWarning)
+            fresh = Recording(self.fn, self.name, args, arrays, self.strategy)
+        if fresh.program.wiring != recorded.program.wiring:
+            raise StaleRecording(f"{self.name} builds another graph for these arguments than the one recorded "
+                                 f"(control flow that depends on the data took another branch); {advice}")
+        now = {id(v) for v in fresh.watched}
+        gone = [v for v in recorded.watched if id(v) not in now and sys.getrefcount(v) > BOUND_REFERENCES]
+        before = {id(v) for v in recorded.watched}
+        new = [v for v in fresh.watched if id(v) not in before and v.is_parameter]
+        if gone or new:  # (a constant kept alive by a graph fn stored is neither: only this step held it)
+            raise StaleRecording(f"{self.name} now reads other Values than the {len(recorded.watched)} recorded "
+                                 f"(a parameter was replaced by a new Value); {advice}")
+        first = recorded.program.arguments
+        if not np.array_equal(fresh.leaf_values[first:], recorded.leaf_values[first:], equal_nan=True):
+            raise StaleRecording(f"{self.name} now uses other constants than the recorded ones (a number written in "
+                                 f"it took another branch, or one it reads from outside changed, e.g. a list of "
+                                 f"labels); {advice}")
+
+    @property
+    def _latest(self) -> Recording:
+        if self._last is None:
+            raise RuntimeError(f"{self.name} is not recorded yet: call the step once (step(...)) to record it")
+        return self._last
+
+    @property
+    def program(self) -> Program:
+        """The latest call's program (``replay.Program``)."""
+        return self._latest.program
+
+    @property
+    def watched(self) -> list[Value]:
+        """The Values the latest call's recording reads at each replay and adds gradients to."""
+        return self._latest.watched
+
+    @property
+    def outputs(self) -> list:
+        """The values of the outputs ``fn`` returned after the loss, in their shapes, from the latest call."""
+        if not self._ran:
+            raise RuntimeError("call the step first (loss = step(...)); then its outputs are known")
+        return self._latest.outputs()
+
+    def summary(self) -> str:
+        """How the graph is replayed: one line per NumPy operation (or the flat loop's op counts)."""
+        return f"compiled({self.name}): {self._latest.captured()}\n{self.program.summary()}"
+
+    def __repr__(self) -> str:
+        if self._last is None:
+            return f"<compiled {self.name}: not recorded yet>"
+        p = self.program
+        how = f"{len(p.groups)} NumPy operations" if p.strategy == 'vector' else 'a flat loop'
+        more = f", {len(self._recordings)} recordings" if len(self._recordings) > 1 else ''
+        return f"<compiled {self.name}: {p.size - p.leaves - len(p.pads):,} nodes as {how}, {self._last.captured()}{more}>"
+
+
+BOUND_REFERENCES = 4  # a watched Value's references besides the user's: the list, v, the call, and its ValueArrays
+
+
+class Recording:
+    """``fn``'s graph for one set of argument shapes: the program, its leaf numbers and the Values it reads."""
+
+    def __init__(self, fn: Callable, name: str, args: tuple, arrays: list[np.ndarray], strategy: str):
         if not is_grad_enabled():
             raise RuntimeError("compiled() records a graph, and inside no_grad() nothing is recorded; "
                                "call it outside the no_grad() block")
-        self.fn, self.strategy = fn, strategy
-        self.name = getattr(fn, '__name__', type(fn).__name__)
-        self.shapes = [shape_of(arg, k) for k, arg in enumerate(example_args)]
-        given, leaves = zip(*[as_values(arg) for arg in example_args]) if example_args else ((), ())
+        self.name = name
+        given, leaves = zip(*[as_values(arg, array) for arg, array in zip(args, arrays)]) if args else ((), ())
+        indexing._recording.plain = not any(is_index(array) for array in arrays)
         mode.comparisons = []  # Value comparisons note where they happen while this list exists
         try:
             returned = fn(*given)
         finally:
-            comparisons, mode.comparisons = mode.comparisons, None
-        loss, extras = self._split(returned)
+            comparisons, mode.comparisons, indexing._recording.plain = mode.comparisons, None, False
+        loss, extras = split_returned(returned, name)
         if comparisons:
             warnings.warn(RecordingWarning(
-                f"{self.name} compared Values or turned them into numbers while being recorded (first at "
+                f"{name} compared Values or turned them into numbers while being recorded (first at "
                 f"{comparisons[0]}): the replay keeps the branch taken and the numbers read now. If they depend on "
                 "the data, record again when it may change (step.check() tells), or use ops that are recomputed "
                 "(relu, abs)"), stacklevel=stacklevel_outside())
         arguments = [leaf for group in leaves for leaf in group]
         self.program: Program = plan(loss, arguments, [x for _, group in extras for x in group], strategy)
-        self._extras = [(shape, len(group)) for shape, group in extras]
+        self.extras = [(shape, len(group)) for shape, group in extras]
         del returned, loss, extras, given, leaves, arguments
         self._watch(self.program)
-        self._ran = False
-
-    def _split(self, returned) -> tuple[Value, list]:
-        items = returned if isinstance(returned, tuple) else (returned,)
-        if not items or not isinstance(items[0], Value):
-            got = f"a tuple whose first item is {type(items[0]).__name__}" if items and items is returned else \
-                type(returned).__name__
-            raise TypeError(f"compiled(): {self.name} must return a Value (the loss) or a tuple (loss, outputs...), "
-                            f"got {got}")
-        extras = []
-        for item in items[1:]:
-            array = np.asarray(item, dtype=object)
-            if not all(isinstance(x, Value) for x in array.flat):
-                raise TypeError(f"compiled(): the outputs after the loss must be Values or (rectangular) lists of them; "
-                                f"{self.name} returned {type(item).__name__}")
-            extras.append((array.shape, list(array.flat)))
-        return items[0], extras
 
     def _watch(self, program: Program) -> None:
-        """Split the captured leaves into those anyone else can see (read and written at each step) and the
-        constants only this graph holds (a ``2`` of ``x * 2``: read once, never written)."""
+        """Split the captured leaves into those anyone else can see (read and written at each step, through the
+        arrays they are bound to) and the constants only this graph holds (a ``2`` of ``x * 2``: read once)."""
         first = program.arguments
         self.leaf_values = np.zeros(program.leaves)
         watched = []
@@ -117,93 +234,66 @@ class Compiled:
                 watched.append(first + i)
         self.watched = [program.captured[i - first] for i in watched]
         self.watched_slots = np.array(watched, dtype=np.intp)
+        self.where = arrays_for(self.watched)  # their numbers now live in arrays: read and written in one operation
         program.captured = []  # the constants need not stay alive
 
-    def __call__(self, *args) -> float:
-        """The loss for new argument data (same shapes as the example), with the captured Values' data now."""
-        if len(args) != len(self.shapes):
-            raise TypeError(f"{self.name} was recorded with {len(self.shapes)} argument(s), got {len(args)}")
+    def forward(self, arrays: list[np.ndarray]) -> float:
         start = 0
-        for k, (arg, shape) in enumerate(zip(args, self.shapes)):
-            array = as_array(arg, k)
-            if array.shape != shape:
-                raise ValueError(f"argument {k + 1} of {self.name} has shape {array.shape}, but the step was recorded "
-                                 f"with shape {shape}; record again for new shapes: compiled({self.name}, ...)")
+        for array in arrays:
             self.leaf_values[start:start + array.size] = array.ravel()
             start += array.size
-        self.leaf_values[self.watched_slots] = [value.data for value in self.watched]
-        self._ran = False  # until this forward pass succeeds: backward() needs a complete one
-        loss = self.program.forward(self.leaf_values)
-        if mode.anomaly is not None and not math.isfinite(loss):
-            raise AnomalyError(f"the replay of {self.name} gave the loss {loss}; detect_anomaly() names the op only "
-                               f"in an eager pass: call {self.name}(...) on Values inside detect_anomaly() to find it")
-        self._ran = True
-        return loss
+        if not self.where.valid:  # someone released the arrays: bind them again
+            self.where = arrays_for(self.watched)
+        self.where.read_into(self.leaf_values, self.watched_slots)
+        return self.program.forward(self.leaf_values)
 
-    def backward(self) -> None:
-        """Add d loss / d Value to ``.grad`` of every captured Value, as ``fn(...).backward()`` would."""
-        if not self._ran:
-            raise RuntimeError("call the step first (loss = step(...)), then step.backward()")
+    def backward(self, name: str) -> None:
         grads = self.program.backward(self.watched_slots)
-        if mode.anomaly is not None and not all(map(math.isfinite, grads)):
-            raise AnomalyError(f"the replay of {self.name} gave a NaN or infinite gradient; call {self.name}(...) on "
+        if mode.anomaly is not None and not np.isfinite(grads).all():
+            raise AnomalyError(f"the replay of {name} gave a NaN or infinite gradient; call {name}(...) on "
                                "Values, then .backward(), inside detect_anomaly() to find the op")
-        for value, grad in zip(self.watched, grads):
-            value.grad += grad
+        self.where.add_grads(grads)
 
-    def check(self, *args) -> None:
-        """Run ``fn`` eagerly on ``args`` and raise ``StaleRecording`` if the replay would not compute what it
-        computes now: another graph (Python control flow that depends on data took another branch), other
-        captured Values (a parameter replaced, not just changed), or other constants (a list of labels that
-        ``fn`` reads from outside changed). Costs one eager pass and one recording.
-        """
-        advice = f"record it again: step = compiled({self.name}, ...)"
-        shapes = [shape_of(arg, k) for k, arg in enumerate(args)]
-        if shapes != self.shapes:
-            raise StaleRecording(f"the arguments have the shapes {shapes}, the recording {self.shapes}; {advice}")
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', RecordingWarning)
-            fresh = Compiled(self.fn, args, self.strategy)
-        if fresh.program.wiring != self.program.wiring:
-            raise StaleRecording(f"{self.name} builds another graph for these arguments than the one recorded "
-                                 f"(control flow that depends on the data took another branch); {advice}")
-        now = {id(v) for v in fresh.watched}
-        gone = [v for v in self.watched if id(v) not in now and sys.getrefcount(v) > 3]  # the list, v, the call
-        before = {id(v) for v in self.watched}
-        new = [v for v in fresh.watched if id(v) not in before and v.is_parameter]
-        if gone or new:  # (a constant kept alive by a graph fn stored is neither: only this step held it)
-            raise StaleRecording(f"{self.name} now reads other Values than the {len(self.watched)} recorded "
-                                 f"(a parameter was replaced by a new Value); {advice}")
-        if not np.array_equal(fresh.leaf_values[self.program.arguments:], self.leaf_values[self.program.arguments:],
-                              equal_nan=True):
-            raise StaleRecording(f"{self.name} now uses other constants than the recorded ones (a number written in "
-                                 f"it took another branch, or one it reads from outside changed, e.g. a list of "
-                                 f"labels); {advice}")
-
-    @property
     def outputs(self) -> list:
-        """The values of the outputs ``fn`` returned after the loss, in their shapes, from the latest call."""
-        if not self._ran:
-            raise RuntimeError("call the step first (loss = step(...)); then its outputs are known")
         found, k = [], 1
-        for shape, n in self._extras:
+        for shape, n in self.extras:
             numbers = [self.program.output(k + i) for i in range(n)]
             found.append(np.array(numbers).reshape(shape).tolist())
             k += n
         return found
 
-    def summary(self) -> str:
-        """How the graph is replayed: one line per NumPy operation (or the flat loop's op counts)."""
-        return f"compiled({self.name}): {self._captured()}\n{self.program.summary()}"
-
-    def __repr__(self) -> str:
-        p = self.program
-        how = f"{len(p.groups)} NumPy operations" if p.strategy == 'vector' else 'a flat loop'
-        return f"<compiled {self.name}: {p.size - p.leaves:,} nodes as {how}, {self._captured()}>"
-
-    def _captured(self) -> str:
+    def captured(self) -> str:
         n = len(self.watched)
         return f"{n:,} captured Value{'' if n == 1 else 's'}"
+
+
+def split_returned(returned, name: str) -> tuple[Value, list]:
+    """``fn``'s loss and its other outputs (each as its shape and its Values, flat)."""
+    items = returned if isinstance(returned, tuple) else (returned,)
+    if not items or not isinstance(items[0], Value):
+        got = f"a tuple whose first item is {type(items[0]).__name__}" if items and items is returned else \
+            type(returned).__name__
+        raise TypeError(f"compiled(): {name} must return a Value (the loss) or a tuple (loss, outputs...), got {got}")
+    extras = []
+    for item in items[1:]:
+        array = np.asarray(item, dtype=object)
+        if not all(isinstance(x, Value) for x in array.flat):
+            raise TypeError(f"compiled(): the outputs after the loss must be Values or (rectangular) lists of them; "
+                            f"{name} returned {type(item).__name__}")
+        extras.append((array.shape, list(array.flat)))
+    return items[0], extras
+
+
+def _takes_no_arguments(fn: Callable) -> bool:
+    try:
+        return not inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: record at the first call
+        return False
+
+
+def is_index(array: np.ndarray) -> bool:
+    """Integer data (not bools): token ids, which a step picks with."""
+    return array.dtype.kind in 'iu'
 
 
 def shape_of(example, k: int) -> tuple:
@@ -217,7 +307,9 @@ def as_array(arg, k: int) -> np.ndarray:
         array = np.asarray(arg)
     except ValueError as error:
         raise TypeError(f"{need}; {type(arg).__name__} does not convert: {error}") from None
-    if array.dtype.kind in 'biuf':
+    if array.dtype.kind in 'iu':  # token ids: kept whole
+        return array
+    if array.dtype.kind in 'bf':
         return array.astype(np.float64, copy=False)
     if array.dtype == object and array.size and all(isinstance(x, Value) for x in array.flat):
         raise TypeError(f"{need}, not Values: arguments are data, replaced at every call. To get gradients for "
@@ -225,13 +317,15 @@ def as_array(arg, k: int) -> np.ndarray:
     raise TypeError(f"{need}; got {type(arg).__name__} of {array.dtype} ({np.ravel(array)[:1].tolist()} ...)")
 
 
-def as_values(example) -> tuple[object, list[Value]]:
-    """Leaf Values for an example argument, in its shape (a Value, nested lists, or an object array), and flat."""
-    array = as_array(example, 0)
+def as_values(example, array: np.ndarray) -> tuple[object, list[Value]]:
+    """Leaf Values for an example argument, and what ``fn`` receives in its shape (a Value or ``Index``, nested
+    lists, or an object array)."""
     leaves = [Value(x) for x in array.ravel().tolist()]
+    given: list = [Index(int(x), leaf) for x, leaf in zip(array.ravel().tolist(), leaves)] if is_index(array) \
+        else leaves
     if array.ndim == 0:
-        return leaves[0], leaves
-    shaped: np.ndarray = np.empty(len(leaves), dtype=object)
-    shaped[:] = leaves
+        return given[0], leaves
+    shaped: np.ndarray = np.empty(len(given), dtype=object)
+    shaped[:] = given
     shaped = shaped.reshape(array.shape)
     return (shaped if isinstance(example, np.ndarray) else shaped.tolist()), leaves

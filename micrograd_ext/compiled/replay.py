@@ -29,7 +29,7 @@ from ..core.engine import Value, result, topological_order
 from ..core import floats
 from .kernels import ARRAYS
 from ..core.errors import describe
-from ..core.ops import ADD, LINEAR, POW, Op, op_of, split_linear, value_now
+from ..core.ops import ADD, GATHER, LINEAR, MAX, POW, Op, op_of, split_linear, value_now
 
 
 class ReplayError(MicrogradExtError, TypeError):
@@ -44,7 +44,7 @@ def check_domain(op: Op, out: float, inputs: Sequence[float]) -> None:
 
 def check_group_domain(op: Op, out: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
     """``check_domain`` for every node of a group whose result is not finite (and every node of ``**``)."""
-    if op.check is None:
+    if op.check is None or (op is not POW and np.isfinite(out).all()):
         return
     suspects = np.arange(len(out)) if op is POW else np.flatnonzero(~np.isfinite(out))
     for i in suspects.tolist():
@@ -73,8 +73,7 @@ class Slots:
         return found.reshape(self.shape) if self.contiguous else found
 
     def add(self, grads: np.ndarray, contributions: np.ndarray) -> None:
-        if np.shape(contributions) != self.shape:
-            contributions = np.broadcast_to(contributions, self.shape)
+        """Add one contribution per slot (an array of the slots' shape) to ``grads``."""
         if self.repeated:
             grads[self.targets] += np.bincount(self.inverse, contributions.ravel(), len(self.targets))
         elif self.contiguous:
@@ -129,7 +128,7 @@ class Sum:
         values[self.out] = np.cumsum(self.terms.read(values), axis=1)[:, -1]  # cumsum adds in order
 
     def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        self.terms.add(grads, grads[self.out][:, None])
+        self.terms.add(grads, np.broadcast_to(grads[self.out][:, None], self.terms.shape))
 
 
 class Linear:
@@ -174,6 +173,46 @@ class MatMul(Linear):
         self.bias.add(grads, upstream.sum(axis=0))
 
 
+class Max:
+    """m maxima (a softmax's shift), each over its row of inputs: d max / d input is 1 for the first largest."""
+
+    name = 'max'
+
+    def __init__(self, out: slice, table: np.ndarray):
+        self.out, self.table = out, table
+        self.nodes = np.arange(len(table))
+
+    def forward(self, values: np.ndarray) -> None:
+        rows = values[self.table]
+        self.first = self.table[self.nodes, rows.argmax(axis=1)]  # argmax: the first largest, as the eager op
+        values[self.out] = rows.max(axis=1)
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        np.add.at(grads, self.first, grads[self.out])
+
+
+class Gather:
+    """m ``gather`` nodes (rows picked from tables by token ids): each takes the candidate its id names."""
+
+    name = 'gather'
+
+    def __init__(self, out: slice, table: np.ndarray):
+        self.out, self.table = out, table  # per node: its id's slot, then its candidates' slots
+        self.nodes = np.arange(len(table))
+
+    def forward(self, values: np.ndarray) -> None:
+        ids = values[self.table[:, 0]]
+        candidates = self.table.shape[1] - 1
+        wrong = np.flatnonzero(~((ids >= 0) & (ids < candidates) & (ids == np.floor(ids))))
+        if len(wrong):
+            GATHER.check(math.nan, Value(ids.item(wrong[0])), *[Value(0.0)] * candidates)
+        self.chosen = self.table[self.nodes, 1 + ids.astype(np.intp)]
+        values[self.out] = values[self.chosen]
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        np.add.at(grads, self.chosen, grads[self.out])  # a row picked twice gets both gradients
+
+
 # ---- the program -------------------------------------------------------------------------------------------
 
 MIN_GROUP = 16  # average nodes per group below which the flat loop is faster than NumPy calls
@@ -185,9 +224,10 @@ class Program:
     """A recorded graph as slots: leaves first (``arguments``, then ``captured``), then the op nodes."""
 
     def __init__(self, strategy: str, size: int, arguments: int, captured: list[Value], groups: list[Group],
-                 instructions: list[Instruction], outputs: list[int], wiring: int):
+                 instructions: list[Instruction], outputs: list[int], wiring: int, pads: dict[int, float]):
         self.strategy, self.size, self.arguments, self.captured = strategy, size, arguments, captured
         self.leaves = arguments + len(captured)
+        self.pads = pads  # slot -> the number that fills the shorter rows of ragged groups (after the leaves)
         self.groups, self.instructions, self.outputs = groups, instructions, outputs
         self.wiring = wiring  # a hash of every node's op and input slots: equal for the same graph shape
         # the slots' values: forward() fills them (a list for the flat loop, else an array) before they are read
@@ -204,6 +244,8 @@ class Program:
         else:
             self.values = values = np.empty(self.size)
             values[:self.leaves] = leaf_values
+            for pad, number in self.pads.items():
+                values[pad] = number
             with np.errstate(all='ignore'):
                 for group in self.groups:
                     group.forward(values)
@@ -212,7 +254,7 @@ class Program:
     def output(self, k: int) -> float:
         return float(self.values[self.outputs[k]])
 
-    def backward(self, slots: np.ndarray) -> list[float]:
+    def backward(self, slots: np.ndarray) -> np.ndarray:
         """d root / d leaf for the leaves in ``slots``, after ``forward``."""
         root = self.outputs[0]
         if self.strategy == 'flat':
@@ -222,14 +264,14 @@ class Program:
                 upstream = flat_grads[out]
                 for i, local in zip(inputs, op.derivatives(floats, values[out], *[values[i] for i in inputs])):
                     flat_grads[i] += local * upstream
-            return [flat_grads[i] for i in slots.tolist()]
+            return np.array([flat_grads[i] for i in slots.tolist()], dtype=np.float64)
         vector_values = cast(np.ndarray, self.values)  # for the NumPy groups forward() filled an array
         grads = np.zeros(self.size)
         grads[root] = 1.0
         with np.errstate(all='ignore'):
             for group in reversed(self.groups):
                 group.backward(vector_values, grads)
-        return grads[slots].tolist()
+        return grads[slots]
 
     def summary(self) -> str:
         """One line per NumPy operation of the forward pass (or the flat loop's op counts)."""
@@ -272,25 +314,28 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
         first = inputs[0]
         if op is ADD and first in inputs_of and inputs_of[first][0] is ADD and uses[first] == 1:
             inputs = inputs_of.pop(first)[1] + inputs[1:]  # (a + b) + c as one sum a + b + c, same order
-            del groups[depth[first], ADD.name, len(inputs) - len(node._prev) + 1][first]
+            del groups[group_key(depth[first], ADD, len(inputs) - len(node._prev) + 1)][first]
         inputs_of[node] = op, inputs
         depth[node] = 1 + max(map(depth.__getitem__, inputs))
-        groups[depth[node], op.name, len(inputs)][node] = None
+        groups[group_key(depth[node], op, len(inputs))][node] = None
     del order, sink
     keys = sorted(key for key in groups if groups[key])  # by depth: every group after its inputs
     count = len(inputs_of)
     if strategy == 'auto':
         strategy = 'flat' if count < MIN_GROUP * len(keys) else 'vector'
+    size = len(slot)
+    pads = {}  # the slots (after the leaves) of what fills shorter rows of a ragged group: a sum adds 0, a max -inf
+    if strategy == 'vector' and any(arity == RAGGED for _, _, arity in keys):
+        pads, size = {ADD: size, MAX: size + 1}, size + 2
     vector_groups: list[Group] = []
     wiring: list[Instruction] = []
-    size = len(slot)
     for key in keys:
         nodes = list(groups[key])
         op = inputs_of[nodes[0]][0]
         rows = [list(map(slot.__getitem__, inputs_of[node][1])) for node in nodes]  # each node's input slots
         slot_order: Sequence[int]  # the nodes in the order of their slots
         if strategy == 'vector':
-            group, slot_order = make_group(op, rows, size)
+            group, slot_order = make_group(op, rows, size, pads.get(op))
             vector_groups.append(group)
         else:
             slot_order = range(len(nodes))
@@ -301,7 +346,17 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
     fingerprint = hash(tuple((op.name, *inputs) for op, _, inputs in wiring))
     instructions = wiring if strategy == 'flat' else []
     return Program(strategy, size, len(arguments), captured, vector_groups, instructions, [slot[r] for r in roots],
-                   fingerprint)
+                   fingerprint, {pads[ADD]: 0.0, pads[MAX]: -math.inf} if pads else {})
+
+
+RAGGED = 0  # the arity in the key of a group whose nodes have different arities (padded to the longest row)
+
+
+def group_key(depth: int, op: Op, arity: int) -> tuple[int, str, int]:
+    """Nodes of one op at one depth form a group; sums (of other than two terms) and maxima of any length share
+    one, their shorter rows padded, so that softmaxes over 1, 2, ... 16 positions are one NumPy operation."""
+    ragged = op is MAX or (op is ADD and arity != 2)
+    return depth, op.name, RAGGED if ragged else arity
 
 
 def replayable_op(node: Value) -> Op:
@@ -323,14 +378,22 @@ def replayable_op(node: Value) -> Op:
     return op
 
 
-def make_group(op: Op, rows: list[list[int]], start: int) -> tuple[Group, list[int]]:
+def make_group(op: Op, rows: list[list[int]], start: int, pad: int | None = None) -> tuple[Group, list[int]]:
     """The group that computes nodes of one op, depth and arity (``rows``: each node's input slots) into the
-    slots from ``start``, and the order of the nodes in those slots."""
+    slots from ``start``, and the order of the nodes in those slots. Rows shorter than the longest are padded
+    with the slot ``pad``."""
     if op is LINEAR:
         return linear_group(rows, start)
+    width = max(map(len, rows))
+    if pad is not None and min(map(len, rows)) < width:
+        rows = [row + [pad] * (width - len(row)) for row in rows]
     order = sorted(range(len(rows)), key=rows.__getitem__)  # in the order of their inputs: often slices
     table = np.array([rows[i] for i in order], dtype=np.intp)
     out = slice(start, start + len(rows))
+    if op is GATHER:
+        return Gather(out, table), order
+    if op is MAX:
+        return Max(out, table), order
     if op is ADD and table.shape[1] != 2:
         return Sum(out, Slots(table)), order
     return Elementwise(op, out, [Slots(column) for column in table.T]), order

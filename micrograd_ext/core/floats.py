@@ -57,6 +57,16 @@ def data(x) -> float:
     return x
 
 
+def maximum(a: float, b: float) -> float:
+    return b if b >= a or b != b else a  # nan wins; of equals the second, as numpy.maximum (0.0 and -0.0)
+
+
+def pick(i: float, xs) -> float:
+    """``xs[i]``; an index outside them is nan (``check_pick`` says why)."""
+    k = int(i) if i == i and abs(i) < len(xs) + 1 else -1
+    return xs[k] if 0 <= k < len(xs) and k == i else math.nan
+
+
 def div(a: float, b: float) -> float:
     if b:
         return a / b
@@ -119,6 +129,11 @@ def check_div(out: float, a, b) -> None:
     if b.data == 0.0:
         raise ZeroDivisionError(f"division by zero: {describe(a)} / {describe(b)}; "
                                 "make sure the denominator cannot be 0 (e.g. add a small epsilon)")
+
+
+def check_pick(out: float, i, *xs) -> None:
+    if not (0 <= i.data < len(xs) and float(i.data).is_integer()):
+        raise IndexError(f"index {i.data:g} picks from {len(xs)} rows: give a whole number from 0 to {len(xs) - 1}")
 
 
 def check_log(out: float, x) -> None:

@@ -149,6 +149,24 @@ LINEAR = Op('linear', lambda m, *items: _linear_value(items),                   
             lambda m, out, *items: _linear_derivatives(items, 1.0),                     # dz/dwi = xi, dz/dxi = wi, dz/db = 1
             lambda out, *names: _linear_derivatives(names, '1'), written=lambda *names: _linear_written(names))
 
+MAX = Op('max', lambda m, *xs: functools.reduce(m.maximum, xs),                          # the largest (nan if any)
+         lambda m, out, *xs: _first_hit(m, out, xs),                                     # 1 for the first largest, else 0
+         lambda out, *xs: tuple(f'[{x} == {out}]' for x in xs), written=_call('max'))
+GATHER = Op('gather', lambda m, i, *xs: m.pick(i, xs),                                   # xs[i]: a row of a table
+            lambda m, out, i, *xs: (0.0, *[(m.data(i) == k) * 1.0 for k in range(len(xs))]),  # 1 for xs[i], else 0
+            lambda out, i, *xs: ('0', *[f'[{i} == {k}]' for k in range(len(xs))]),
+            written=lambda i, *xs: f"[{', '.join(xs)}][{i}]", check=floats.check_pick)
+
+
+def _first_hit(m, out, xs) -> tuple:
+    """1 for the first of ``xs`` equal to ``out``, 0 for the others (as torch.max's index picks one)."""
+    taken, hits = 0.0, []
+    for x in xs:
+        hit = (m.data(x) == m.data(out)) * (1.0 - taken)
+        taken = taken + hit
+        hits.append(hit)
+    return tuple(hits)
+
 
 @functools.lru_cache(maxsize=1024)
 def power_op(n: int | float) -> Op:
@@ -211,7 +229,7 @@ def exponent(n: numbers.Real) -> int | float:
 
 
 OPS: dict[str, Op] = {op.name: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, ABS, RELU, TANH,
-                                             SIGMOID, SOFTPLUS, GELU, SILU, LINEAR)}
+                                             SIGMOID, SOFTPLUS, GELU, SILU, LINEAR, MAX, GATHER)}
 FUNCTIONS: dict[str, Op] = {op.function: op for op in OPS.values() if op.function}  # tanh(x), relu(x), ...
 ACTIVATIONS: dict[str, Op] = {name: op for name, op in FUNCTIONS.items() if op.activation}  # a neuron's choices
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..compiled.indexing import Index, pick
 from ..core.engine import Value, values
+from ..core.ops import MAX
 
 
 def mse_loss(predictions: Sequence, targets: Sequence) -> Value:
@@ -57,6 +59,8 @@ def cross_entropy(logits: Sequence, target) -> Value:
             raise ValueError(f"target has {len(probabilities)} probabilities for {len(logits)} logits; give one per class")
         log_sum_exp = _log_sum_exp(logits)
         return Value.sum([t * (log_sum_exp - z) for t, z in zip(probabilities, logits)])
+    if isinstance(target, Index):  # a compiled step's token id: picked anew at every replay
+        return _log_sum_exp(logits) - pick(logits, target)
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
         raise ValueError(f"target must be a class index from 0 to {len(logits) - 1}, got {target!r}")
     return _log_sum_exp(logits) - logits[target]
@@ -78,8 +82,8 @@ def _log_sum_exp(logits: list[Value]) -> Value:
     return Value.sum(exps).log() + largest
 
 
-def _shifted_exps(logits: list[Value]) -> tuple[float, list[Value]]:
-    largest = max(z.data for z in logits)  # a constant shift: it cancels in the gradient
+def _shifted_exps(logits: list[Value]) -> tuple[Value, list[Value]]:
+    largest = Value.apply(MAX, *logits)  # a node, not a number: a compiled replay recomputes it for its logits
     return largest, [(z - largest).exp() for z in logits]
 
 

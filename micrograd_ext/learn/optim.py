@@ -82,13 +82,23 @@ class Optimizer:
         None; looked up again when Values were bound or released since the last time, the buffers turned into
         arrays or lists to match."""
         if self._generation != value_arrays.generation:
-            where = value_arrays.locate(self.params) if updates_arrays(type(self)) else None
+            where = self._bound_together() if updates_arrays(type(self)) else None
             if (where is None) != (self._where is None):
                 for name, buffer in self._buffers().items():  # each buffer is the attribute of its name
                     buffer = np.asarray(buffer).tolist() if where is None else np.array(buffer, dtype=np.float64)
                     setattr(self, name, buffer)
             self._where, self._generation = where, value_arrays.generation
         return self._where
+
+    def _bound_together(self) -> value_arrays.Locations | None:
+        """Where the params are in arrays, once a compiled step bound some of them: the others (rows a step has not
+        used yet, such as later positions) are bound too, so that one update covers all of them."""
+        if not any(map(value_arrays.is_bound, self.params)):
+            return None
+        try:
+            return value_arrays.arrays_for(self.params)
+        except ValueError:  # a parameter listed twice: the loop over Values handles it
+            return None
 
     def state_dict(self) -> dict:
         """The optimizer's state as plain numbers (JSON-friendly), to resume training exactly."""

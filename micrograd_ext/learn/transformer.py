@@ -15,6 +15,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
+from ..compiled.indexing import Index, gather
 from ..core.engine import Value, values
 from .losses import cross_entropy, softmax
 from ..core.modes import no_grad
@@ -74,11 +75,14 @@ class Embedding(Part):
         rng = make_rng(seed)
         self.weight = [[Parameter(_gauss_or_uniform(rng, 1.0)) for _ in range(dim)] for _ in range(num)]
 
-    def __call__(self, index: int) -> list[Value]:
+    def __call__(self, index: int | Index) -> list[Value]:
+        """Row ``index``; a compiled step's token id (an ``Index``) picks it anew at every replay."""
+        if isinstance(index, Index):
+            return gather(self.weight, index)
         if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < len(self.weight):
             raise ValueError(f"an Embedding of {len(self.weight)} rows takes an index from 0 to {len(self.weight) - 1}, "
                              f"got {index!r}")
-        return list(self.weight[int(index)])
+        return gather(self.weight, int(index))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'weight.{i}.{j}', p) for i, row in enumerate(self.weight) for j, p in enumerate(row)]

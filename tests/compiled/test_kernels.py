@@ -11,7 +11,7 @@ from micrograd_ext.core.floats import BLOCKED
 from micrograd_ext.core.ops import OPS, power_op
 
 POINTS = [-2.5, -1.0, -0.0, 0.0, 1e-300, 0.5, 3.0, 800.0, -800.0, 1e308, math.inf, -math.inf, math.nan]
-ELEMENTWISE = sorted(set(OPS) - {'linear'})  # '+' of two terms is elementwise; longer sums are a Sum group
+ELEMENTWISE = sorted(set(OPS) - {'linear', 'gather'})  # '+' of two terms is elementwise; longer sums are a Sum group
 
 
 def same(a: float, b: float) -> bool:
@@ -34,7 +34,7 @@ def grid(arity: int) -> list[np.ndarray]:
 @pytest.mark.parametrize('op', [OPS[name] for name in ELEMENTWISE] + [power_op(n) for n in (0, 1, 2, 3, -1, 0.5, 2.5)],
                          ids=lambda op: op.name)
 def test_the_numpy_form_of_every_op_agrees_with_the_table_at_ordinary_and_special_points(op):
-    arity = 2 if op.name in ('+', '-', '*', '/', '**') else 1
+    arity = 2 if op.name in ('+', '-', '*', '/', '**', 'max') else 1
     inputs = grid(arity)
     with np.errstate(all='ignore'):
         out = op.value(ARRAYS, *inputs)
@@ -57,3 +57,17 @@ def test_a_blocked_local_derivative_sends_zero_even_for_an_infinite_gradient():
     with np.errstate(all='ignore'):
         sent = local * np.array([math.inf, math.inf, math.nan])
     assert sent.tolist()[:2] == [0.0, math.inf] and sent[2] == 0.0
+
+
+def test_gather_picks_by_index_on_arrays_as_on_floats_and_is_nan_outside_the_rows():
+    gather = OPS['gather']
+    index = np.array([0.0, 1.0, 2.0, 2.5, -1.0, 3.0, math.nan])
+    columns = [np.arange(7.0) + 10 * k for k in range(3)]
+    out = gather.value(ARRAYS, index, *columns)
+    derivatives = gather.derivatives(ARRAYS, out, index, *columns)
+    for i in range(len(index)):
+        xs = [float(index[i]), *[float(c[i]) for c in columns]]
+        assert same(out[i], gather.value(floats, *xs)), i
+        expected = gather.derivatives(floats, out[i], *xs)
+        assert [float(np.broadcast_to(d, out.shape)[i]) for d in derivatives] == list(expected), i
+    assert out[:3].tolist() == [0.0, 11.0, 22.0] and np.isnan(out[3:]).all()

@@ -122,9 +122,6 @@ def test_arguments_arrive_in_the_shapes_they_were_given():
 
 def test_wrong_arguments_are_clear_errors_that_say_what_to_do():
     step = compiled(lambda xs: Value.sum(xs), [1.0, 2.0])
-    with pytest.raises(ValueError, match=r"argument 1 of <lambda> has shape \(3,\), but the step was recorded "
-                                         r"with shape \(2,\); record again"):
-        step([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match='recorded with 1 argument'):
         step([1.0, 2.0], 5.0)
     with pytest.raises(TypeError, match='argument 1 must be a number, a .* list of numbers or a NumPy array'):
@@ -254,7 +251,8 @@ def test_check_ignores_constants_that_a_stored_graph_keeps_alive_and_compares_sh
 
     step = compiled(fn, 3.0)
     step.check(3.0)  # the 2.0 of the old graph is alive in `last`, but it is a constant, not a replaced parameter
-    with pytest.raises(StaleRecording, match=r'the arguments have the shapes \[\(2,\)\], the recording \[\(\)\]'):
+    with pytest.raises(StaleRecording, match=r'the arguments have the shapes \[\(2,\)\], the recordings \[\[\(\)\]\]; '
+                                             r'call the step with them'):
         step.check([1.0, 2.0])
 
 

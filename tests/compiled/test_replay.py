@@ -22,7 +22,7 @@ def test_a_chain_of_plus_is_one_sum_added_left_to_right_as_python_does():
     assert [type(g) for g in program.groups] == [Sum]
     data = [0.0] + [t.data for t in terms]  # the leaves: the 0 of sum(), then the terms
     assert program.forward(data) == total.data  # the same float additions in the same order
-    assert program.backward(np.arange(program.leaves)) == [1.0] * 7
+    assert program.backward(np.arange(program.leaves)).tolist() == [1.0] * 7
 
 
 def test_a_layer_over_a_batch_is_one_matrix_product():
@@ -57,4 +57,4 @@ def test_linear_nodes_that_share_no_weights_are_computed_row_by_row_in_the_engin
     leaves = [v.data for v in program.captured]
     assert program.forward(leaves) == total.data  # the same float operations, in the same order
     total.backward()
-    assert program.backward(np.arange(program.leaves)) == [v.grad for v in program.captured]
+    assert program.backward(np.arange(program.leaves)).tolist() == [v.grad for v in program.captured]

@@ -125,8 +125,8 @@ def test_the_blocked_zero_stops_infinite_and_nan_gradients_and_is_otherwise_zero
 
 def test_derivatives_on_values_build_the_same_numbers_as_on_floats():
     for name, op in sorted(OPS.items()):
-        arity = {'+': 3, 'linear': 5, '-': 2, '*': 2, '/': 2, '**': 2}.get(name, 1)
-        inputs = [0.7, 1.3, -0.4, 2.0, 0.3][:arity]
+        arity = {'+': 3, 'linear': 5, '-': 2, '*': 2, '/': 2, '**': 2, 'max': 3, 'gather': 4}.get(name, 1)
+        inputs = ([1.0] if name == 'gather' else []) + [0.7, 1.3, -0.4, 2.0, 0.3][:arity - (name == 'gather')]
         out = op.value(floats, *inputs)
         as_floats = op.derivatives(floats, out, *inputs)
         leaves = [Value(x) for x in inputs]

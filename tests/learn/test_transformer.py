@@ -206,25 +206,32 @@ def test_each_modules_gradients_agree_with_central_finite_differences(name):
     assert_finite_differences(loss, random.Random(0).sample(named, min(12, len(named))))
 
 
-def test_a_gpt_step_replayed_by_compiled_gives_the_eager_loss_and_gradients():
-    from micrograd_ext import compiled
-    gpt = GPT(vocab_size=6, block_size=5, n_embd=4, n_head=2, n_layer=1, seed=4)
-    batch = [([0, 2, 3, 1], [2, 3, 1, 0]), ([0, 5, 4], [5, 4, 0])]
-
-    def loss() -> Value:
-        return Value.sum([cross_entropy(z, t) for tokens, targets in batch for z, t in zip(gpt(tokens), targets)])
-
-    step = compiled(loss)
+def replayed_like_eager(gpt, loss, step, *args) -> None:
+    """``step(*args)`` and its gradients equal ``loss(*args)`` computed eagerly, after the parameters changed."""
     for p in gpt.parameters():
         p.data += 0.01  # the replay reads the parameters' data now
-    expected = loss()
+    expected = loss(*args)
     gpt.zero_grad()
     expected.backward()
     eager = [p.grad for p in gpt.parameters()]
     gpt.zero_grad()
-    assert close(step(), expected.data, 1e-12)
+    assert close(step(*args), expected.data, 1e-12)
     step.backward()
     assert all(close(a, b, 1e-11) for a, b in zip([p.grad for p in gpt.parameters()], eager))
+
+
+def test_a_gpt_step_replayed_by_compiled_gives_the_eager_loss_and_gradients_on_new_tokens():
+    from micrograd_ext import compiled
+    gpt = GPT(vocab_size=6, block_size=5, n_embd=4, n_head=2, n_layer=1, seed=4)
+
+    def loss(tokens, targets, more_tokens, more_targets) -> Value:
+        batch = [(tokens, targets), (more_tokens, more_targets)]
+        return Value.sum([cross_entropy(z, t) for ids, next_ids in batch for z, t in zip(gpt(ids), next_ids)])
+
+    step = compiled(loss, [0, 2, 3, 1], [2, 3, 1, 0], [0, 5, 4], [5, 4, 0])
+    replayed_like_eager(gpt, loss, step, [0, 2, 3, 1], [2, 3, 1, 0], [0, 5, 4], [5, 4, 0])
+    replayed_like_eager(gpt, loss, step, [4, 4, 1, 5], [4, 1, 5, 0], [3, 0, 2], [0, 2, 2])  # other tokens
+    assert len(step.recorded_shapes) == 1
 
 
 def test_a_gpt_saves_and_loads_and_a_bad_gpt_file_is_refused_before_anything_is_built(tmp_path):
@@ -517,22 +524,10 @@ def test_a_gpt_with_options_saves_and_loads_and_a_file_from_before_the_options_l
             load_model(tmp_path / 'bad.json')
 
 
-def test_a_microgpt_step_replayed_by_compiled_gives_the_eager_loss_and_gradients():
+def test_a_microgpt_step_replayed_by_compiled_gives_the_eager_loss_and_gradients_for_any_document():
     from micrograd_ext import compiled
     gpt = GPT.microgpt(6, block_size=5, n_embd=4, n_head=2, seed=4)
-    doc = [5, 0, 3, 1, 5]
-
-    def loss() -> Value:
-        return gpt.loss(doc[:-1], doc[1:])
-
-    step = compiled(loss)
-    for p in gpt.parameters():
-        p.data += 0.01  # the replay reads the parameters' data now
-    expected = loss()
-    gpt.zero_grad()
-    expected.backward()
-    eager = [p.grad for p in gpt.parameters()]
-    gpt.zero_grad()
-    assert close(step(), expected.data, 1e-12)
-    step.backward()
-    assert all(close(a, b, 1e-11) for a, b in zip([p.grad for p in gpt.parameters()], eager))
+    step = compiled(gpt.loss, [5, 0, 3, 1], [0, 3, 1, 5])
+    replayed_like_eager(gpt, gpt.loss, step, [5, 2, 2, 4], [2, 2, 4, 5])  # another document of the same length
+    replayed_like_eager(gpt, gpt.loss, step, [5, 1], [1, 5])  # another length: recorded once more
+    assert step.recorded_shapes == [[(4,), (4,)], [(2,), (2,)]]
