@@ -14,7 +14,7 @@ Workloads:
       The names are the script's (made_up_names, shuffled with seed 42), every engine sees the same ones:
       a worker takes one untimed warm-up step on name 0, then times one step on each of names 1..SIZE
       (SIZE = 20 at full scale). time is the mean seconds per step; ops is the number of ops the microgpt
-      peer builds for a name (gpt_op_count: 54,972 for a 6-letter name), averaged over the same names, so
+      peer builds for a name (gpt_op_count: 54,342 for a 6-letter name), averaged over the same names, so
       ops/s is the peer's ops over the total time. bytes/op is measured on name 0's graph (the forward
       pass) for the scalar engines, '-' for torch_tensors (PyTorch's storage is outside tracemalloc's view).
       PyTorch runs on one thread in W5 (torch.set_num_threads(1)), as the scalar engines do.
@@ -23,8 +23,10 @@ Engines: micrograd_ext (eager), compiled (micrograd_ext.compiled(): recorded onc
 step is a replay), micrograd 0.1.0, microgpt, torch (0-dim float64 tensors, one per scalar) and
 torch_tensors (the same MLP step written with float64 weight matrices: PyTorch as it is meant to be used).
 W5 runs microgpt (the script as it is), micrograd_ext (the same script, its `from microgpt import Value`
-answered by micrograd_ext) and torch_tensors (the same model, weights, loss and Adam in float64 tensors);
-micrograd has no exp() or log(), so it cannot run W5. A W5 engine is an entry of GPT_ENGINES.
+answered by micrograd_ext), compiled (GPT.from_microgpt on the same weights, compiled(model.loss) given the
+token ids, micrograd_ext's Adam on the arrays; every document length recorded once before the timed steps, its
+'record (s)' the mean time to record one length) and torch_tensors (the same model, weights, loss and Adam in
+float64 tensors); micrograd has no exp() or log(), so it cannot run W5. A W5 engine is an entry of GPT_ENGINES.
 
 Every measurement runs in a fresh process; engines are interleaved and each result is the median of
 the repeats. 'record (s)' (JSON: record_seconds) is the time to record a replay, '-' (None) for engines
@@ -289,10 +291,10 @@ def gpt_op_count(tokens: list[int], vocab_size: int = 27) -> int:
     """The ops (Values with children) the microgpt peer builds for document_loss on ``tokens``: W5's unit. Every
     op the forward pass runs counts, also the 26 probabilities per position that the loss does not use (the graph
     that backward() walks has 52 nodes fewer per position). ``a - b`` and ``a / b`` are two ops in the peer,
-    ``x / 16`` one (16 ** -1 is a float); sum() of k Values is k ops; rmsnorm raises to -0.5 once per element."""
+    ``x / 16`` one (16 ** -1 is a float); sum() of k Values is k ops; rmsnorm raises to -0.5 once."""
     n_embd, n_head, block_size, mlp = 16, 4, 16, 64
     head_dim = n_embd // n_head
-    rmsnorm = 2 * n_embd + 1 + 3 * n_embd  # the squares and their sum, / n, then (+ eps) ** -0.5 * xi per element
+    rmsnorm = 3 * n_embd + 3  # the squares and their sum, / n, + eps, ** -0.5, then * scale per element
     per_position = (n_embd + 2 * rmsnorm + 3 * 2 * n_embd * n_embd  # embeddings, two rmsnorms, q, k, v
                     + 2 * n_embd * n_embd + n_embd + rmsnorm + 2 * mlp * n_embd + mlp + 2 * n_embd * mlp + n_embd
                     + 2 * n_embd * vocab_size + 5 * vocab_size + 2)  # head, softmax (- top, exp, sum, / total), -log
@@ -358,6 +360,37 @@ def tensor_gpt_step(run: dict):
     return step
 
 
+def compiled_gpt_step(run: dict):
+    """The same GPT with this library's pieces: GPT.from_microgpt (the script's initial weights), a compiled step
+    taking the token ids, optim.Adam with microgpt's betas, eps and linear decay. Each document length is recorded
+    once, before the timed steps (at most block_size recordings in a run): run['record_seconds'] is the mean time
+    to record one length, and a timed step is a replay, the arrays' Adam update included."""
+    from micrograd_ext import compiled
+    from micrograd_ext.learn.optim import Adam
+    from micrograd_ext.learn.gpt_config import weight_matrices
+    from micrograd_ext.learn.transformer import GPT
+    model = GPT.from_microgpt(run['weights'], n_head=run['script'].n_head)
+    replay = compiled(model.loss, max_recordings=run['script'].block_size)
+    optimizer = Adam(model.parameters(), lr=lambda t: 0.01 * (1 - t / GPT_TOTAL_STEPS), betas=(0.85, 0.99), eps=1e-8)
+    block_size = run['script'].block_size
+
+    def step(tokens):
+        n = min(block_size, len(tokens) - 1)
+        loss = replay(tokens[:n], tokens[1:n + 1])
+        optimizer.zero_grad()
+        replay.backward()
+        optimizer.step()
+        return loss
+
+    lengths = {min(block_size, len(tokens) - 1): tokens for tokens in run['documents']}
+    start = time.perf_counter()
+    for n, tokens in lengths.items():
+        replay(tokens[:n], tokens[1:n + 1])
+    run['record_seconds'] = (time.perf_counter() - start) / len(lengths)
+    step.weights = dict(weight_matrices(model))  # for the tests: microgpt's matrices, in its order
+    return step
+
+
 # W5's engines: the Value the script imports (make_weights draws the initial weights with it), a function of
 # the prepared run that returns the engine's step(tokens) -> loss (it may set run['record_seconds']), and
 # the graph the memory worker measures (None: not measured, '-'). Adding an engine is adding a line here.
@@ -365,6 +398,7 @@ GPT_ENGINES = {
     'micrograd_ext': ('micrograd_ext', script_step, script_graph),
     'microgpt': ('microgpt', script_step, script_graph),
     'torch_tensors': ('micrograd_ext', tensor_gpt_step, None),
+    'compiled': ('micrograd_ext', compiled_gpt_step, None),
 }
 
 

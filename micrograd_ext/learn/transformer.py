@@ -77,12 +77,11 @@ class Embedding(Part):
 
     def __call__(self, index: int | Index) -> list[Value]:
         """Row ``index``; a compiled step's token id (an ``Index``) picks it anew at every replay."""
-        if isinstance(index, Index):
-            return gather(self.weight, index)
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < len(self.weight):
+        if not isinstance(index, Index) and (isinstance(index, bool) or not isinstance(index, numbers.Integral)
+                                             or not 0 <= index < len(self.weight)):
             raise ValueError(f"an Embedding of {len(self.weight)} rows takes an index from 0 to {len(self.weight) - 1}, "
                              f"got {index!r}")
-        return gather(self.weight, int(index))
+        return gather(self.weight, index if isinstance(index, Index) else int(index))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'weight.{i}.{j}', p) for i, row in enumerate(self.weight) for j, p in enumerate(row)]
