@@ -296,10 +296,6 @@ def is_index(array: np.ndarray) -> bool:
     return array.dtype.kind in 'iu'
 
 
-def shape_of(example, k: int) -> tuple:
-    return as_array(example, k).shape
-
-
 def as_array(arg, k: int) -> np.ndarray:
     """An argument's numbers as a float64 array, or a TypeError naming the argument."""
     need = f"argument {k + 1} must be a number, a (nested, rectangular) list of numbers or a NumPy array of them"

@@ -27,6 +27,7 @@ import numpy as np
 from ..core.errors import MicrogradExtError
 from ..core.engine import Value, result, topological_order
 from ..core import floats
+from ..core.floats import check_pick
 from .kernels import ARRAYS
 from ..core.errors import describe
 from ..core.ops import ADD, GATHER, LINEAR, MAX, POW, Op, op_of, split_linear, value_now
@@ -205,7 +206,7 @@ class Gather:
         candidates = self.table.shape[1] - 1
         wrong = np.flatnonzero(~((ids >= 0) & (ids < candidates) & (ids == np.floor(ids))))
         if len(wrong):
-            GATHER.check(math.nan, Value(ids.item(wrong[0])), *[Value(0.0)] * candidates)
+            check_pick(math.nan, Value(ids.item(wrong[0])), *[Value(0.0)] * candidates)
         self.chosen = self.table[self.nodes, 1 + ids.astype(np.intp)]
         values[self.out] = values[self.chosen]
 

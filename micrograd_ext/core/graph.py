@@ -28,7 +28,7 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     while stack:
         node = stack.pop()
         if node is None:  # the marker: every child of the node below it is listed by now
-            order.append(stack.pop())  # type: ignore[arg-type]  (never a marker: markers follow nodes)
+            order.append(stack.pop())  # type: ignore[arg-type]  # a node: markers follow nodes
             continue
         if node in visited:  # pushed twice, and already expanded from the later push
             continue

@@ -76,3 +76,15 @@ def test_microgpts_training_script_gives_the_same_losses_and_samples_with_only_t
     assert len(ours) == len(theirs) == 3 and all(math.isfinite(x) for x in ours)
     assert ours == pytest.approx(theirs, rel=1e-12)
     assert our_samples == their_samples and len(our_samples) == 5
+
+
+def test_one_backward_per_loss_over_a_shared_node_adds_up_the_true_gradients():
+    """microgpt's first version calls backward() once per position over shared keys: each call must add that
+    loss's own gradient (micrograd's backward would send the shared node's stale grad down again)."""
+    w, x = Value(0.5), Value(2.0)
+    shared = (w * x).tanh()  # read by both losses, as a cached key is by every later position
+    (shared * 3.0).backward()
+    (shared * shared).backward()
+    t = math.tanh(1.0)
+    assert w.grad == pytest.approx((3.0 + 2.0 * t) * (1.0 - t * t) * 2.0, rel=1e-14)  # d(3t + t^2)/dw
+    assert w.grad != pytest.approx((3.0 + 3.0 + 2.0 * t) * (1.0 - t * t) * 2.0)  # what re-sending 3 would give
