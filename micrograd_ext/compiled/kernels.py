@@ -41,10 +41,17 @@ def _pick(i, xs):
     return np.where(inside, np.take_along_axis(rows, np.clip(k, 0, len(xs) - 1)[..., None], -1)[..., 0], np.nan)
 
 
+def logsumexp_rows(rows: np.ndarray) -> np.ndarray:
+    """``floats.logsumexp`` of each row (the last axis), added left to right."""
+    top = rows.max(axis=-1)
+    shift = np.where(np.isfinite(top), top, 0.0)  # an inf or nan largest passes through exp and log as it is
+    return shift + np.log(np.cumsum(np.exp(rows - shift[..., None]), axis=-1)[..., -1])
+
+
 ARRAYS = types.SimpleNamespace(
     div=np.divide, power=np.float_power, log=np.log, sqrt=np.sqrt, exp=np.exp, tanh=np.tanh, sigmoid=_sigmoid,
     softplus=lambda x: np.where(x > 0.0, x + np.log1p(np.exp(-x)), np.log1p(np.exp(x))),
     relu=lambda x: np.where(x <= 0.0, 0.0, x),
     sign=lambda x: (x > 0.0) * 1.0 - (x < 0.0),  # 0 for nan, as core/floats.py
-    maximum=np.maximum, pick=_pick, data=lambda x: x,
+    logsumexp=lambda xs: logsumexp_rows(np.stack(xs, axis=-1)), pick=_pick, data=lambda x: x,
     blocked=lambda where, local: Blocked(where, local) if np.any(where) else local)  # a mask only where it blocks

@@ -28,9 +28,9 @@ from ..core.errors import MicrogradExtError
 from ..core.engine import Value, result, topological_order
 from ..core import floats
 from ..core.floats import check_pick
-from .kernels import ARRAYS
+from .kernels import ARRAYS, logsumexp_rows
 from ..core.errors import describe
-from ..core.ops import ADD, GATHER, LINEAR, MAX, POW, Op, op_of, split_linear, value_now
+from ..core.ops import ADD, GATHER, LINEAR, LOGSUMEXP, POW, Op, op_of, split_linear, value_now
 
 
 class ReplayError(MicrogradExtError, TypeError):
@@ -65,9 +65,6 @@ class Slots:
         self.shape = slots.shape
         self.contiguous = len(flat) > 0 and bool((np.diff(flat) == 1).all())
         self.where = slice(int(flat[0]), int(flat[-1]) + 1) if self.contiguous else slots
-        self.repeated = len(np.unique(flat)) < len(flat)
-        if self.repeated:
-            self.targets, self.inverse = np.unique(flat, return_inverse=True)
 
     def read(self, values: np.ndarray) -> np.ndarray:
         found = values[self.where]
@@ -75,12 +72,10 @@ class Slots:
 
     def add(self, grads: np.ndarray, contributions: np.ndarray) -> None:
         """Add one contribution per slot (an array of the slots' shape) to ``grads``."""
-        if self.repeated:
-            grads[self.targets] += np.bincount(self.inverse, contributions.ravel(), len(self.targets))
-        elif self.contiguous:
+        if self.contiguous:
             grads[self.where] += contributions.ravel()
         else:
-            grads[self.where] += contributions
+            np.add.at(grads, self.where, contributions)  # a slot listed several times gets every contribution
 
 
 # ---- groups: one NumPy operation each way ---------------------------------------------------------------
@@ -174,22 +169,39 @@ class MatMul(Linear):
         self.bias.add(grads, upstream.sum(axis=0))
 
 
-class Max:
-    """m maxima (a softmax's shift), each over its row of inputs: d max / d input is 1 for the first largest."""
+class LogSumExp:
+    """m ``logsumexp`` nodes (a softmax's normaliser), each over its row: d out / d xi = e^(xi - out)."""
 
-    name = 'max'
+    name = 'logsumexp'
 
     def __init__(self, out: slice, table: np.ndarray):
-        self.out, self.table = out, table
-        self.nodes = np.arange(len(table))
+        self.out, self.inputs = out, Slots(table)
 
     def forward(self, values: np.ndarray) -> None:
-        rows = values[self.table]
-        self.first = self.table[self.nodes, rows.argmax(axis=1)]  # argmax: the first largest, as the eager op
-        values[self.out] = rows.max(axis=1)
+        self.rows = self.inputs.read(values)
+        values[self.out] = logsumexp_rows(self.rows)
 
     def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        np.add.at(grads, self.first, grads[self.out])
+        softmax = np.exp(self.rows - values[self.out][:, None])
+        self.inputs.add(grads, softmax * grads[self.out][:, None])
+
+
+class InverseRMS:
+    """m ``1/rms`` nodes (a norm's scale), each over its row: ``(mean(x**2) + eps) ** -0.5``."""
+
+    name = '1/rms'
+
+    def __init__(self, out: slice, table: np.ndarray, op: Op):
+        self.out, self.inputs, self.eps = out, Slots(table), op.eps
+
+    def forward(self, values: np.ndarray) -> None:
+        self.rows = rows = self.inputs.read(values)
+        mean_square = np.cumsum(rows * rows, axis=1)[:, -1] * (1.0 / rows.shape[1])  # added left to right
+        values[self.out] = np.float_power(mean_square + self.eps, -0.5)
+
+    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
+        out = values[self.out][:, None]
+        self.inputs.add(grads, -(out * out * out) * self.rows * (1.0 / self.rows.shape[1]) * grads[self.out][:, None])
 
 
 class Gather:
@@ -325,9 +337,9 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
     if strategy == 'auto':
         strategy = 'flat' if count < MIN_GROUP * len(keys) else 'vector'
     size = len(slot)
-    pads = {}  # the slots (after the leaves) of what fills shorter rows of a ragged group: a sum adds 0, a max -inf
+    pads = {}  # the slots (after the leaves) of what fills shorter rows of a ragged group: a sum adds 0, logsumexp -inf
     if strategy == 'vector' and any(arity == RAGGED for _, _, arity in keys):
-        pads, size = {ADD: size, MAX: size + 1}, size + 2
+        pads, size = {ADD: size, LOGSUMEXP: size + 1}, size + 2
     vector_groups: list[Group] = []
     wiring: list[Instruction] = []
     for key in keys:
@@ -347,16 +359,16 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
     fingerprint = hash(tuple((op.name, *inputs) for op, _, inputs in wiring))
     instructions = wiring if strategy == 'flat' else []
     return Program(strategy, size, len(arguments), captured, vector_groups, instructions, [slot[r] for r in roots],
-                   fingerprint, {pads[ADD]: 0.0, pads[MAX]: -math.inf} if pads else {})
+                   fingerprint, {pads[ADD]: 0.0, pads[LOGSUMEXP]: -math.inf} if pads else {})
 
 
 RAGGED = 0  # the arity in the key of a group whose nodes have different arities (padded to the longest row)
 
 
 def group_key(depth: int, op: Op, arity: int) -> tuple[int, str, int]:
-    """Nodes of one op at one depth form a group; sums (of other than two terms) and maxima of any length share
-    one, their shorter rows padded, so that softmaxes over 1, 2, ... 16 positions are one NumPy operation."""
-    ragged = op is MAX or (op is ADD and arity != 2)
+    """Nodes of one op at one depth form a group; sums and logsumexps of any length share one, their shorter rows
+    padded, so that the softmaxes over 1, 2, ... 16 positions of a sequence are one NumPy operation."""
+    ragged = op is LOGSUMEXP or op is ADD
     return depth, op.name, RAGGED if ragged else arity
 
 
@@ -393,8 +405,10 @@ def make_group(op: Op, rows: list[list[int]], start: int, pad: int | None = None
     out = slice(start, start + len(rows))
     if op is GATHER:
         return Gather(out, table), order
-    if op is MAX:
-        return Max(out, table), order
+    if op is LOGSUMEXP:
+        return LogSumExp(out, table), order
+    if op.eps is not None:
+        return InverseRMS(out, table, op), order
     if op is ADD and table.shape[1] != 2:
         return Sum(out, Slots(table)), order
     return Elementwise(op, out, [Slots(column) for column in table.T]), order

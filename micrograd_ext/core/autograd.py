@@ -156,4 +156,4 @@ def power_on_values(x, n):
 VALUES = types.SimpleNamespace(
     div=on_values(DIV), log=on_values(LOG), sqrt=on_values(SQRT), exp=on_values(EXP), tanh=on_values(TANH),
     sigmoid=on_values(SIGMOID), softplus=on_values(SOFTPLUS), power=power_on_values, sign=floats.sign,
-    data=lambda x: x.data if isinstance(x, Value) else x, blocked=floats.blocked, maximum=floats.maximum)
+    data=lambda x: x.data if isinstance(x, Value) else x, blocked=floats.blocked)

@@ -57,8 +57,17 @@ def data(x) -> float:
     return x
 
 
-def maximum(a: float, b: float) -> float:
-    return b if b >= a or b != b else a  # nan wins; of equals the second, as numpy.maximum (0.0 and -0.0)
+def logsumexp(xs) -> float:
+    """``log(e^x1 + ... + e^xn)`` without overflow (the largest is taken out first), as torch.logsumexp."""
+    if any(x != x for x in xs):
+        return math.nan
+    top = max(xs)
+    if math.isinf(top):  # inf if any is inf, -inf if all are
+        return top
+    total = 0.0
+    for x in xs:
+        total += math.exp(x - top)  # left to right, as a sum of Values adds
+    return top + math.log(total)
 
 
 def pick(i: float, xs) -> float:

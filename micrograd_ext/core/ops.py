@@ -50,7 +50,7 @@ class OpName(str):
         return self
 
     def __reduce__(self):
-        return table_name, (str(self), self.op.exponent)  # pickles and copies are the table's own
+        return table_name, (str(self), self.op.exponent, self.op.eps)  # pickles and copies are the table's own
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +66,7 @@ class Op:
     function: str | None = None                  # the Value method and command-line function: 'tanh'
     activation: bool = False                     # usable as a neuron's activation
     exponent: int | float | None = None          # the constant n of ``x ** n``
+    eps: float | None = None                     # the constant eps of ``1/rms``
 
     def __post_init__(self) -> None:
         object.__setattr__(self, 'name', OpName(self.name, self))
@@ -149,23 +150,27 @@ LINEAR = Op('linear', lambda m, *items: _linear_value(items),                   
             lambda m, out, *items: _linear_derivatives(items, 1.0),                     # dz/dwi = xi, dz/dxi = wi, dz/db = 1
             lambda out, *names: _linear_derivatives(names, '1'), written=lambda *names: _linear_written(names))
 
-MAX = Op('max', lambda m, *xs: functools.reduce(m.maximum, xs),                          # the largest (nan if any)
-         lambda m, out, *xs: _first_hit(m, out, xs),                                     # 1 for the first largest, else 0
-         lambda out, *xs: tuple(f'[{x} == {out}]' for x in xs), written=_call('max'))
+LOGSUMEXP = Op('logsumexp', lambda m, *xs: m.logsumexp(xs),                             # log(e^x1 + ... + e^xn)
+               lambda m, out, *xs: tuple(m.exp(x - out) for x in xs),                    # d/dxi = e^(xi - out): softmax
+               lambda out, *xs: tuple(f'exp({x} - {out})' for x in xs), written=_call('logsumexp'))
 GATHER = Op('gather', lambda m, i, *xs: m.pick(i, xs),                                   # xs[i]: a row of a table
             lambda m, out, i, *xs: (0.0, *[(m.data(i) == k) * 1.0 for k in range(len(xs))]),  # 1 for xs[i], else 0
             lambda out, i, *xs: ('0', *[f'[{i} == {k}]' for k in range(len(xs))]),
             written=lambda i, *xs: f"[{', '.join(xs)}][{i}]", check=floats.check_pick)
 
 
-def _first_hit(m, out, xs) -> tuple:
-    """1 for the first of ``xs`` equal to ``out``, 0 for the others (as torch.max's index picks one)."""
-    taken, hits = 0.0, []
-    for x in xs:
-        hit = (m.data(x) == m.data(out)) * (1.0 - taken)
-        taken = taken + hit
-        hits.append(hit)
-    return tuple(hits)
+@functools.lru_cache(maxsize=64)
+def inverse_rms_op(eps: float) -> Op:
+    """``1 / sqrt(mean(x**2) + eps)`` over the inputs (what RMSNorm and LayerNorm scale by), one node.
+
+    >>> from micrograd_ext.core import floats
+    >>> op = inverse_rms_op(0.0); out = op.value(floats, 3.0, 4.0); out, op.derivatives(floats, out, 3.0, 4.0)
+    (0.2828427124746190..., (-0.0135..., -0.0181...))
+    """
+    return Op('1/rms', lambda m, *xs: m.power(_sum([x * x for x in xs]) * (1.0 / len(xs)) + eps, -0.5),
+              lambda m, out, *xs: tuple(-(out * out * out) * x * (1.0 / len(xs)) for x in xs),  # -out**3 xi / n
+              lambda out, *xs: tuple(f'-{out}**3*{x}/{len(xs)}' for x in xs),
+              written=lambda *xs: f"1/rms({', '.join(xs)})", eps=eps)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -229,14 +234,16 @@ def exponent(n: numbers.Real) -> int | float:
 
 
 OPS: dict[str, Op] = {op.name: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, ABS, RELU, TANH,
-                                             SIGMOID, SOFTPLUS, GELU, SILU, LINEAR, MAX, GATHER)}
+                                             SIGMOID, SOFTPLUS, GELU, SILU, LINEAR, LOGSUMEXP, GATHER)}
 FUNCTIONS: dict[str, Op] = {op.function: op for op in OPS.values() if op.function}  # tanh(x), relu(x), ...
 ACTIVATIONS: dict[str, Op] = {name: op for name, op in FUNCTIONS.items() if op.activation}  # a neuron's choices
 
 
-def table_name(name: str, n: int | float | None = None) -> OpName:
-    """The table's ``_op`` string for ``name`` (``'**n'`` from its exponent ``n``): what a pickled name becomes."""
-    return cast(OpName, OPS[name].name if n is None else power_op(n).name)
+def table_name(name: str, n: int | float | None = None, eps: float | None = None) -> OpName:
+    """The table's ``_op`` string for ``name`` (``'**n'`` from its exponent ``n``, ``'1/rms'`` from its ``eps``):
+    what a pickled name becomes."""
+    op = power_op(n) if n is not None else inverse_rms_op(eps) if eps is not None else OPS[name]
+    return cast(OpName, op.name)
 
 
 def op_of(node) -> Op | None:

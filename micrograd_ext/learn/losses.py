@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from ..compiled.indexing import Index, pick
 from ..core.engine import Value, values
-from ..core.ops import MAX
+from ..core.ops import LOGSUMEXP
 
 
 def mse_loss(predictions: Sequence, targets: Sequence) -> Value:
@@ -57,34 +57,24 @@ def cross_entropy(logits: Sequence, target) -> Value:
         probabilities = values(target)
         if len(probabilities) != len(logits):
             raise ValueError(f"target has {len(probabilities)} probabilities for {len(logits)} logits; give one per class")
-        log_sum_exp = _log_sum_exp(logits)
+        log_sum_exp = Value.apply(LOGSUMEXP, *logits)
         return Value.sum([t * (log_sum_exp - z) for t, z in zip(probabilities, logits)])
     if isinstance(target, Index):  # a compiled step's token id: picked anew at every replay
-        return _log_sum_exp(logits) - pick(logits, target)
+        return Value.apply(LOGSUMEXP, *logits) - pick(logits, target)
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
         raise ValueError(f"target must be a class index from 0 to {len(logits) - 1}, got {target!r}")
-    return _log_sum_exp(logits) - logits[target]
+    return Value.apply(LOGSUMEXP, *logits) - logits[target]
 
 
 def softmax(logits: Sequence) -> list[Value]:
-    """``exp(z_k) / sum_j exp(z_j)`` for each logit, without overflow (the largest logit is subtracted first).
+    """``exp(z_k) / sum_j exp(z_j)`` for each logit, as ``exp(z_k - logsumexp(z))``: no overflow at any scale.
 
     >>> [round(p.data, 4) for p in softmax([Value(1.0), Value(2.0), Value(1000.0)])]
     [0.0, 0.0, 1.0]
     """
-    largest, exps = _shifted_exps(values(logits))
-    total = Value.sum(exps)
-    return [e / total for e in exps]
-
-
-def _log_sum_exp(logits: list[Value]) -> Value:
-    largest, exps = _shifted_exps(logits)
-    return Value.sum(exps).log() + largest
-
-
-def _shifted_exps(logits: list[Value]) -> tuple[Value, list[Value]]:
-    largest = Value.apply(MAX, *logits)  # a node, not a number: a compiled replay recomputes it for its logits
-    return largest, [(z - largest).exp() for z in logits]
+    logits = values(logits)
+    normaliser = Value.apply(LOGSUMEXP, *logits)  # log sum_j exp(z_j), one node
+    return [(z - normaliser).exp() for z in logits]
 
 
 def l2_regularization(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:

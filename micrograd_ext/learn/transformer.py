@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from ..compiled.indexing import Index, gather
 from ..core.engine import Value, values
+from ..core.ops import inverse_rms_op
 from .losses import cross_entropy, softmax
 from ..core.modes import no_grad
 from . import torch_twins
@@ -129,8 +130,8 @@ class Norm(Part):
         return [x * scale for x in xs]
 
     def inverse_rms(self, xs: list[Value]) -> Value:
-        """``1 / sqrt(mean(x**2) + eps)``: what both norms divide by."""
-        return (Value.sum([v * v for v in xs]) * (1.0 / len(xs)) + self.eps) ** -0.5
+        """``1 / sqrt(mean(x**2) + eps)``: what both norms divide by, one node."""
+        return Value.apply(inverse_rms_op(self.eps), *xs)
 
     def to_torch(self):
         torch = torch_twins.require_torch()

@@ -8,7 +8,7 @@ import pytest
 from micrograd_ext.compiled.kernels import ARRAYS, Blocked
 from micrograd_ext.core import floats
 from micrograd_ext.core.floats import BLOCKED
-from micrograd_ext.core.ops import OPS, power_op
+from micrograd_ext.core.ops import OPS, inverse_rms_op, power_op
 
 POINTS = [-2.5, -1.0, -0.0, 0.0, 1e-300, 0.5, 3.0, 800.0, -800.0, 1e308, math.inf, -math.inf, math.nan]
 ELEMENTWISE = sorted(set(OPS) - {'linear', 'gather'})  # '+' of two terms is elementwise; longer sums are a Sum group
@@ -31,10 +31,11 @@ def grid(arity: int) -> list[np.ndarray]:
     return [a.ravel(), b.ravel()]
 
 
-@pytest.mark.parametrize('op', [OPS[name] for name in ELEMENTWISE] + [power_op(n) for n in (0, 1, 2, 3, -1, 0.5, 2.5)],
+@pytest.mark.parametrize('op', [OPS[name] for name in ELEMENTWISE] + [power_op(n) for n in (0, 1, 2, 3, -1, 0.5, 2.5)]
+                         + [inverse_rms_op(1e-5), inverse_rms_op(0.0)],
                          ids=lambda op: op.name)
 def test_the_numpy_form_of_every_op_agrees_with_the_table_at_ordinary_and_special_points(op):
-    arity = 2 if op.name in ('+', '-', '*', '/', '**', 'max') else 1
+    arity = 2 if op.name in ('+', '-', '*', '/', '**', 'logsumexp', '1/rms') else 1
     inputs = grid(arity)
     with np.errstate(all='ignore'):
         out = op.value(ARRAYS, *inputs)

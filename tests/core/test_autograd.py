@@ -6,7 +6,7 @@ from hypothesis import given, settings
 
 from micrograd_ext import Value, grad, numerical_grad
 from micrograd_ext.core.autograd import local_derivatives
-from micrograd_ext.core.ops import GATHER, MAX
+from micrograd_ext.core.ops import GATHER, LOGSUMEXP, inverse_rms_op
 
 from ..strategies import moderate, programs, run
 
@@ -17,7 +17,8 @@ OPS = {
     'exp': lambda a, b: a.exp(), 'log': lambda a, b: a.log(), 'sqrt': lambda a, b: a.sqrt(),
     'gelu': lambda a, b: a.gelu(), 'silu': lambda a, b: a.silu(), 'softplus': lambda a, b: a.softplus(),
     'sum': lambda a, b: Value.sum([a, b, 2.0]), 'linear': lambda a, b: Value.linear([a, b], [b, 3.0], a),
-    'max': lambda a, b: Value.apply(MAX, a, b, 1.0), 'gather': lambda a, b: Value.apply(GATHER, Value(1.0), a, b),
+    'logsumexp': lambda a, b: Value.apply(LOGSUMEXP, a, b, 1.0), 'gather': lambda a, b: Value.apply(GATHER, Value(1.0), a, b),
+    '1/rms': lambda a, b: Value.apply(inverse_rms_op(1e-5), a, b, 0.5),
 }
 
 

@@ -125,7 +125,7 @@ def test_the_blocked_zero_stops_infinite_and_nan_gradients_and_is_otherwise_zero
 
 def test_derivatives_on_values_build_the_same_numbers_as_on_floats():
     for name, op in sorted(OPS.items()):
-        arity = {'+': 3, 'linear': 5, '-': 2, '*': 2, '/': 2, '**': 2, 'max': 3, 'gather': 4}.get(name, 1)
+        arity = {'+': 3, 'linear': 5, '-': 2, '*': 2, '/': 2, '**': 2, 'logsumexp': 3, 'gather': 4}.get(name, 1)
         inputs = ([1.0] if name == 'gather' else []) + [0.7, 1.3, -0.4, 2.0, 0.3][:arity - (name == 'gather')]
         out = op.value(floats, *inputs)
         as_floats = op.derivatives(floats, out, *inputs)
@@ -154,3 +154,15 @@ def test_nan_passes_through_exp_and_abs_passes_a_zero_gradient_at_nan_as_torch()
     x = Value(math.nan)
     abs(x).backward()
     assert x.grad == 0.0  # torch.sgn(nan) is 0
+
+
+def test_a_norms_scale_is_one_node_whose_op_survives_pickling_and_copying():
+    xs = [Value(3.0), Value(4.0)]
+    scale = Value.apply(ops.inverse_rms_op(1e-5), *xs)
+    assert scale.data == pytest.approx((12.5 + 1e-5) ** -0.5, rel=1e-15) and scale._op == '1/rms'
+    for twin in (copy.deepcopy(scale), pickle.loads(pickle.dumps(scale))):
+        assert op_of(twin) is ops.inverse_rms_op(1e-5) and twin.data == scale.data
+    scale.backward()
+    assert [x.grad for x in xs] == pytest.approx([-scale.data ** 3 * x.data / 2 for x in xs], rel=1e-15)
+    assert [x.grad for x in xs] == pytest.approx(numerical_grad(lambda a, b: Value.apply(
+        ops.inverse_rms_op(1e-5), a, b), [3.0, 4.0]), rel=1e-6)
