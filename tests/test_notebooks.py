@@ -154,6 +154,11 @@ def test_seed_numbers_appear_in_the_outputs():
     assert 'tiny GPT: 4,098 parameters' in gpt and 'one Llama-7B feed-forward block: 135,266,304 weights' in gpt
     first, last = (float(x) for x in re.findall(r'loss at step 0: ([\d.]+) .* at step 149: ([\d.]+)', gpt)[0])
     assert last < 0.5 * first  # the tiny GPT learned
+    microgpt = outputs['08_microgpt_step_by_step.ipynb']
+    assert 'all                            4,192 parameters' in microgpt and 'BOS is token 26' in microgpt
+    first, last = (float(x) for x in re.findall(r'steps 1-100: ([\d.]+), of steps 901-1000: ([\d.]+)', microgpt)[0])
+    assert last < first - 0.3  # microgpt's model learned
+    assert 'the same 200 losses to 1e-9: True' in microgpt  # the compiled step and PyTorch's twin agree
     classroom = outputs['09_classroom.ipynb']
     assert 'ada.ipynb ada 39 / 39' in classroom and 'bob.ipynb bob 0 / 39' in classroom
     assert "right for ada's numbers, not for yours (cy)" in classroom and '= instead of +=' in classroom

@@ -39,6 +39,13 @@ INITS = ('default', 'normal')
 DEFAULT_INIT_STD = 0.08  # microgpt's (nanoGPT's is 0.02)
 
 
+def check_sizes(**sizes) -> None:
+    """Each size a whole number of at least 1 (the message names the first that is not)."""
+    for name, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, got {size!r}")
+
+
 def feed_forward_activations() -> list[str]:
     """The names ``activation=`` takes: a neuron's (the op table's, and 'none'), 'swiglu' and 'relu2'."""
     return sorted([*ops.ACTIVATIONS, NO_ACTIVATION, *FEED_FORWARD_ACTIVATIONS])

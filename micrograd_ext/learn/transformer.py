@@ -22,7 +22,8 @@ from .losses import cross_entropy, softmax
 from ..core.modes import no_grad
 from . import torch_twins
 from .gpt_config import (DEFAULT_INIT_STD, GPT_KEYS, GPT_OPTIONS, MICROGPT_OPTIONS, ZEROS, check_init, check_options,
-                         check_sampling, copy_microgpt_weights, gpt_parameter_count, microgpt_sizes, weight_matrices)
+                         check_sampling, check_sizes, copy_microgpt_weights, gpt_parameter_count, microgpt_sizes,
+                         weight_matrices)
 from .model_files import ARCHITECTURES, MODULE_TYPES, OPTIONAL_KEYS
 from .nn import NO_ACTIVATION, FeedForward, Layer, Module, Parameter, make_rng
 
@@ -57,12 +58,6 @@ class Part(Module):
         return f"{type(self).__name__}({', '.join(f'{key}={value!r}' for key, value in self.config().items())})"
 
 
-def check_sizes(**sizes) -> None:
-    for name, size in sizes.items():
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-            raise ValueError(f"{name} must be a whole number of at least 1, got {size!r}")
-
-
 def check_length(module: Module, x: list, dim: int) -> None:
     if len(x) != dim:
         raise ValueError(f"{module!r} takes vectors of {dim} numbers, got {len(x)}")
@@ -78,11 +73,13 @@ class Embedding(Part):
 
     def __call__(self, index: int | Index) -> list[Value]:
         """Row ``index``; a compiled step's token id (an ``Index``) picks it anew at every replay."""
-        if not isinstance(index, Index) and (isinstance(index, bool) or not isinstance(index, numbers.Integral)
-                                             or not 0 <= index < len(self.weight)):
+        if isinstance(index, Index):
+            return gather(self.weight, index)
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < len(self.weight):
+            hint = ' (a compiled step passes floats as Values: give token ids as ints)' if isinstance(index, Value) else ''
             raise ValueError(f"an Embedding of {len(self.weight)} rows takes an index from 0 to {len(self.weight) - 1}, "
-                             f"got {index!r}")
-        return gather(self.weight, index if isinstance(index, Index) else int(index))
+                             f"got {index!r}{hint}")
+        return gather(self.weight, int(index))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f'weight.{i}.{j}', p) for i, row in enumerate(self.weight) for j, p in enumerate(row)]

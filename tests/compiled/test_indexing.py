@@ -136,3 +136,9 @@ def test_parameters_trained_through_a_compiled_step_match_eager_training():
         6, block_size=8, n_embd=4, n_head=2, seed=3).parameters()]
     assert isinstance(optimizers[1].m, np.ndarray) and isinstance(optimizers[0].m, list)  # arrays vs the loop
     assert all(type(p.grad) is float for p in models[1].parameters())
+
+
+def test_token_ids_given_as_floats_are_refused_by_the_embedding_with_what_to_pass():
+    gpt = GPT.microgpt(5, block_size=4, n_embd=4, n_head=2, seed=0)
+    with pytest.raises(ValueError, match='a compiled step passes floats as Values: give token ids as ints'):
+        compiled(gpt.loss, [1.0, 2.0], [2, 3])
