@@ -50,7 +50,7 @@ class StaleRecording(MicrogradExtError, ValueError):
     """``step.check()`` found that ``fn`` no longer builds the recorded graph."""
 
 
-def compiled(fn: Callable, *example_args, strategy: str = 'auto', max_recordings: int = 8) -> Compiled:
+def compiled(fn: Callable, *example_args, strategy: str = 'auto', max_recordings: int = 32) -> Compiled:
     """Record ``fn(*example_args)`` once and return a step that replays it (see the module's docstring).
 
     Arguments are numbers, nested lists or NumPy arrays of numbers: ``fn`` receives Values of the same
@@ -71,7 +71,7 @@ Shapes = tuple  # one (shape, is an index) per argument: what a recording is kep
 class Compiled:
     """A recorded function: ``step(*args) -> float`` replays it, ``step.backward()`` adds the gradients."""
 
-    def __init__(self, fn: Callable, example_args: tuple = (), strategy: str = 'auto', max_recordings: int = 8):
+    def __init__(self, fn: Callable, example_args: tuple = (), strategy: str = 'auto', max_recordings: int = 32):
         if not callable(fn):
             raise TypeError(f"compiled() needs a function to record, got {type(fn).__name__}")
         if isinstance(max_recordings, bool) or not isinstance(max_recordings, int) or max_recordings < 1:
@@ -79,6 +79,7 @@ class Compiled:
         self.fn, self.strategy, self.max_recordings = fn, strategy, max_recordings
         self.name = getattr(fn, '__name__', type(fn).__name__)
         self._recordings: OrderedDict[Shapes, Recording] = OrderedDict()
+        self._dropped: set[Shapes] = set()  # shapes whose recording was dropped (to warn when they come back)
         self._last: Recording | None = None
         self._ran = False
         if example_args or _takes_no_arguments(fn):
@@ -91,9 +92,16 @@ class Compiled:
         if found is not None:
             self._recordings.move_to_end(shapes)
             return found
+        if shapes in self._dropped:
+            self._dropped.clear()  # warn once per round of dropping
+            warnings.warn(RecordingWarning(
+                f"{self.name} records arguments of shapes {[shape for shape, _ in shapes]} again: it keeps the latest "
+                f"max_recordings={self.max_recordings} recordings and had dropped this one. Give one per shape that "
+                f"comes back (a sequence length): compiled({self.name}, max_recordings=...)"),
+                stacklevel=stacklevel_outside())
         found = self._recordings[shapes] = Recording(self.fn, self.name, args, arrays, self.strategy)
         if len(self._recordings) > self.max_recordings:
-            self._recordings.popitem(last=False)  # the least recently used
+            self._dropped.add(self._recordings.popitem(last=False)[0])  # the least recently used
         return found
 
     @property

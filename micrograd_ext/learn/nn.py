@@ -14,7 +14,7 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from ..core import ops
 from ..core.ops import ACTIVATIONS  # noqa: F401  (a neuron's activations: the op table's list, re-exported)
@@ -178,9 +178,13 @@ class Neuron(Module):
         self.b: Value | None = Parameter(0.0, label='b') if bias else None
         self.name = ''  # its place in a model, e.g. 'L1.N0' (first layer, first neuron), given by Layer and MLP
         self._activate = getattr(Value, self.activation) if self.nonlin else None  # Value.relu, ... (relu by hand)
-        if self.b is not None:  # a tag for drawings (viz.naming.neuron_of): which neuron this is
-            self.b._neuron = self  # type: ignore[attr-defined]
-        self._zero = Value(0.0) if self.b is None else None  # one constant, so compiled() sees shared weight rows
+        self.constant_bias = None if bias else Value(0.0)  # one constant 0, so compiled() sees shared weight rows
+        self.bias_input._neuron = self  # type: ignore[attr-defined]  # for drawings: viz.naming.neuron_of
+
+    @property
+    def bias_input(self) -> Value:
+        """The last child of this neuron's ``linear`` node: its bias, or the constant 0 without one."""
+        return self.b if self.b is not None else cast(Value, self.constant_bias)
 
     @property
     def output_op(self) -> str:
@@ -192,7 +196,7 @@ class Neuron(Module):
     def __call__(self, x: Sequence) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
-        out = Value.linear(self.w, x, self.b if self.b is not None else self._zero)  # w1*x1 + w2*x2 + ... + b: a node
+        out = Value.linear(self.w, x, self.bias_input)  # w1*x1 + w2*x2 + ... + b: one node
         return out if self._activate is None else self._activate(out)
 
     def named_parameters(self) -> list[tuple[str, Value]]:

@@ -74,11 +74,12 @@ def neuron_parts(order: list) -> tuple[set[Value], set[Value], dict[Value, str]]
             continue
         weights, xs, last = split_linear(node._prev)
         bias = cast('Value', last)  # split_linear() types its last item as object; a linear node's children are Values
-        parameters.update((*weights, bias))
+        mine = (*weights, bias) if bias.is_parameter or bias.label else weights  # a constant 0 bias is no parameter
+        parameters.update(mine)
         inputs.update(xs)
         neuron = neuron_of(node)
         if neuron is not None and neuron.name:
-            owners.update((p, neuron.name) for p in (*weights, bias))
+            owners.update((p, neuron.name) for p in mine)
     return parameters, inputs, owners
 
 
@@ -145,8 +146,8 @@ def data_changed(order: list[Value], names: dict[Value, str]) -> str | None:
 
 def neuron_of(node: Value):
     """The neuron whose ``w·x + b`` is ``node`` (a ``linear`` node), or None: ``learn.nn`` tags each neuron's bias
-    with ``bias._neuron`` (the neuron, which has a ``name``, its bias ``b`` and its ``output_op``). A neuron made
-    with ``bias=False`` has no bias to tag: None, and drawings show its nodes unboxed.
+    (or, made with ``bias=False``, its constant 0) with ``bias._neuron`` (the neuron, which has a ``name``, its
+    ``bias_input`` and its ``output_op``).
 
     >>> from micrograd_ext.learn.nn import Neuron
     >>> n = Neuron(2, seed=0); z = n([1.0, 2.0])._prev[0]
@@ -157,4 +158,4 @@ def neuron_of(node: Value):
         return None
     bias = node._prev[-1]
     neuron = getattr(bias, '_neuron', None)
-    return neuron if neuron is not None and getattr(neuron, 'b', None) is bias else None
+    return neuron if neuron is not None and getattr(neuron, 'bias_input', None) is bias else None

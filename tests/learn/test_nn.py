@@ -293,9 +293,10 @@ def test_a_neuron_without_bias_computes_w_dot_x_and_has_no_bias_parameter(tmp_pa
     assert neuron(x).data == sum(w.data * xi for w, xi in zip(neuron.w, x))  # the same float operations, + 0.0
     assert repr(neuron) == 'LinearNeuron(3, bias=False)' and neuron.config() == {'nin': 3, 'activation': 'none',
                                                                                  'bias': False}
-    z = Neuron(2, bias=False, seed=1)([1.0, 2.0])._prev[0]  # the ReLU's linear node: its last child is a constant 0
+    relu_neuron = Neuron(2, bias=False, seed=1)
+    z = relu_neuron([1.0, 2.0])._prev[0]  # the ReLU's linear node: its last child is a constant 0
     assert z._op == 'linear' and z._prev[-1].data == 0.0 and not z._prev[-1].is_parameter
-    assert neuron_of(z) is None  # drawings do not box a neuron without a bias parameter: it is drawn unboxed
+    assert neuron_of(z) is relu_neuron and relu_neuron.bias_input is z._prev[-1]  # drawings box it too
     def output(w0, w1, x0):
         tanh_neuron = Neuron(2, activation='tanh', bias=False, seed=0)
         tanh_neuron.w = [w0, w1]

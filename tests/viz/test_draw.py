@@ -340,3 +340,20 @@ def test_options_that_contradict_each_other_are_refused_and_the_legend_says_what
         or 'box: name | data"' in draw_dot(out, cluster=True, show_grad=False).source
     assert 'grad' not in re.search(r'legend_fields \[label="([^"]*)"', draw_dot(out, cluster=True,
                                                                                show_grad=False).source).group(1)
+
+
+def test_a_neuron_without_bias_is_boxed_and_its_constant_zero_is_no_parameter():
+    from micrograd_ext.core.graph import topological_order
+    from micrograd_ext.learn.nn import Layer
+    layer = Layer(2, 2, seed=0, bias=False, activation='none')
+    layer.name_neurons('L0.')
+    out = layer([Value(1.0, label='x0'), Value(2.0, label='x1')])
+    total = out[0] + out[1]
+    found = roles(topological_order(total), total)
+    zeros = [n.bias_input for n in layer.neurons]
+    assert [found[z] for z in zeros] == ['constant', 'constant']
+    assert sorted(found[w] for n in layer.neurons for w in n.w) == ['parameter'] * 4
+    source = draw_dot(total, cluster=True).source
+    assert 'label="L0.N0 LinearNeuron(2, bias=False)"' in source and 'label="L0.N1 LinearNeuron(2, bias=False)"' in source
+    score = Value.linear([Value(0.5)], [Value(-1.0)], 0.0)  # an attention score: its 0 bias is a constant
+    assert roles(topological_order(score), score)[score._prev[-1]] == 'constant'
