@@ -29,7 +29,7 @@ from ..core.engine import Value, result, topological_order
 from ..core import floats
 from ..core.floats import check_pick
 from .kernels import ARRAYS, logsumexp_rows
-from ..core.errors import describe
+from ..core.errors import describe, node_kind
 from ..core.ops import ADD, GATHER, LINEAR, LOGSUMEXP, POW, Op, op_of, split_linear, value_now
 
 
@@ -64,6 +64,7 @@ class Slots:
         flat = slots.ravel()
         self.shape = slots.shape
         self.contiguous = len(flat) > 0 and bool((np.diff(flat) == 1).all())
+        self.slots = slots
         self.where = slice(int(flat[0]), int(flat[-1]) + 1) if self.contiguous else slots
 
     def read(self, values: np.ndarray) -> np.ndarray:
@@ -75,7 +76,7 @@ class Slots:
         if self.contiguous:
             grads[self.where] += contributions.ravel()
         else:
-            np.add.at(grads, self.where, contributions)  # a slot listed several times gets every contribution
+            np.add.at(grads, self.slots, contributions)  # a slot listed several times gets every contribution
 
 
 # ---- groups: one NumPy operation each way ---------------------------------------------------------------
@@ -375,17 +376,17 @@ def group_key(depth: int, op: Op, arity: int) -> tuple[int, str, int]:
 def replayable_op(node: Value) -> Op:
     """The table's op of a node, or a ReplayError saying why it cannot be replayed."""
     if node._local_grads is None:
-        raise ReplayError(f"compiled() cannot replay the {node._op!r} node: it has its own _backward closure, "
+        raise ReplayError(f"compiled() cannot replay the {node_kind(node)}: it has its own _backward closure, "
                           "which works on Values, not on arrays; build the op from the table's ops (+ * exp tanh "
                           "...) or add it to micrograd_ext/core/ops.py, or run this function eagerly")
     op = op_of(node)
     if op is None:
-        raise ReplayError(f"compiled() cannot replay the {node._op!r} node: its local derivatives were given by "
+        raise ReplayError(f"compiled() cannot replay the {node_kind(node)}: its local derivatives were given by "
                           "hand, so there is no formula to recompute them for new data; build the op from the "
                           "table's ops (+ * exp tanh ...) or add it to micrograd_ext/core/ops.py")
     now = value_now(node)
     if not (now == node.data or (now != now and node.data != node.data)):
-        raise ReplayError(f"compiled() cannot replay the {node._op!r} node {describe(node)}: its data is not "
+        raise ReplayError(f"compiled() cannot replay the {node_kind(node)} {describe(node)}: its data is not "
                           f"{op.name} of its children's data now ({now!r}); it was built before its inputs "
                           "changed: build it inside the recorded function from the table's ops")
     return op

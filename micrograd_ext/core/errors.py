@@ -21,3 +21,14 @@ def describe(node) -> str:
     ('x (= 2.0)', '0.5')
     """
     return f"{node.label} (= {node.data!r})" if node.label else repr(node.data)
+
+
+def node_kind(node) -> str:
+    """How error messages name a node's op: ``'sin' node``, or for a node made without a name (microgpt's
+    ``Value(data, children, local_grads)``) ``node made by hand``.
+
+    >>> from micrograd_ext import Value
+    >>> x = Value(1.0); node_kind(Value(0.8, (x,), 'sin', (0.5,))), node_kind(Value(0.8, (x,), (0.5,)))
+    ("'sin' node", 'node made by hand')
+    """
+    return f"{str(node._op)!r} node" if isinstance(node._op, str) and node._op else 'node made by hand'

@@ -18,7 +18,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterable
 
-from .errors import MicrogradExtError, describe
+from .errors import MicrogradExtError, describe, node_kind
 
 
 class ClosureError(MicrogradExtError, ValueError):
@@ -45,12 +45,12 @@ def check(node, value_class: type, children: Iterable = (), local_grads: Iterabl
             setattr(node, positional, given)
     children, local_grads = node._prev, node._local_grads
     if isinstance(children, value_class) or not isinstance(children, Iterable):
-        raise TypeError(f"Value(data, _children, ...): the children of a {node._op!r} node must be a tuple of "
+        raise TypeError(f"Value(data, _children, ...): the children of the {node_kind(node)} must be a tuple of "
                         f"Values, got {type(children).__name__}; e.g. (x,) for one child")
     node._prev = children = tuple(children)  # micrograd code may pass a set or a list
     for child in children:
         if not isinstance(child, value_class):
-            raise TypeError(f"the children of a {node._op!r} node must be Values, got {type(child).__name__} "
+            raise TypeError(f"the children of the {node_kind(node)} must be Values, got {type(child).__name__} "
                             f"{child!r}; wrap numbers first, e.g. Value({child!r})")
     if local_grads is not None and not isinstance(local_grads, Iterable):
         raise TypeError(f"Value(..., _op={node._op!r}, _local_grads=...) takes one local derivative per child, in "
@@ -60,11 +60,11 @@ def check(node, value_class: type, children: Iterable = (), local_grads: Iterabl
         node._local_grads = None
         return
     if len(local_grads) != len(children):
-        raise ValueError(f"Value(..., _op={node._op!r}) got {len(local_grads)} local derivatives for "
+        raise ValueError(f"Value(...) made a {node_kind(node)} with {len(local_grads)} local derivatives for "
                          f"{len(children)} children; give one d out/d child per child, in order")
     for local in local_grads:
         if isinstance(local, value_class) or not isinstance(local, numbers.Real):
-            raise TypeError(f"the local derivatives of a {node._op!r} node must be numbers (d out/d child "
+            raise TypeError(f"the local derivatives of the {node_kind(node)} must be numbers (d out/d child "
                             f"at this point), got {type(local).__name__} {local!r}")
     node._local_grads = local_grads
 
@@ -80,7 +80,7 @@ def _get_backward(node) -> Callable[[], None]:
     if closure is not None:
         return closure
     if node._local_grads is None:
-        raise TypeError(f"the {node._op!r} node {describe(node)} has children but no way to pass gradients "
+        raise TypeError(f"the {node_kind(node)} {describe(node)} has children but no way to pass gradients "
                         "back: give Value(...) its local derivatives, or assign out._backward = a function "
                         "(as micrograd's ops do) before calling backward()")
     return functools.partial(chain_rule_step, node)
@@ -125,7 +125,7 @@ def run_closure(node, upstream: float) -> dict:
             n.grad = grad
     for child in children:
         if math.isfinite(added[child]) and not abs(again[child] - added[child]) < offsets[child] / 2:
-            raise ClosureError(f"the {node._op!r} node's _backward sets {describe(child)}'s grad instead of adding "
+            raise ClosureError(f"the {node_kind(node)}'s _backward sets {describe(child)}'s grad instead of adding "
                                "to it, so a child used elsewhere loses its other contributions; write "
                                "child.grad += local * out.grad")
     return added

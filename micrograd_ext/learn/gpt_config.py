@@ -123,7 +123,7 @@ def check_sampling(tokens, max_new_tokens: int, temperature: float, stop: int | 
         raise ValueError("generate() continues a sequence: give at least one token, e.g. tokenizer.encode('.')")
     if stop is not None and (isinstance(stop, bool) or not isinstance(stop, numbers.Integral)
                              or not 0 <= stop < vocab_size):
-        raise ValueError(f"stop must be None or a token id from 0 to {vocab_size - 1}, got {stop!r}")
+        raise ValueError(f"stop must be a token id from 0 to {vocab_size - 1} (None: the model's bos), got {stop!r}")
 
 
 class Zeros:

@@ -13,6 +13,9 @@ from ..core.engine import Value, values
 from ..core.ops import LOGSUMEXP
 
 
+TOKEN_ID_HINT = ' (token ids are ints; a compiled step passes float arguments as Values: give the ids as ints)'
+
+
 def mse_loss(predictions: Sequence, targets: Sequence) -> Value:
     """Mean of ``(prediction - target) ** 2``."""
     predictions, targets = _equal_length_values(predictions, targets)
@@ -62,7 +65,8 @@ def cross_entropy(logits: Sequence, target) -> Value:
     if isinstance(target, Index):  # a compiled step's token id: picked anew at every replay
         return Value.apply(LOGSUMEXP, *logits) - pick(logits, target)
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
-        raise ValueError(f"target must be a class index from 0 to {len(logits) - 1}, got {target!r}")
+        hint = TOKEN_ID_HINT if isinstance(target, (Value, float)) else ''
+        raise ValueError(f"target must be a class index from 0 to {len(logits) - 1}, got {target!r}{hint}")
     return Value.apply(LOGSUMEXP, *logits) - logits[target]
 
 

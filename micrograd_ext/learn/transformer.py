@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from ..compiled.indexing import Index, gather
 from ..core.engine import Value, values
 from ..core.ops import inverse_rms_op
-from .losses import cross_entropy, softmax
+from .losses import TOKEN_ID_HINT, cross_entropy, softmax
 from ..core.modes import no_grad
 from . import torch_twins
 from .gpt_config import (DEFAULT_INIT_STD, GPT_KEYS, GPT_OPTIONS, MICROGPT_OPTIONS, ZEROS, check_init, check_options,
@@ -76,7 +76,7 @@ class Embedding(Part):
         if isinstance(index, Index):
             return gather(self.weight, index)
         if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < len(self.weight):
-            hint = ' (a compiled step passes floats as Values: give token ids as ints)' if isinstance(index, Value) else ''
+            hint = TOKEN_ID_HINT if isinstance(index, (Value, float)) else ''
             raise ValueError(f"an Embedding of {len(self.weight)} rows takes an index from 0 to {len(self.weight) - 1}, "
                              f"got {index!r}{hint}")
         return gather(self.weight, int(index))
@@ -378,8 +378,10 @@ class GPT(Part):
         >>> GPT.microgpt(4, seed=0).loss([3, 0, 1], [0, 1, 3])
         Value(data=1.52..., grad=0.0)
         """
-        if len(targets) != len(tokens):
-            raise ValueError(f"loss() takes a target per token: got {len(tokens)} tokens and {len(targets)} targets")
+        if not (hasattr(tokens, '__len__') and hasattr(targets, '__len__')) or len(targets) != len(tokens):
+            got = f"{len(tokens)} tokens and {len(targets)} targets" if hasattr(tokens, '__len__') and hasattr(
+                targets, '__len__') else f"{tokens!r} and {targets!r}"
+            raise ValueError(f"loss(tokens, targets) takes two lists of token ids, a target per token: got {got}")
         targets = [int(t) if isinstance(t, numbers.Integral) and not isinstance(t, bool) else t for t in targets]
         losses = [cross_entropy(logits, target) for logits, target in zip(self(tokens), targets)]
         return Value.sum(losses) * (1.0 / len(losses))

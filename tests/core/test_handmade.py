@@ -54,13 +54,13 @@ def test_local_derivatives_may_be_a_numpy_array():
 
 @pytest.mark.parametrize('make, error, message', [
     (lambda x: Value(1.0, x, 'op'), TypeError,
-     r"children of a 'op' node must be a tuple of Values, got Value; e\.g\. \(x,\)"),
+     r"children of the 'op' node must be a tuple of Values, got Value; e\.g\. \(x,\)"),
     (lambda x: Value(1.0, 5, 'op'), TypeError, 'must be a tuple of Values, got int'),
     (lambda x: Value(1.0, (x, 2.0), 'op', (1.0, 1.0)), TypeError,
-     r"children of a 'op' node must be Values, got float 2\.0; wrap numbers first, e\.g\. Value\(2\.0\)"),
+     r"children of the 'op' node must be Values, got float 2\.0; wrap numbers first, e\.g\. Value\(2\.0\)"),
     (lambda x: Value(1.0, (x, x), 'op', (1.0,)), ValueError,
-     r"got 1 local derivatives for 2 children; give one d out/d child per child, in order"),
-    (lambda x: Value(1.0, (x,), 'op', (Value(3.0),)), TypeError, 'local derivatives of a .op. node must be numbers'),
+     r"with 1 local derivatives for 2 children; give one d out/d child per child, in order"),
+    (lambda x: Value(1.0, (x,), 'op', (Value(3.0),)), TypeError, 'local derivatives of the .op. node must be numbers'),
     (lambda x: Value(1.0, (x,), 'op', ('1',)), TypeError, "must be numbers .*got str '1'"),
 ])
 def test_a_node_made_wrong_is_refused_when_it_is_made(make, error, message):

@@ -47,7 +47,7 @@ def test_local_grads_may_be_a_list_or_a_numpy_array_as_microgpt_code_passes_them
 @pytest.mark.parametrize('make, message', [
     (lambda x: Value(1.0, (x,), 5), "op name (a string) or microgpt's local derivatives"),
     (lambda x: Value(1.0, (x,), (1.0,), children=(x,)), 'got its children twice'),
-    (lambda x: Value(1.0, (x,), (1.0, 2.0)), 'got 2 local derivatives for 1 children'),
+    (lambda x: Value(1.0, (x,), (1.0, 2.0)), 'a node made by hand with 2 local derivatives for 1 children'),
     (lambda x: Value(1.0, (x,), ('a',)), 'must be numbers'),
 ])
 def test_wrong_microgpt_nodes_say_what_to_give(make, message):
