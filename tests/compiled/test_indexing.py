@@ -145,5 +145,5 @@ def test_parameters_trained_through_a_compiled_step_match_eager_training():
 
 def test_token_ids_given_as_floats_are_refused_by_the_embedding_with_what_to_pass():
     gpt = GPT.microgpt(5, block_size=4, n_embd=4, n_head=2, seed=0)
-    with pytest.raises(ValueError, match='a compiled step passes floats as Values: give token ids as ints'):
+    with pytest.raises(ValueError, match='token ids are ints; a compiled step passes float arguments as Values: give the ids as ints'):
         compiled(gpt.loss, [1.0, 2.0], [2, 3])
