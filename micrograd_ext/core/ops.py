@@ -165,7 +165,7 @@ def inverse_rms_op(eps: float) -> Op:
 
     >>> from micrograd_ext.core import floats
     >>> op = inverse_rms_op(0.0); out = op.value(floats, 3.0, 4.0); out, op.derivatives(floats, out, 3.0, 4.0)
-    (0.2828427124746190..., (-0.0135..., -0.0181...))
+    (0.28284271247461..., (-0.03394..., -0.04525...))
     """
     return Op('1/rms', lambda m, *xs: m.power(_sum([x * x for x in xs]) * (1.0 / len(xs)) + eps, -0.5),
               lambda m, out, *xs: tuple(-(out * out * out) * x * (1.0 / len(xs)) for x in xs),  # -out**3 xi / n

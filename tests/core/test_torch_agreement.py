@@ -47,7 +47,7 @@ UNARY = {
     'relu': (lambda a, c: a.relu(), lambda a, c: torch.relu(a)),
     'tanh': (lambda a, c: a.tanh(), lambda a, c: torch.tanh(a)),
     'sigmoid': (lambda a, c: a.sigmoid(), lambda a, c: torch.sigmoid(a)),
-    'softplus': (lambda a, c: a.softplus(), lambda a, c: torch.nn.functional.softplus(a, threshold=1e300)),
+    'softplus': (lambda a, c: a.softplus(), lambda a, c: torch.logaddexp(a, torch.zeros_like(a))),  # log(e^a + 1), exact
     'exp': (lambda a, c: a.exp(), lambda a, c: torch.exp(a)),
     'log': (lambda a, c: a.log(), lambda a, c: torch.log(a)),
     'sqrt': (lambda a, c: a.sqrt(), lambda a, c: torch.sqrt(a)),
