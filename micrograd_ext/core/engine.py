@@ -47,8 +47,8 @@ class Value:
         self._local_grads = _local_grads  # d self / d child, one per child (None: a _backward closure instead)
         if label:
             self.label = str(label)
-        if _children or children or local_grads or type(_op) is not str:  # made by hand: micrograd's or microgpt's
-            handmade.check(self, Value, children, local_grads)  # Value(data, children, local_grads) way
+        if _children or children or local_grads or type(_op) is not str:  # made by hand, as micrograd or microgpt do
+            handmade.check(self, Value, children, local_grads)
             if modes.switched_threads:
                 modes.apply_mode(self)
 
