@@ -170,6 +170,8 @@ class Value:
     def __gt__(self, other): return self.data > data_of(other)
     def __ge__(self, other): return self.data >= data_of(other)
     def __float__(self) -> float: return data_of(self)
+    def __format__(self, spec: str) -> str: return format(self.data, spec) if spec else str(self)  # f"{loss:.4f}"
+    def __round__(self, ndigits=None): return round(data_of(self), ndigits)  # round(loss, 2): a number, not a node
 
     # ---- backpropagation ------------------------------------------------------------------------------
 

@@ -317,3 +317,11 @@ def test_a_non_number_on_the_left_gets_pythons_own_message_naming_both_types():
     with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for -: 'str' and 'Value'"):
         'a' - x
     assert (2 - x).data == -1.0 and (2 * x)._prev[1] is x and sum([x, x]).data == 6.0
+
+
+def test_a_training_loop_formats_and_rounds_a_loss_as_its_number():
+    loss = Value(0.5) * Value(0.123456)
+    assert f"loss {loss:.4f}" == 'loss 0.0617' and f"{loss:>8.2e}" == '6.17e-02' and f"{loss}" == str(loss)
+    assert round(loss, 3) == 0.062 and round(loss) == 0 and type(round(loss, 3)) is float
+    with pytest.raises(ValueError, match='Unknown format code'):
+        f"{loss:d}"  # the number's own rules: a float has no 'd'
