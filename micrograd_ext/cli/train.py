@@ -144,7 +144,7 @@ def run_train(args, parser) -> int:
         print(f"{PROG} train: interrupted at step {progress.done} of {args.steps}"
               f"{'; keeping what was trained so far' if args.save or args.plot else ''}", file=sys.stderr)
     print(f"{'done' if finished else f'stopped after {progress.done} steps'} in "
-          f"{time.perf_counter() - started:.1f} s: loss {log.losses[-1]:.4f}, "
+          f"{time.perf_counter() - started:.1f} s: loss {loss_text(log.losses[-1])}, "
           f"{'accuracy on the last batch' if args.batch_size else 'accuracy'} {log.accuracies[-1]:.1%} "
           f"(best {max(log.accuracies):.1%})")
     if args.save:
@@ -160,7 +160,29 @@ def run_train(args, parser) -> int:
         except (OSError, ValueError) as error:
             raise Failure(f"could not write the plot {args.plot}: {error}") from None
         print(f"plot saved to {args.plot}")
+    if diverged(log.losses):
+        raise Failure(f"training diverged: the loss grew from {loss_text(log.losses[0])} to "
+                      f"{loss_text(log.losses[-1])}; the learning rate is probably too large: try a lower --lr "
+                      f"(e.g. --lr {lr / 10:g}) or --clip 1{' (the model was saved anyway)' if args.save else ''}")
     return 0 if finished else 130
+
+
+def diverged(losses: list[float]) -> bool:
+    """The loss ended orders of magnitude above where it started (100 times, and at least 100).
+
+    >>> diverged([1.0, 0.4, 0.2]), diverged([1.0, 3e4, 5.8e25])
+    (False, True)
+    """
+    return losses[-1] > 100 * max(losses[0], 1.0)
+
+
+def loss_text(loss: float) -> str:
+    """A loss to read: 4 decimals, or scientific notation once it is large (a diverging run).
+
+    >>> loss_text(0.123456), loss_text(5.875e25)
+    ('0.1235', '5.875e+25')
+    """
+    return f"{loss:.4f}" if abs(loss) < 1e6 else f"{loss:.3e}"
 
 
 class Progress:
@@ -178,10 +200,10 @@ class Progress:
     def __call__(self, step: int, log) -> None:
         self.done, self.log = step + 1, log
         if self.bar is not None:
-            self.bar.set_postfix(loss=f'{log.losses[-1]:.4f}', acc=f'{log.accuracies[-1]:.0%}', refresh=False)
+            self.bar.set_postfix(loss=loss_text(log.losses[-1]), acc=f'{log.accuracies[-1]:.0%}', refresh=False)
             self.bar.update(1)
         elif self.done % max(1, self.total // 10) == 0 or self.done == self.total:
-            print(f"step {self.done}/{self.total}  loss {log.losses[-1]:.4f}  accuracy {log.accuracies[-1]:.0%}",
+            print(f"step {self.done}/{self.total}  loss {loss_text(log.losses[-1])}  accuracy {log.accuracies[-1]:.0%}",
                   file=sys.stderr)
 
     def close(self) -> None:

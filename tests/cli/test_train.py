@@ -123,3 +123,15 @@ def test_a_short_run_in_process_reports_loss_and_accuracy(tmp_path, capsys):
     assert out[1] == '13 parameters; sgd lr=1.0 (constant), loss hinge, 2 steps'
     assert re.fullmatch(r'done in \d+\.\d s: loss \d+\.\d{4}, accuracy \d+\.\d% \(best \d+\.\d%\)', out[2])
     assert out[3] == f'model saved to {model}' and json.loads(model.read_text())['config']['nouts'] == [3, 1]
+
+
+def test_a_run_whose_loss_grows_by_orders_of_magnitude_exits_1_after_saving_and_says_why(tmp_path):
+    done = run('train', '--lr', '10', '--steps', '30', '--save', str(tmp_path / 'model.json'))
+    assert done.returncode == 1, done.stderr
+    grew = re.search(r'training diverged: the loss grew from (\d\.\d{4}) to (\d\.\d{3}e\+\d\d);', done.stderr)
+    assert grew and float(grew[2]) > 1e6 * float(grew[1]), done.stderr
+    assert 'the learning rate is probably too large: try a lower --lr (e.g. --lr 1) or --clip 1' in done.stderr
+    assert f'loss {grew[2]}, accuracy' in done.stdout and '(the model was saved anyway)' in done.stderr
+    assert (tmp_path / 'model.json').is_file()
+    calm = run('train', '--lr', '0.1', '--steps', '30')
+    assert calm.returncode == 0 and 'diverged' not in calm.stderr, calm.stderr
