@@ -264,12 +264,9 @@ def test_feedforward_shapes_and_errors():
         FeedForward.from_weights([[1, 2]], [0], [[1, 2]], [0])
 
 
-@pytest.mark.parametrize('make', [lambda: MLP(3, [5, 4, 2], activation='tanh', seed=0),
-                                  lambda: MLP(2, [4, 1], seed=1), lambda: FeedForward(3, 5, activation='gelu', seed=2)])
-def test_to_torch_gives_the_same_outputs_and_gradients(make):
-    torch = torch_or_skip()
-    model = make()
-    x = [0.3, -1.2, 0.8][:model.torch_layers()[0].config()['nin']]
+def backward_through_both(model, x: list, torch):
+    """``model``'s PyTorch twin, after checking that both give the same outputs for ``x`` and running backward
+    through both (the sum of the outputs)."""
     ours = model(x)
     ours = ours if isinstance(ours, list) else [ours]
     Value.sum(ours).backward()
@@ -277,6 +274,15 @@ def test_to_torch_gives_the_same_outputs_and_gradients(make):
     theirs = exported(torch.tensor(x, dtype=torch.float64))
     np.testing.assert_allclose(theirs.detach().numpy(), [v.data for v in ours], rtol=1e-12, atol=1e-12)
     theirs.sum().backward()
+    return exported
+
+
+@pytest.mark.parametrize('make', [lambda: MLP(3, [5, 4, 2], activation='tanh', seed=0),
+                                  lambda: MLP(2, [4, 1], seed=1), lambda: FeedForward(3, 5, activation='gelu', seed=2)])
+def test_to_torch_gives_the_same_outputs_and_gradients(make):
+    torch = torch_or_skip()
+    model = make()
+    exported = backward_through_both(model, [0.3, -1.2, 0.8][:model.torch_layers()[0].config()['nin']], torch)
     torch_grads = [g for m in exported if hasattr(m, 'weight') for g in (m.weight.grad, m.bias.grad)]
     our_grads = []
     for layer in model.torch_layers():
@@ -356,13 +362,6 @@ def test_to_torch_of_squared_relu_and_bias_free_layers_gives_the_same_outputs_an
     model = make()
     for p in model.parameters():
         p.data += 0.1  # biases off 0
-    x = [0.3, -1.2, 0.8]
-    ours = model(x)
-    ours = ours if isinstance(ours, list) else [ours]
-    Value.sum(ours).backward()
-    exported = model.to_torch()
-    theirs = exported(torch.tensor(x, dtype=torch.float64))
-    np.testing.assert_allclose(theirs.detach().numpy(), [v.data for v in ours], rtol=1e-12, atol=1e-12)
-    theirs.sum().backward()
+    exported = backward_through_both(model, [0.3, -1.2, 0.8], torch)
     np.testing.assert_allclose(sorted(g for p in exported.parameters() for g in p.grad.flatten().tolist()),
                                sorted(p.grad for p in model.parameters()), rtol=1e-10, atol=1e-12)
