@@ -57,7 +57,8 @@ def check_group_domain(op: Op, out: np.ndarray, inputs: Sequence[np.ndarray]) ->
 class Slots:
     """The slots a group reads in the forward pass and sends gradients to in the backward pass.
 
-    Contiguous slots are read as a slice (no copy); gradients for a slot listed several times add up.
+    Contiguous slots are read as a slice (no copy); gradients for a slot listed several times add up first
+    (``np.bincount``: ``np.add.at`` is three times slower).
     """
 
     def __init__(self, slots: np.ndarray):
@@ -66,6 +67,8 @@ class Slots:
         self.contiguous = len(flat) > 0 and bool((np.diff(flat) == 1).all())
         self.slots = slots
         self.where = slice(int(flat[0]), int(flat[-1]) + 1) if self.contiguous else slots
+        self.distinct, self.position = np.unique(flat, return_inverse=True)  # slots listed several times: one sum each
+        self.repeated = len(self.distinct) < len(flat)
 
     def read(self, values: np.ndarray) -> np.ndarray:
         found = values[self.where]
@@ -75,8 +78,10 @@ class Slots:
         """Add one contribution per slot (an array of the slots' shape) to ``grads``."""
         if self.contiguous:
             grads[self.where] += contributions.ravel()
+        elif self.repeated:
+            grads[self.distinct] += np.bincount(self.position, contributions.ravel(), len(self.distinct))
         else:
-            np.add.at(grads, self.slots, contributions)  # a slot listed several times gets every contribution
+            grads[self.slots] += contributions
 
 
 # ---- groups: one NumPy operation each way ---------------------------------------------------------------

@@ -274,5 +274,5 @@ def value_now(node) -> float | None:
 
 
 def is_number(x) -> bool:
-    """A plain number, not a Value (floats first: the check against numbers.Real is slow)."""
-    return type(x) is float or isinstance(x, numbers.Real)
+    """A plain number, not a Value (floats and ints first: the check against numbers.Real is slow)."""
+    return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
