@@ -21,10 +21,11 @@ from .core.engine import Value, topological_order
 from .core.errors import MicrogradExtError
 from .core.finite_differences import GradcheckError, gradcheck, numerical_grad
 from .core.modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from .core.slips import TrainingSlipWarning
 from .compiled.recording import RecordingWarning, StaleRecording, compiled
 from .compiled.replay import ReplayError
 from .teach import shortcuts  # noqa: F401  (attaches y.draw_dot(), y.backward_steps(), y.show_backward(), y.explain(x))
 
 __all__ = ['Value', 'topological_order', 'grad', 'gradcheck', 'numerical_grad', 'GradcheckError',
-           'no_grad', 'detect_anomaly', 'is_grad_enabled', 'AnomalyError',
+           'no_grad', 'detect_anomaly', 'is_grad_enabled', 'AnomalyError', 'TrainingSlipWarning',
            'compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording', 'MicrogradExtError']

@@ -72,6 +72,16 @@ def closure_mul(a: Value, b: Value) -> Value:
     return out
 
 
+def square_without_upstream(x: Value) -> Value:
+    """x**2 with a slip in its closure: the local derivative without ``* out.grad``."""
+    out = Value(x.data ** 2, (x,), 'square')
+
+    def _backward():
+        x.grad += 2 * x.data
+    out._backward = _backward
+    return out
+
+
 def assigning_double(x: Value) -> Value:
     """2x with the lecture's classic bug in its closure: ``=`` where the chain rule needs ``+=``."""
     out = Value(2 * x.data, (x,), 'dbl')

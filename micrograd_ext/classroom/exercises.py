@@ -27,6 +27,7 @@ from .answers import observations, observed, paired, taken
 from .student_code import (TIME_LIMIT, CheckResult, NotYet, as_number, as_value, checker, close, guarded,
                                      kind_of, plural, run_student)
 from ..core.copying import own_attributes
+from ..core.handmade import ClosureError
 from ..core.engine import Value, topological_order
 from ..teach.graphs import Graph, lecture_graph
 from ..viz.naming import node_names
@@ -106,7 +107,8 @@ def new_op_observations(op: Callable[[Value], Value], points: Sequence[float], n
                                          'compute the data as a number from x.data.'), who, time_limit)
         local_count, child_count = guarded(lambda: _node_shape(out, leaf, name), who, time_limit)
         leaf.grad = 0.0
-        guarded(out.backward, f'at x = {x} the backward pass through {name}', time_limit,
+        guarded(lambda: backward_of(out, f'at x = {x} the _backward of {name}'),
+                f'at x = {x} the backward pass through {name}', time_limit,
                 crash_hint=f'store one number per child as its local derivative: {NODE_SHAPE}.')
         grad = guarded(lambda: as_number(leaf.grad, f'at x = {x}, after backward, x.grad is',
                                          'store plain numbers as the local derivatives.'), who, time_limit)
@@ -171,6 +173,24 @@ def check_new_op(op: Callable[[Value], Value], reference: Callable[[float], floa
     return judge_new_op(new_op_observations(op, POINTS, name, time_limit, closure), reference, POINTS, name)
 
 
+CLOSURE_SLIPS = {  # a closure's slip (ClosureError.slip) -> what it did, and the fix
+    'forgets out.grad': ('passed back its local derivative without the gradient arriving from above',
+                         'multiply by out.grad in _backward: x.grad += (d out/dx) * out.grad.'),
+    'assigns': ('set x.grad instead of adding to it, so the gradient from another use of x is lost',
+                'add to x.grad in _backward (x.grad += ...), do not assign it (x.grad = ...): x may be used '
+                'elsewhere too.'),
+}
+
+
+def backward_of(out: Value, who: str) -> None:
+    """``out.backward()``; a closure's slip, which ``backward()`` names, becomes a "not yet" with the fix."""
+    try:
+        out.backward()
+    except ClosureError as error:
+        what, fix = CLOSURE_SLIPS[error.slip]
+        raise NotYet(f'{who} {what}.', fix) from None
+
+
 def _judge_accumulates(observation: object, reference: Callable[[float], float], name: str, x: float) -> None:
     """With x used twice, y = 2 * op(x) + x, is dy/dx = 2 d op/dx + 1? An ``x.grad = ...`` in a closure loses the
     1, and a closure that forgets ``* out.grad`` loses the 2."""
@@ -180,13 +200,10 @@ def _judge_accumulates(observation: object, reference: Callable[[float], float],
     if close(grad, 2 * local + 1):
         return
     if close(grad, local + 1):
-        raise NotYet(f'{who}, x.grad is {grad:.4f}, but it should be {2 * local + 1:.4f}: {name} passed back its local '
-                     'derivative without the gradient arriving from above.',
-                     'multiply by out.grad in _backward: x.grad += (d out/dx) * out.grad.')
-    raise NotYet(f'{who}, x.grad is {grad:.4f}, but it should be {2 * local + 1:.4f}: the gradient from the other use '
-                 'of x was lost.',
-                 'add to x.grad in _backward (x.grad += ...), do not assign it (x.grad = ...): x may be used '
-                 'elsewhere too.')
+        what, fix = CLOSURE_SLIPS['forgets out.grad']
+        raise NotYet(f'{who}, x.grad is {grad:.4f}, but it should be {2 * local + 1:.4f}: {name} {what}.', fix)
+    what, fix = CLOSURE_SLIPS['assigns']
+    raise NotYet(f'{who}, x.grad is {grad:.4f}, but it should be {2 * local + 1:.4f}: {name} {what}.', fix)
 
 
 def _node_shape(out: Value, leaf: Value, name: str) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from . import copying, floats, handmade, modes, nodes
+from . import copying, floats, graph, handmade, modes, nodes
 from .graph import start_backward, topological_order
 from .ops import (ABS, ADD, DIV, EXP, GELU, LINEAR, LOG, MUL, NEG, POW, RELU, SIGMOID, SILU, SOFTPLUS, SQRT, SUB,
                   TANH, Op, exponent, is_number, power_op)
@@ -169,7 +169,7 @@ class Value:
     def __le__(self, other): return self.data <= data_of(other)
     def __gt__(self, other): return self.data > data_of(other)
     def __ge__(self, other): return self.data >= data_of(other)
-    def __float__(self) -> float: return data_of(self)
+    def __float__(self): raise TypeError(nodes.NOT_A_FLOAT)  # math.exp(x) would lose x's gradient: x.exp(), x.data
     def __format__(self, spec: str) -> str: return format(self.data, spec) if spec else str(self)  # f"{loss:.4f}"
     def __round__(self, ndigits=None): return round(data_of(self), ndigits)  # round(loss, 2): a number, not a node
 
@@ -184,8 +184,8 @@ class Value:
         checking = modes.mode.anomaly is not None  # inside detect_anomaly(): check every step
         for node in reversed(start_backward(self)):
             local_grads = node._local_grads
-            if local_grads is None:  # a micrograd-style op runs its own _backward closure
-                node._backward()
+            if local_grads is None:  # a micrograd-style op's own _backward, checked: it must add local * node.grad
+                handmade.apply_closure(node)
             else:
                 grad = node.grad
                 for child, local in zip(node._prev, local_grads):
@@ -193,10 +193,7 @@ class Value:
             if checking:
                 modes.check_backward(node)
 
-    def zero_grad(self) -> None:
-        """Set ``.grad`` to 0 on every node of the graph that ends here."""
-        for node in topological_order(self):
-            node.grad = 0.0
+    zero_grad = graph.zero_grad  # y.zero_grad(): .grad = 0 on every node of the graph that ends at y
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import slips
+
 if TYPE_CHECKING:
     from .engine import Value
+
+
+def zero_grad(root: Value) -> None:
+    """Set ``.grad`` to 0 on every node of the graph that ends at ``root``."""
+    slips.note_zeroing()
+    for node in topological_order(root):
+        node.grad = 0.0
 
 
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
@@ -48,12 +57,16 @@ def start_backward(root: Value) -> list[Value]:
     """Begin a backward pass: the nodes with children, children first, their grads reset to 0, and
     d root / d root = 1. Leaves are not listed: they only accumulate what reaches them.
 
-    A leaf root just accumulates 1, like every leaf.
+    A leaf root just accumulates 1, like every leaf. A root that still holds a gradient has had a pass: if its
+    graph's inputs changed since, a ``TrainingSlipWarning`` says so.
     """
+    slips.backward_passes += 1
     if not root._prev:
         root.grad += 1.0
         return []
     order = topological_order(root, leaves=False)
+    if root.grad:
+        slips.check_backward_again(order)
     for node in order:
         node.grad = 0.0
     root.grad = 1.0

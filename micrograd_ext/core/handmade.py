@@ -22,7 +22,12 @@ from .errors import MicrogradExtError, describe, node_kind
 
 
 class ClosureError(MicrogradExtError, ValueError):
-    """A micrograd-style ``_backward`` that does not add to its children's grads (``=`` where ``+=`` is needed)."""
+    """A micrograd-style ``_backward`` that does not add ``local * out.grad`` to its children's grads: ``slip`` is
+    ``'assigns'`` (``=`` where ``+=`` is needed) or ``'forgets out.grad'``."""
+
+    def __init__(self, message: str, slip: str):
+        super().__init__(message)
+        self.slip = slip
 
 
 def check(node, value_class: type, children: Iterable = (), local_grads: Iterable = ()) -> None:
@@ -99,27 +104,36 @@ backward_closure = property(_get_backward, _set_backward,
                             doc="This node's own chain-rule step (the lecture's ``o._backward()``); an op may assign its own.")
 
 
+def apply_closure(node) -> None:
+    """``node._backward()`` as ``backward()`` runs it: what the closure adds is measured first (``run_closure``), so a
+    closure that sets grads or forgets ``* out.grad`` is a ``ClosureError``, not silently wrong gradients."""
+    for child, added in run_closure(node, node.grad).items():
+        child.grad += added
+
+
 def run_closure(node, upstream: float) -> dict:
     """What a micrograd-style node's own ``_backward`` adds to each child when ``node.grad`` is ``upstream``.
 
     Every ``.grad`` is put back afterwards, so this only looks. A child used twice (``x*x``) gets one entry.
-    The closure runs twice, from children's grads of 0 and then of a larger number: if what it adds
-    changes with them, it overwrote a grad (the lecture's ``=`` for ``+=``), and a ``ClosureError`` says so.
+    The closure runs from children's grads of 0 and then of a larger number: if what it adds changes with them,
+    it overwrote a grad (the lecture's ``=`` for ``+=``). It runs with ``node.grad`` 1 and 2 too: what it adds must
+    double (the chain rule's ``local * out.grad``); if not, it forgot ``* out.grad``. Either is a ``ClosureError``.
     """
     children = list(dict.fromkeys(node._prev))
     saved = [(n, n.grad) for n in [node, *children]]
 
-    def gains(starts: dict) -> dict:
+    def gains(starts: dict, grad: float = upstream) -> dict:
         for child in children:
             child.grad = starts[child]
-        node.grad = upstream
+        node.grad = grad
         node._backward()
         return {child: child.grad - starts[child] for child in children}
 
+    zeros = dict.fromkeys(children, 0.0)
     try:
-        added = gains({child: 0.0 for child in children})
+        added = gains(zeros)
         offsets = {child: max(1.0, abs(g)) if math.isfinite(g) else 1.0 for child, g in added.items()}
-        again = gains(offsets)
+        again, once, twice = gains(offsets), gains(zeros, 1.0), gains(zeros, 2.0)
     finally:
         for n, grad in saved:
             n.grad = grad
@@ -127,5 +141,10 @@ def run_closure(node, upstream: float) -> dict:
         if math.isfinite(added[child]) and not abs(again[child] - added[child]) < offsets[child] / 2:
             raise ClosureError(f"the {node_kind(node)}'s _backward sets {describe(child)}'s grad instead of adding "
                                "to it, so a child used elsewhere loses its other contributions; write "
-                               "child.grad += local * out.grad")
+                               "child.grad += local * out.grad", 'assigns')
+        if math.isfinite(once[child]) and not math.isclose(twice[child], 2 * once[child], rel_tol=1e-9):
+            raise ClosureError(f"the {node_kind(node)}'s _backward adds {once[child]:.6g} to {describe(child)}'s grad "
+                               f"when out.grad is 1 and {twice[child]:.6g} when it is 2: the chain rule's step is "
+                               "local derivative * out.grad, so it must double; did it forget to multiply by out.grad? "
+                               "write child.grad += local * out.grad", 'forgets out.grad')
     return added

@@ -51,6 +51,11 @@ def makers(value_class: Any) -> tuple[Callable, Callable, Callable]:
     return result, leaf, data_of
 
 
+NOT_A_FLOAT = ("a Value is not turned into a float: math.exp(x), math.tanh(x) or float(x) would give a plain number "
+               "that no gradient flows back through. Stay in the graph with the Value's own ops (x.exp(), x.tanh(), "
+               "x.log(), x.sqrt(), ...), or read the number with x.data")
+
+
 def as_float(data) -> float:
     """``data`` as a float: ints, bools and NumPy scalars convert; anything else is a ``TypeError``.
 

@@ -19,6 +19,7 @@ from typing import Union
 import numpy as np
 
 from ..compiled import arrays as value_arrays
+from ..core import slips
 from ..core.engine import Value
 
 Schedule = Callable[[int], float]  # step number (0, 1, ...) -> learning rate
@@ -38,6 +39,7 @@ class Optimizer:
         self.steps = 0  # how many updates have been made
         self._where: value_arrays.Locations | None = None  # where the params are, while all live in arrays
         self._generation = -1  # value_arrays.generation when _where was looked up
+        self._slips = slips.StepWatch()  # warns once when step() finds the previous steps' gradients still there
 
     @property
     def current_lr(self) -> float:
@@ -45,6 +47,7 @@ class Optimizer:
         return self.lr(self.steps) if callable(self.lr) else float(self.lr)
 
     def zero_grad(self) -> None:
+        slips.note_zeroing()
         where = self._located()
         if where is not None:
             where.fill(0.0, 'grad')
@@ -53,7 +56,9 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """One update of every parameter; nothing changes if any gradient is NaN or infinite."""
+        """One update of every parameter; nothing changes if any gradient is NaN or infinite. A
+        ``TrainingSlipWarning`` (once) when ``backward()`` ran since the last step but no ``zero_grad()`` did."""
+        self._slips.check()
         where = self._located()
         if where is not None:
             grad = where.read('grad')

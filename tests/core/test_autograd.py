@@ -26,7 +26,7 @@ OPS = {
 def test_formulas_for_create_graph_agree_with_the_numbers_stored_at_forward_time(name):
     for a, b in [(0.7, 1.3), (2.0, -0.5), (1.5, 2.5)]:
         out = OPS[name](Value(a), Value(b))
-        formulas = [float(d) for d in local_derivatives(out)]
+        formulas = [d.data if isinstance(d, Value) else d for d in local_derivatives(out)]
         assert formulas == pytest.approx(list(out._local_grads), rel=1e-12, abs=1e-12)
 
 

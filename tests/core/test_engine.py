@@ -325,3 +325,11 @@ def test_a_training_loop_formats_and_rounds_a_loss_as_its_number():
     assert round(loss, 3) == 0.062 and round(loss) == 0 and type(round(loss, 3)) is float
     with pytest.raises(ValueError, match='Unknown format code'):
         f"{loss:d}"  # the number's own rules: a float has no 'd'
+
+
+@pytest.mark.parametrize('function', [math.exp, math.tanh, math.log, math.sqrt, float])
+def test_math_functions_on_a_value_are_a_type_error_naming_its_own_ops_and_data(function):
+    b = Value(1.0)
+    with pytest.raises(TypeError, match=r"no gradient flows back through.*x\.exp\(\), x\.tanh\(\).*x\.data"):
+        Value(2.0) * function(b)  # micrograd raises here too; a float would leave b.grad silently 0
+    assert function(b.data) == function(1.0)

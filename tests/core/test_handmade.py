@@ -9,7 +9,7 @@ from hypothesis import given
 from micrograd_ext import MicrogradExtError, Value, grad
 from micrograd_ext.core.handmade import ClosureError, run_closure
 
-from ..graphs import assigning_double, closure_mul, closure_sin, microgpt_mul
+from ..graphs import assigning_double, closure_mul, closure_sin, microgpt_mul, square_without_upstream
 from ..strategies import finite_floats
 
 
@@ -121,13 +121,40 @@ def test_a_closure_that_assigns_instead_of_adding_is_a_closure_error(upstream):
     assert issubclass(ClosureError, MicrogradExtError) and issubclass(ClosureError, ValueError)
 
 
-def test_grad_refuses_an_assigning_closure_but_backward_runs_it_as_written():
+def test_grad_and_backward_refuse_an_assigning_closure_instead_of_giving_wrong_gradients():
     x = Value(3.0, label='x')
     y = assigning_double(x) + x * x
     with pytest.raises(ClosureError):
         grad(y, [x])
-    y.backward()
-    assert x.grad == 2.0  # not 2 + 6: the dbl step runs last and overwrites x*x's 6, the lecture's bug
+    with pytest.raises(ClosureError, match=r"sets x \(= 3\.0\)'s grad instead of adding to it.*child\.grad \+= local"):
+        y.backward()  # run as written, x.grad would be 2, not 2 + 6: the dbl step overwrites x*x's 6
+
+
+@pytest.mark.parametrize('upstream', [1.0, 0.0, -3.0, 5.0])
+def test_a_closure_that_forgets_the_upstream_gradient_is_a_closure_error(upstream):
+    x = Value(3.0, label='x')
+    out = square_without_upstream(x)
+    with pytest.raises(ClosureError, match=r"adds 6 to x \(= 3\.0\)'s grad when out\.grad is 1 and 6 when it is 2.*"
+                                           r"forget to multiply by out\.grad\? write child\.grad \+= local \* out\.grad"):
+        run_closure(out, upstream)
+    assert x.grad == 0.0 and out.grad == 0.0
+
+
+def test_backward_and_the_step_through_name_a_forgotten_upstream_gradient():
+    x = Value(3.0, label='x')
+    y = square_without_upstream(x) * 5  # backward() would give 6 where the chain rule gives 2 * 3 * 5 = 30
+    with pytest.raises(ClosureError, match='forget'):
+        y.backward()
+    with pytest.raises(ClosureError, match='forget'):
+        list((square_without_upstream(Value(3.0, label='x')) * 5).backward_steps())
+
+
+def test_backward_runs_a_correct_closure_once_in_effect_whatever_the_upstream():
+    x = Value(0.5, label='x')
+    for scale in (0.0, 2.0, -7.5):
+        x.grad = 0.0
+        (closure_sin(x) * scale).backward()
+        assert x.grad == pytest.approx(math.cos(0.5) * scale, rel=1e-12, abs=1e-300)
 
 
 def test_a_closure_that_raises_leaves_every_grad_as_it_was():
