@@ -472,7 +472,9 @@ def available_engines(requested: list[str]) -> list[str]:
         if probe.returncode == 0:
             found.append(engine)
         else:
-            print(f"note: {engine} is not installed, so it is left out (pip install '.[bench]')", file=sys.stderr)
+            hint = {'micrograd': "pip install 'micrograd-ext[bench]'", 'torch': 'pip install torch',
+                    'torch_tensors': 'pip install torch'}.get(engine, 'pip install micrograd-ext')
+            print(f"note: {engine} is not installed, so it is left out ({hint})", file=sys.stderr)
     return found
 
 

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -20,11 +20,10 @@
 # We compute every gradient by hand with the chain rule, then let the engine do it, step by step.
 
 # %%
-from IPython.display import SVG
 from micrograd_ext import Value, gradcheck
 from micrograd_ext.player import show_backward
 from micrograd_ext.table import graph_table
-from micrograd_ext.viz import draw_dot, render
+from micrograd_ext.viz import draw_dot
 
 def lecture_graph():
     a, b, c = Value(2.0, label='a'), Value(-3.0, label='b'), Value(10.0, label='c')
@@ -59,7 +58,7 @@ print(by_hand)
 # Before `backward()` the drawing greys the grads out and marks them stale, so zeros are not mistaken for gradients:
 
 # %%
-SVG(render(draw_dot(L), 'svg'))
+draw_dot(L)
 
 # %% [markdown]
 # ## By machine, one step at a time
@@ -78,7 +77,7 @@ assert all(v[name].grad == by_hand[name] for name in v)
 graph_table(L)
 
 # %%
-SVG(render(draw_dot(L), 'svg'))
+draw_dot(L)
 
 # %% [markdown]
 # ## Why does a node get its gradient? Paths.
@@ -114,7 +113,7 @@ print('after zero_grad() and one backward():', x.grad)
 from micrograd_ext.nn import MLP, Neuron
 model = MLP(2, [3, 1], seed=0)
 out = model([1.0, -2.0]); out.backward()
-SVG(render(draw_dot(out, cluster=True), 'svg'))
+draw_dot(out, cluster=True)
 
 # %% [markdown]
 # One neuron drawn as micrograd's lecture draws it, each product and then their sum:
@@ -122,7 +121,7 @@ SVG(render(draw_dot(out, cluster=True), 'svg'))
 # %%
 neuron = Neuron(2, seed=1)
 out = neuron([1.0, -2.0]); out.backward()
-SVG(render(draw_dot(out, expand_linear=True), 'svg'))
+draw_dot(out, expand_linear=True)
 
 # %% [markdown]
 # ## The step-through player

@@ -20,7 +20,7 @@ def test_mypy_finds_no_errors(tmp_path):
     if importlib.util.find_spec('mypy') is None:
         if REQUIRE_MYPY:
             pytest.fail('MICROGRAD_EXT_REQUIRE_MYPY=1 but mypy is not installed')
-        pytest.skip("mypy is not installed (pip install 'micrograd_ext[test]'; CI sets MICROGRAD_EXT_REQUIRE_MYPY=1)")
+        pytest.skip("mypy is not installed (pip install 'micrograd-ext[test]'; CI sets MICROGRAD_EXT_REQUIRE_MYPY=1)")
     command = [sys.executable, '-m', 'mypy', '--cache-dir', str(tmp_path / 'mypy_cache'), 'micrograd_ext']
     try:  # the cache goes under tmp_path: tests leave the checkout as it was
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)

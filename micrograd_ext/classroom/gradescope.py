@@ -74,8 +74,8 @@ def dependencies() -> list[str]:
     try:
         required = metadata.requires('micrograd_ext') or []
     except metadata.PackageNotFoundError:
-        raise RuntimeError('micrograd_ext is not installed, so its requirements are unknown: pip install it '
-                           '(pip install .) before building the autograder') from None
+        raise RuntimeError('micrograd_ext is not installed, so its requirements are unknown: pip install '
+                           'micrograd-ext (from a checkout: pip install .) before building the autograder') from None
     return [requirement for requirement in required if 'extra ==' not in requirement]
 
 

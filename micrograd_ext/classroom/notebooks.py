@@ -1,5 +1,5 @@
 """The student's notebook and the teacher's key: one per student, with that student's numbers, built and written
-with nbformat (the ``notebooks`` extra: ``pip install 'micrograd_ext[notebooks]'``).
+with nbformat (the ``notebooks`` extra: ``pip install 'micrograd-ext[notebooks]'``).
 
 The student id lives in the notebook's metadata, ``metadata["micrograd_ext"]["student"]``, which grading
 reads; each exercise's answer cell carries ``metadata["micrograd_ext"] = {"exercise": name, "role": "answer"}``.
@@ -25,7 +25,7 @@ from .sheet import student_id
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-INSTALL_HINT = ("writing the exercise notebooks needs nbformat 5.1 or later: pip install 'micrograd_ext[notebooks]' "
+INSTALL_HINT = ("writing the exercise notebooks needs nbformat 5.1 or later: pip install 'micrograd-ext[notebooks]' "
                 "(or: pip install nbformat)")
 KERNEL = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'},
           'language_info': {'name': 'python'}}

@@ -204,7 +204,7 @@ def run_grade(args, parser) -> int:
     missing = [name for name in ('nbclient', 'nbformat', 'ipykernel') if importlib.util.find_spec(name) is None]
     if missing:
         raise Failure(f"grading runs notebooks with {', '.join(missing)}, which is not installed: "
-                      "pip install 'micrograd_ext[notebooks]'")
+                      "pip install 'micrograd-ext[notebooks]'")
     from ..classroom.gradebook import GradebookFile, summary
     from ..classroom.grading import grade
     from ..classroom.sandbox import NoSandbox, Sandbox

@@ -1,5 +1,10 @@
 """``micrograd-ext graph`` and ``micrograd-ext explain``: an expression typed on the command line, drawn or
-backpropagated one chain-rule step at a time."""
+backpropagated one chain-rule step at a time.
+
+Each computed node is named by its piece of the expression (``w1*x1``) while that is short; a longer piece
+would make the boxes wide and, cut short, two names alike, so such a node is named ``v1, v2, ...`` as the
+library names unlabelled nodes (``viz.naming.short_names``), and the drawing's legend and the box's tooltip
+give its formula (``v2 = v1 + b``), as the forward table and the steps do."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +13,7 @@ from functools import partial
 from typing import cast
 
 from ..core.ops import FUNCTIONS
+from ..viz.naming import short_names, spelled_out
 from .arguments import Failure, add_command, drawing_formats, drawn, one_line, output_file, problem
 
 
@@ -33,7 +39,9 @@ def add_graph_parser(commands) -> None:
                        help='run the backward pass first and draw the grads (without it they are left out)')
     graph.add_argument('-o', '--output', type=output_file(drawing_formats), default='graph.svg',
                        help='output file; .svg, or .png and .pdf with the system Graphviz')
-    graph.add_argument('--rankdir', choices=('LR', 'TB'), default='LR', help='left to right or top to bottom')
+    graph.add_argument('--rankdir', choices=('LR', 'TB'),
+                       help='left to right or top to bottom (default: LR); without it, an expression more than '
+                            '12 operations deep (a long chain) is drawn top to bottom')
     graph.add_argument('--no-legend', action='store_true', help='leave out the colour legend')
     graph.add_argument('--backend', choices=('auto', 'system', 'embedded'), default='auto',
                        help="Graphviz to use: the system 'dot', the embedded one, or auto (system if installed)")
@@ -62,7 +70,7 @@ def build_expression(args, parser):
     if overflow is not None:
         raise Failure(f"{overflow.label or overflow._op} = {overflow.data} is beyond the float range; "
                       f"{other_values(assignments)}")
-    return root, assignments
+    return short_names(root), assignments
 
 
 def is_math_error(error) -> bool:
@@ -86,7 +94,8 @@ def run_graph(args, parser) -> int:
     root, _ = build_expression(args, parser)
     if args.backward:
         root.backward()
-    picture = partial(draw_dot, root, rankdir=args.rankdir, legend=not args.no_legend, show_grad=args.backward)
+    picture = partial(draw_dot, root, rankdir=args.rankdir, legend=not args.no_legend, show_grad=args.backward,
+                      formulas=spelled_out(root))
     path = drawn(lambda: cast(str, render(picture(), args.output, args.backend)),  # to a file: its path
                  'draw a shorter expression')
     used = 'system dot' if args.backend != 'embedded' and system_dot() else 'embedded Graphviz'
@@ -120,8 +129,9 @@ def run_explain(args, parser) -> int:
                      f"(inputs: {', '.join(leaves) or 'none'})")
     if args.html:  # first, so that a graph too large to draw fails before anything is printed
         from ..teach.player import save_backward_html
-        drawn(lambda: save_backward_html(build_graph(args.expression, assignments), args.html, args.expression),
-              'leave out --html or shorten the expression')  # a fresh graph: the player replays it from the start
+        fresh = short_names(build_graph(args.expression, assignments))  # the player replays it from the start
+        drawn(lambda: save_backward_html(fresh, args.html, args.expression, formulas=spelled_out(fresh)),
+              'leave out --html or shorten the expression')
     print(f"forward: {args.expression} = {root.data:.6g}\n{graph_table(root, show_grad=False)}\n\n"
           "backward, one chain-rule step at a time:")
     for step in root.backward_steps():

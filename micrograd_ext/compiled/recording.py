@@ -29,6 +29,10 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.compiled')
+
 import numpy as np
 
 from ..core.errors import MicrogradExtError
@@ -37,7 +41,7 @@ from ..core.modes import AnomalyError, is_grad_enabled, mode, stacklevel_outside
 from . import indexing
 from .arrays import arrays_for
 from .indexing import Index
-from .replay import Program, ReplayError, plan
+from .replay import DOMAIN_ERRORS, Program, ReplayError, plan
 
 __all__ = ['compiled', 'Compiled', 'ReplayError', 'RecordingWarning', 'StaleRecording']
 
@@ -117,12 +121,37 @@ class Compiled:
         arrays = [as_array(arg, k) for k, arg in enumerate(args)]
         self._ran = False  # until this forward pass succeeds: backward() needs a complete one
         self._last = recording = self._recording_for(args, arrays)
-        loss = recording.forward(arrays)
+        try:
+            loss = recording.forward(arrays)
+        except DOMAIN_ERRORS as error:
+            if not isinstance(error, MicrogradExtError):
+                self._explain_domain_error(args, error)
+            raise
         if mode.anomaly is not None and not math.isfinite(loss):
             raise AnomalyError(f"the replay of {self.name} gave the loss {loss}; detect_anomaly() names the op only "
                                f"in an eager pass: call {self.name}(...) on Values inside detect_anomaly() to find it")
         self._ran = True
         return loss
+
+    def _explain_domain_error(self, args: tuple, error: Exception) -> None:
+        """The replay stopped at a domain check (exp overflows, log of 0, ...): raise the error ``fn`` raises eagerly
+        on these arguments (in its own words, at the user's line), or, if it raises none, a ``StaleRecording`` that
+        says why the replay computes something else; else return (the replay's error stands). The error path only:
+        it costs one eager pass and one recording."""
+        if not is_grad_enabled():  # nothing is recorded inside no_grad(): the replay's own error
+            return
+        try:
+            self.check(*args)  # runs fn eagerly on args: its own error, if it raises one, comes out here
+        except StaleRecording as stale:
+            what = str(error).split(';')[0]  # what went wrong, without the advice for eager code
+            raise StaleRecording(
+                f"the replay of {self.name} stopped at {type(error).__name__} ({what}), which {self.name} itself does "
+                f"not raise on these arguments: {stale} (a replay keeps the numbers that {self.name} read while it "
+                f"was recorded, e.g. a shift max(v.data for v in logits) subtracted before exp(); compute them with "
+                f"ops, which every replay recomputes: losses.softmax, losses.cross_entropy, "
+                f"Value.apply(LOGSUMEXP, ...))") from error
+        except Exception as eager:  # fn's own error: the one an eager pass raises
+            raise eager from None
 
     def backward(self) -> None:
         """Add d loss / d Value to ``.grad`` of every captured Value, as ``fn(...).backward()`` would."""

@@ -20,220 +20,31 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Protocol, cast
+from typing import cast
+
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.compiled')
 
 import numpy as np
 
 from ..core.errors import MicrogradExtError
 from ..core.engine import Value, result, topological_order
 from ..core import floats
-from ..core.floats import check_pick
-from .kernels import ARRAYS, logsumexp_rows
+from .groups import (SMALL, Elementwise, Gather, Group, InverseRMS, Linear, LogSumExp, MatMul, Slots, Sum,
+                     check_domain)
 from ..core.errors import describe, node_kind
-from ..core.ops import ADD, GATHER, LINEAR, LOGSUMEXP, POW, Op, op_of, split_linear, value_now
+from ..core.ops import ADD, GATHER, LINEAR, LOGSUMEXP, Op, op_of, split_linear, value_now
 
 
 class ReplayError(MicrogradExtError, TypeError):
     """A recorded graph holds a node that cannot be replayed (an op with its own ``_backward``, ...)."""
 
 
-def check_domain(op: Op, out: float, inputs: Sequence[float]) -> None:
-    """Raise the error the eager op raises at these inputs (log of a negative number, ...), if any."""
-    if op.check is not None and (not math.isfinite(out) or op is POW):
-        op.check(out, *[Value(x) for x in inputs])
-
-
-def check_group_domain(op: Op, out: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
-    """``check_domain`` for every node of a group whose result is not finite (and every node of ``**``)."""
-    if op.check is None or (op is not POW and np.isfinite(out).all()):
-        return
-    suspects = np.arange(len(out)) if op is POW else np.flatnonzero(~np.isfinite(out))
-    for i in suspects.tolist():
-        check_domain(op, out.item(i), [x.item(i) for x in inputs])
-
-
-# ---- where a group reads and sends: slots ------------------------------------------------------------
-
-class Slots:
-    """The slots a group reads in the forward pass and sends gradients to in the backward pass.
-
-    Contiguous slots are read as a slice (no copy); gradients for a slot listed several times add up first
-    (``np.bincount``: ``np.add.at`` is three times slower).
-    """
-
-    def __init__(self, slots: np.ndarray):
-        flat = slots.ravel()
-        self.shape = slots.shape
-        self.contiguous = len(flat) > 0 and bool((np.diff(flat) == 1).all())
-        self.slots = slots
-        self.where = slice(int(flat[0]), int(flat[-1]) + 1) if self.contiguous else slots
-        self.distinct, self.position = np.unique(flat, return_inverse=True)  # slots listed several times: one sum each
-        self.repeated = len(self.distinct) < len(flat)
-
-    def read(self, values: np.ndarray) -> np.ndarray:
-        found = values[self.where]
-        return found.reshape(self.shape) if self.contiguous else found
-
-    def add(self, grads: np.ndarray, contributions: np.ndarray) -> None:
-        """Add one contribution per slot (an array of the slots' shape) to ``grads``."""
-        if self.contiguous:
-            grads[self.where] += contributions.ravel()
-        elif self.repeated:
-            grads[self.distinct] += np.bincount(self.position, contributions.ravel(), len(self.distinct))
-        else:
-            grads[self.slots] += contributions
-
-
-# ---- groups: one NumPy operation each way ---------------------------------------------------------------
-
-class Group(Protocol):
-    """What a program runs for the nodes of one group (Elementwise, Sum, Linear, MatMul): their slots ``out``."""
-
-    name: str
-    out: slice
-
-    def forward(self, values: np.ndarray) -> None: ...
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None: ...
-
-
-class Elementwise:
-    """m nodes of one op: ``out = op(a, b)`` on arrays; backward sends ``local * upstream`` to each input."""
-
-    def __init__(self, op: Op, out: slice, inputs: list[Slots]):
-        self.op, self.out, self.inputs = op, out, inputs
-        self.name = op.name
-
-    def forward(self, values: np.ndarray) -> None:
-        xs = [slots.read(values) for slots in self.inputs]
-        out = self.op.value(ARRAYS, *xs)
-        check_group_domain(self.op, out, xs)
-        values[self.out] = out
-        self.saved = out, xs
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        out, xs = self.saved
-        upstream = grads[self.out]
-        for slots, local in zip(self.inputs, self.op.derivatives(ARRAYS, out, *xs)):
-            slots.add(grads, local * upstream)
-
-
-class Sum:
-    """m sums of L terms each (a chain of ``+`` folded), added left to right: d sum / d term = 1."""
-
-    name = '+ (sum)'
-
-    def __init__(self, out: slice, terms: Slots):
-        self.out, self.terms = out, terms
-
-    def forward(self, values: np.ndarray) -> None:
-        values[self.out] = np.cumsum(self.terms.read(values), axis=1)[:, -1]  # cumsum adds in order
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        self.terms.add(grads, np.broadcast_to(grads[self.out][:, None], self.terms.shape))
-
-
-class Linear:
-    """m ``linear`` nodes, ``b + w1*x1 + ... + wn*xn`` row by row, in the engine's order of additions."""
-
-    name = 'linear'
-
-    def __init__(self, out: slice, weights: Slots, inputs: Slots, bias: Slots):
-        self.out, self.weights, self.inputs, self.bias = out, weights, inputs, bias
-
-    def forward(self, values: np.ndarray) -> None:
-        w, x = self.weights.read(values), self.inputs.read(values)
-        total = self.bias.read(values).copy()
-        for k in range(w.shape[1]):
-            total += w[:, k] * x[:, k]
-        values[self.out] = total
-        self.saved = w, x
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        w, x = self.saved
-        upstream = grads[self.out][:, None]
-        self.weights.add(grads, x * upstream)  # dz/dw = x
-        self.inputs.add(grads, w * upstream)   # dz/dx = w
-        self.bias.add(grads, upstream[:, 0])    # dz/db = 1
-
-
-class MatMul(Linear):
-    """A layer over a batch: P points x K neurons sharing their weights, ``X @ W.T + b`` as one product."""
-
-    name = 'linear (matmul)'
-
-    def forward(self, values: np.ndarray) -> None:
-        w, x = self.weights.read(values), self.inputs.read(values)
-        values[self.out] = (x @ w.T + self.bias.read(values)).ravel()
-        self.saved = w, x
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        w, x = self.saved
-        upstream = grads[self.out].reshape(len(x), len(w))
-        self.inputs.add(grads, upstream @ w)        # dL/dX = dL/dZ W
-        self.weights.add(grads, upstream.T @ x)     # dL/dW = dL/dZ^T X: summed over the points
-        self.bias.add(grads, upstream.sum(axis=0))
-
-
-class LogSumExp:
-    """m ``logsumexp`` nodes (a softmax's normaliser), each over its row: d out / d xi = e^(xi - out)."""
-
-    name = 'logsumexp'
-
-    def __init__(self, out: slice, table: np.ndarray):
-        self.out, self.inputs = out, Slots(table)
-
-    def forward(self, values: np.ndarray) -> None:
-        self.rows = self.inputs.read(values)
-        values[self.out] = logsumexp_rows(self.rows)
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        softmax = np.exp(self.rows - values[self.out][:, None])
-        self.inputs.add(grads, softmax * grads[self.out][:, None])
-
-
-class InverseRMS:
-    """m ``1/rms`` nodes (a norm's scale), each over its row: ``(mean(x**2) + eps) ** -0.5``."""
-
-    name = '1/rms'
-
-    def __init__(self, out: slice, table: np.ndarray, op: Op):
-        self.out, self.inputs, self.eps = out, Slots(table), op.eps
-
-    def forward(self, values: np.ndarray) -> None:
-        self.rows = rows = self.inputs.read(values)
-        mean_square = np.cumsum(rows * rows, axis=1)[:, -1] * (1.0 / rows.shape[1])  # added left to right
-        values[self.out] = np.float_power(mean_square + self.eps, -0.5)
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        out = values[self.out][:, None]
-        self.inputs.add(grads, -(out * out * out) * self.rows * (1.0 / self.rows.shape[1]) * grads[self.out][:, None])
-
-
-class Gather:
-    """m ``gather`` nodes (rows picked from tables by token ids): each takes the candidate its id names."""
-
-    name = 'gather'
-
-    def __init__(self, out: slice, table: np.ndarray):
-        self.out, self.table = out, table  # per node: its id's slot, then its candidates' slots
-        self.nodes = np.arange(len(table))
-
-    def forward(self, values: np.ndarray) -> None:
-        ids = values[self.table[:, 0]]
-        candidates = self.table.shape[1] - 1
-        wrong = np.flatnonzero(~((ids >= 0) & (ids < candidates) & (ids == np.floor(ids))))
-        if len(wrong):
-            check_pick(math.nan, Value(ids.item(wrong[0])), *[Value(0.0)] * candidates)
-        self.chosen = self.table[self.nodes, 1 + ids.astype(np.intp)]
-        values[self.out] = values[self.chosen]
-
-    def backward(self, values: np.ndarray, grads: np.ndarray) -> None:
-        np.add.at(grads, self.chosen, grads[self.out])  # a row picked twice gets both gradients
-
-
 # ---- the program -------------------------------------------------------------------------------------------
 
+# What a domain check raises (ValueError, ZeroDivisionError, OverflowError; IndexError for a token id)
+DOMAIN_ERRORS = (ValueError, ArithmeticError, IndexError)
 MIN_GROUP = 16  # average nodes per group below which the flat loop is faster than NumPy calls
 
 Instruction = tuple[Op, int, list[int]]  # one node of the flat loop: its op, its slot and its input slots
@@ -246,9 +57,12 @@ class Program:
                  instructions: list[Instruction], outputs: list[int], wiring: int, pads: dict[int, float]):
         self.strategy, self.size, self.arguments, self.captured = strategy, size, arguments, captured
         self.leaves = arguments + len(captured)
-        self.pads = pads  # slot -> the number that fills the shorter rows of ragged groups (after the leaves)
+        self.pads = pads  # slot -> the number that fills the shorter rows of ragged groups (the last slots)
         self.groups, self.instructions, self.outputs = groups, instructions, outputs
         self.wiring = wiring  # a hash of every node's op and input slots: equal for the same graph shape
+        self.products = [group for group in groups if isinstance(group, MatMul)]
+        self.nodes = slice(0, size - len(pads))  # the leaves' and the nodes' slots (the pads' -inf is no huge number)
+        self.exact, self.squares = False, 0.0  # the latest forward pass: products in the engine's order; its size
         # the slots' values: forward() fills them (a list for the flat loop, else an array) before they are read
         self.values: list[float] | np.ndarray = None  # type: ignore[assignment]
 
@@ -266,9 +80,50 @@ class Program:
             for pad, number in self.pads.items():
                 values[pad] = number
             with np.errstate(all='ignore'):
-                for group in self.groups:
-                    group.forward(values)
+                self.run_forward(values)
         return self.output(0)
+
+    def run_forward(self, values: np.ndarray) -> None:
+        """The groups' forward pass: the matrix products by BLAS if every number is small (one dot product tells,
+        ``SMALL``), else the pass again with the products in the engine's order (``MatMul.exact``)."""
+        self.exact = False
+        if not self.products:
+            for group in self.groups:
+                group.forward(values)
+            return
+        try:
+            for group in self.groups:
+                group.forward(values)
+            numbers = values[self.nodes]
+            self.squares = np.vdot(numbers, numbers)
+            if self.squares < SMALL:
+                return
+        except DOMAIN_ERRORS:  # perhaps where BLAS gave another number than the engine: the exact pass tells
+            pass
+        self.exact = True
+        self.set_exact(True)
+        try:
+            for group in self.groups:
+                group.forward(values)
+        finally:
+            self.set_exact(False)
+
+    def run_backward(self, values: np.ndarray, grads: np.ndarray, exact: bool) -> None:
+        """The groups' backward pass; ``exact``: each product of the matrix products' gradients on its own."""
+        if not exact:
+            for group in reversed(self.groups):
+                group.backward(values, grads)
+            return
+        self.set_exact(True)
+        try:
+            for group in reversed(self.groups):
+                group.backward(values, grads)
+        finally:
+            self.set_exact(False)
+
+    def set_exact(self, exact: bool) -> None:
+        for group in self.products:
+            group.exact = exact
 
     def output(self, k: int) -> float:
         return float(self.values[self.outputs[k]])
@@ -288,8 +143,13 @@ class Program:
         grads = np.zeros(self.size)
         grads[root] = 1.0
         with np.errstate(all='ignore'):
-            for group in reversed(self.groups):
-                group.backward(vector_values, grads)
+            self.run_backward(vector_values, grads, self.exact)
+            if self.products and not self.exact:  # were the products' gradients small enough for BLAS? (SMALL)
+                sent = grads[self.leaves:]  # (the gradients the products read are the nodes')
+                if not np.vdot(sent, sent) * self.squares < SMALL * SMALL:
+                    grads[:] = 0.0  # an inf, a nan or huge numbers: again, each product of the products on its own
+                    grads[root] = 1.0
+                    self.run_backward(vector_values, grads, True)
         return grads[slots]
 
     def summary(self) -> str:
@@ -343,9 +203,9 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
     if strategy == 'auto':
         strategy = 'flat' if count < MIN_GROUP * len(keys) else 'vector'
     size = len(slot)
-    pads = {}  # the slots (after the leaves) of what fills shorter rows of a ragged group: a sum adds 0, logsumexp -inf
+    pads = {}  # the slots (the last two) of what fills shorter rows of a ragged group: a sum adds 0, logsumexp -inf
     if strategy == 'vector' and any(arity == RAGGED for _, _, arity in keys):
-        pads, size = {ADD: size, LOGSUMEXP: size + 1}, size + 2
+        pads = {ADD: size + count, LOGSUMEXP: size + count + 1}
     vector_groups: list[Group] = []
     wiring: list[Instruction] = []
     for key in keys:
@@ -364,8 +224,8 @@ def plan(root: Value, arguments: Sequence[Value] = (), outputs: Sequence[Value] 
             size += 1
     fingerprint = hash(tuple((op.name, *inputs) for op, _, inputs in wiring))
     instructions = wiring if strategy == 'flat' else []
-    return Program(strategy, size, len(arguments), captured, vector_groups, instructions, [slot[r] for r in roots],
-                   fingerprint, {pads[ADD]: 0.0, pads[LOGSUMEXP]: -math.inf} if pads else {})
+    return Program(strategy, size + len(pads), len(arguments), captured, vector_groups, instructions,
+                   [slot[r] for r in roots], fingerprint, {pads[ADD]: 0.0, pads[LOGSUMEXP]: -math.inf} if pads else {})
 
 
 RAGGED = 0  # the arity in the key of a group whose nodes have different arities (padded to the longest row)

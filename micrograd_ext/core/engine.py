@@ -202,6 +202,7 @@ class Value:
     _children = property(lambda node: node._prev, doc="The operands, as microgpt names them (micrograd: _prev).")
     _backward = handmade.backward_closure  # node._backward(): this node's own chain-rule step, as in the lecture
     __deepcopy__ = copying.copy_graph  # copy.deepcopy(y): the whole graph, without recursion
+    __reduce_ex__ = copying.reduce_graph  # pickle.dumps(y): the whole graph, flat, without recursion
 
 
 result, leaf, data_of = nodes.makers(Value)  # fast Value(data, children, op, local_grads) and Value(number); x.data

@@ -6,7 +6,7 @@ import numpy as np
 from .nn import Module
 from .training import TrainingLog, predict
 
-INSTALL_HINT = "plots need matplotlib: pip install 'micrograd_ext[train]' (or: pip install matplotlib)"
+INSTALL_HINT = "plots need matplotlib: pip install 'micrograd-ext[train]' (or: pip install matplotlib)"
 
 
 def require_matplotlib():

@@ -28,7 +28,8 @@ from ..core.files import write_atomically
 from .quiz import ANSWERS, HINT, NUMBER, SHOW, player_questions
 from .steps import BackwardStep, BackwardSteps
 from ..viz import Drawing, GraphTooLargeError, draw_dot, render_source
-from ..viz.draw import HIGHLIGHT
+from ..viz.legend import HIGHLIGHT
+from ..viz.limits import too_large_message
 
 
 @dataclass
@@ -40,9 +41,13 @@ class Frame:
     step: BackwardStep | None = None  # None for the seed
 
     def svg(self) -> str:
-        """The picture as SVG markup to sit inside HTML: no XML prolog, comments or Graphviz's tooltips."""
+        """The picture as SVG markup to sit inside HTML: no XML prolog, comments or Graphviz's titles (the ids
+        ``n3`` that browsers would show as tooltips); the legend's parts marked ``data-legend``, for the player's
+        script (its red is not the step's)."""
         svg = render_source(self.drawing.source, 'svg').decode('utf-8')
-        svg = re.sub(r'<!--.*?-->\s*|<title>[^<]*</title>\s*', '', svg[svg.index('<svg'):], flags=re.S)
+        svg = re.sub(r'<g (id="[^"]*" class="[^"]*")>(?=\s*<title>(?:cluster_)?legend)', r'<g \1 data-legend="">',
+                     svg[svg.index('<svg'):])
+        svg = re.sub(r'<!--.*?-->\s*|<title>[^<]*</title>\s*', '', svg, flags=re.S)
         return svg.strip()
 
 
@@ -73,7 +78,15 @@ def backward_frames(root: Value, **draw_options) -> list[Frame]:
         return draw_dot(root, pending=pending, mark_stale=False, **highlights, **draw_options)
 
     start = f'start: {derivative(root_name, root_name)} = 1; every other grad is pending'
-    frames = [Frame(0, start + (f'\nnote: {steps.warning}' if steps.warning else ''), picture(highlight=[root]))]
+    try:
+        first = picture(highlight=[root])
+    except GraphTooLargeError as error:  # its ways out, but collapse='neuron', which the player refuses
+        if error.sizes is None:
+            raise
+        nodes, edges, limits, _ = error.sizes
+        raise GraphTooLargeError(f"{too_large_message(nodes, edges, limits, None)} (draw options of show_backward); "
+                                 "or print the steps instead (backward_steps())") from None
+    frames = [Frame(0, start + (f'\nnote: {steps.warning}' if steps.warning else ''), first)]
     for step in steps:
         reached.update(step.node._prev)
         frames.append(Frame(step.index, str(step), picture(
@@ -135,10 +148,13 @@ class BackwardPlayer:
             css=_file('player.css'), js=_file('player.js'), data=_script_json(data), title=html.escape(self.title),
             text=html.escape(self.frames[0].text), picture=base64.b64encode(svgs[0].encode('utf-8')).decode('ascii'))
 
+    def page(self) -> str:
+        """The player as a whole HTML page, which needs no network (what ``save`` writes)."""
+        return Template(_file('page.html')).substitute(title=html.escape(self.title), player=self._repr_html_())
+
     def save(self, path: str) -> str:
         """Write the player as a single HTML file (no network); returns ``path``."""
-        page = Template(_file('page.html')).substitute(title=html.escape(self.title), player=self._repr_html_())
-        write_atomically(path, page.encode('utf-8'))
+        write_atomically(path, self.page().encode('utf-8'))
         return path
 
 
@@ -175,8 +191,8 @@ def show_backward(root: Value, title: str | None = None, quiz: bool = False, **d
 def save_backward_html(root: Value, path: str, title: str | None = None, quiz: bool = False, **draw_options) -> str:
     """Write the step-through player of ``root`` as a single HTML file; ``show_backward(...).save(path)``.
 
-    Pictures fit the page's width but are never shrunk below 76% (labels stay 10 px or larger): a wider
-    graph scrolls to show each step's node and the edges it sends gradient along, and the zoom buttons
-    (-, fit, +) make it larger or smaller."""
+    Each picture is shown whole (fitted to the pane's width and height, never enlarged), its inputs, output
+    and legend in view; the zoom buttons (-, fit, +) make it smaller or larger, and a picture larger than the
+    pane scrolls at each step to the step's node and the edges it sends gradient along."""
     return show_backward(root, title, quiz, **draw_options).save(path)
 

@@ -1,8 +1,9 @@
 """Drawing computation graphs: ``draw_dot`` builds a Graphviz picture, ``render`` turns it into SVG or PNG."""
-from .draw import (DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, Drawing, GraphTooLargeError, draw_dot, neuron_groups, roles,
-                   trace)
-from .rendering import DEFAULT_TIMEOUT, RenderError, RenderTimeoutError, render, render_source, system_dot
+from .draw import Drawing, draw_dot, neuron_groups, roles, trace
+from .limits import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, GraphTooLargeError
+from .rendering import (DEFAULT_TIMEOUT, RenderError, RenderTimeoutError, RenderWarning, render, render_source,
+                        system_dot)
 
 __all__ = ['draw_dot', 'trace', 'render', 'render_source', 'system_dot', 'Drawing', 'RenderError',
-           'RenderTimeoutError', 'GraphTooLargeError', 'roles', 'neuron_groups', 'DEFAULT_MAX_NODES',
+           'RenderTimeoutError', 'RenderWarning', 'GraphTooLargeError', 'roles', 'neuron_groups', 'DEFAULT_MAX_NODES',
            'DEFAULT_MAX_EDGES', 'DEFAULT_TIMEOUT']

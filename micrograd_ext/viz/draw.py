@@ -12,49 +12,58 @@ False
 >>> svg = dot.pipe('svg')                          # system dot if installed, else embedded Graphviz
 
 A leaf used at ranks far apart (``x`` in ``x+x+...+x``) is drawn as a dashed copy beside each use: one box
-with edges across the whole picture makes Graphviz's layout take minutes and is unreadable.
+with edges across the whole picture makes Graphviz's layout take minutes and is unreadable. A graph more than
+``MAX_LR_DEPTH`` operations deep (a long chain) is drawn top to bottom unless ``rankdir`` says otherwise: left to
+right, every operation adds a column about 300 pt wide.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
+import html
 import os
 from collections.abc import Collection
 from typing import TYPE_CHECKING, cast
 
 import graphviz
 
-from ..core.errors import MicrogradExtError
 from ..core.autograd import changed_since_forward, stale_grads
 from ..core.engine import Value, topological_order
-from .naming import fmt, neuron_of, neuron_parts, node_names
+from .legend import HIGHLIGHT, ROLE_COLORS, STALE, add_legend, dot_escape
+from .limits import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, GraphTooLargeError, links_drawn, size_drawn, too_large_message
+from .naming import expression, fmt, neuron_of, neuron_parts, node_names
 from ..core.ops import split_linear
 from .rendering import DEFAULT_TIMEOUT, render_source
 
 if TYPE_CHECKING:
     from ..learn.nn import Neuron
 
-ROLE_COLORS = {
-    'input': '#cfe2ff', 'parameter': '#ffd8a8', 'constant': '#e9ecef',
-    'value': '#ffffff', 'output': '#b2f2bb', 'operation': '#fff3bf',
-}
-HIGHLIGHT = '#e03131'
-STALE = '#868e96'
-DEFAULT_MAX_NODES = 300
-DEFAULT_MAX_EDGES = 600
 COPY_SPREAD = 2  # a leaf whose uses lie more than this many ranks apart gets a copy beside each use
-SPINE_WEIGHT = '3'  # with copies, the other edges pull harder, so the main path stays straight
+# the edges out of computed values and operations pull harder than those out of leaves (constants, inputs,
+# copies), so the path of the computation stays straight: a chain is a line, not a staircase
+SPINE_WEIGHT = '3'
+MAX_LR_DEPTH = 12  # rankdir=None draws a graph deeper than this many operations top to bottom
 # Graphviz's node placement (network simplex) may take minutes on long edges; cap it at nslimit x nodes
 # iterations. Graphs without long edges converge well before that, so their layout is unchanged.
 LAYOUT = {'nslimit': '2'}
-CLUSTER_LAYOUT = {'ranksep': '0.15', 'nodesep': '0.08'}  # a model's neurons packed closer, to fit a slide
-
-
-class GraphTooLargeError(MicrogradExtError, ValueError):
-    """The graph has more nodes than ``max_nodes`` or edges than ``max_edges``; the message lists the ways out."""
+# a model's neurons packed closer, to fit a slide; and few rounds of crossing reduction, which keep each layer's
+# neurons in the order they are drawn (N0, N1, ... top to bottom), as both renderers place them
+CLUSTER_LAYOUT = {'ranksep': '0.15', 'nodesep': '0.08', 'mclimit': '0.1'}
 
 
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that renders without the system Graphviz (SVG) and shows itself in Jupyter."""
+    """A ``graphviz.Digraph`` that renders without the system Graphviz (SVG) and shows itself in Jupyter.
+
+    In a notebook it is an SVG and, which front-ends prefer, an HTML ``<img>`` of it that is never wider than
+    the page (``max-width: 100%``): an exported notebook (``jupyter nbconvert --to html``) shows SVG outputs at
+    their full width, off the page's edge for a wide graph.
+    """
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        svg = self.pipe('svg', encoding='utf-8')
+        bundle = {'image/svg+xml': svg, 'text/html': html_picture(svg)}
+        return {kind: data for kind, data in bundle.items()
+                if (not include or kind in include) and (not exclude or kind not in exclude)}
 
     def pipe(self, format: str | None = None, encoding: str | None = None, timeout: float | None = DEFAULT_TIMEOUT):
         """The picture as bytes (or text with ``encoding``), giving up after ``timeout`` seconds."""
@@ -73,6 +82,17 @@ class Drawing(graphviz.Digraph):
         with open(path, 'wb') as f:
             f.write(render_source(self.source, format, timeout=timeout))
         return path
+
+
+def html_picture(svg: str, alt: str = 'computation graph') -> str:
+    """``svg`` as an HTML ``<img>`` that shrinks to the width of the page (and keeps its proportions).
+
+    >>> html_picture('<svg/>')[:60]
+    '<img alt="computation graph" style="max-width: 100%; height:'
+    """
+    data = base64.b64encode(svg.encode('utf-8')).decode('ascii')
+    return (f'<img alt="{html.escape(alt)}" style="max-width: 100%; height: auto" '
+            f'src="data:image/svg+xml;base64,{data}">')
 
 
 def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
@@ -137,32 +157,43 @@ def neuron_title(neuron) -> str:
     return f'{neuron.name} {neuron!r}' if neuron.name else repr(neuron)
 
 
-def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data: bool = True,
+def draw_dot(root: Value, format: str = 'svg', rankdir: str | None = None, *, show_data: bool = True,
              show_grad: bool = True, highlight: Collection[Value] = (), highlight_edges: Collection = (),
              pending: Collection[Value] = (), parameters: Collection[Value] = (), cluster: bool = False,
              collapse: str | None = None, expand_linear: bool = False, legend: bool = True,
-             max_nodes: int = DEFAULT_MAX_NODES, max_edges: int = DEFAULT_MAX_EDGES, mark_stale: bool = True) -> Drawing:
+             formulas: Collection[Value] = (), max_nodes: int = DEFAULT_MAX_NODES, max_edges: int = DEFAULT_MAX_EDGES,
+             mark_stale: bool = True) -> Drawing:
     """The graph of ``root`` as a ``Drawing`` (a ``graphviz.Digraph``).
 
     Record boxes show ``name | data | grad`` coloured by role (see the legend), with the names that
     ``backward_steps()``, ``explain()`` and ``graph_table()`` use (``v1`` for a computed node, ``c1`` for a
-    constant). Grads that are not the current d root / d node (``backward()`` has not run since the graph
-    was built, or leaves added up several passes) are marked ``(stale)`` in grey, and ``pending`` nodes
-    show no grad yet. ``highlight`` nodes and ``highlight_edges`` ((child, parent) pairs) are drawn in red.
-    ``parameters`` are coloured as parameters (as are leaves made with ``nn.Parameter`` and every model's).
+    constant); a computed box's tooltip is its formula in those names (``v3 = v1 + b``). Grads that are not
+    the current d root / d node (``backward()`` has not run since the graph was built, or leaves added up
+    several passes) are marked ``(stale)`` in grey, and ``pending`` nodes show no grad yet. ``highlight``
+    nodes and ``highlight_edges`` ((child, parent) pairs) are drawn in red. ``parameters`` are coloured as
+    parameters (as are leaves made with ``nn.Parameter`` and every model's).
+
+    ``rankdir`` is 'LR' (left to right), 'TB' (top to bottom), 'RL' or 'BT'; None (the default) is 'LR', or
+    'TB' for a graph more than ``MAX_LR_DEPTH`` (12) operations deep, which left to right would be a strip
+    many screens wide. The legend stands beside the output, in one order in every layout and renderer;
+    ``formulas`` are nodes whose formula it spells out (up to ``legend.MAX_FORMULAS``), as the command line
+    does for the nodes it names ``v1, v2, ...`` instead of their long sub-expressions (``naming.short_names``).
 
     Neurons: ``cluster=True`` boxes each neuron's nodes, titled by its place (``L1.N0``), with its weights
-    and bias as one table in order (w0, w1, ..., b); ``collapse='neuron'`` draws each neuron as one box.
+    and bias as one table in order (w0, w1, ..., b), and a layer's neurons N0, N1, ... top to bottom (left to
+    right with 'TB'); ``collapse='neuron'`` draws each neuron as one box.
     A neuron's ``w·x + b`` is one ``linear`` node, as the engine computes it and ``backward_steps()`` steps
     through it, so picture and steps match; ``expand_linear=True`` draws it the way micrograd's lecture
     does, each product ``wi*xi`` and then their sum, for comparing with that picture (the products are not
     nodes of this graph: each shows its data and, since d sum / d product = 1, the sum's grad).
 
     ``mark_stale=False`` shows grads as they are (the step-through frames show partial sums on purpose).
-    More than ``max_nodes`` values or ``max_edges`` edges raise ``GraphTooLargeError``.
+    More than ``max_nodes`` values or ``max_edges`` edges raise ``GraphTooLargeError``, which offers only
+    the ways out that draw (``collapse='neuron'`` with the limits it needs, larger limits).
     """
-    if rankdir not in ('LR', 'TB', 'RL', 'BT'):
-        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
+    if rankdir not in (None, 'LR', 'TB', 'RL', 'BT'):
+        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), or None to choose, "
+                         f"got {rankdir!r}")
     if collapse not in (None, 'neuron'):
         raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
     if cluster and collapse:
@@ -173,24 +204,23 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
                          "choose one of them")
     nodes, _ = trace(root)
     names = node_names(nodes)
-    groups = neuron_groups(nodes)
-    in_a_neuron = {m: output for _, output, members, _ in groups for m in members}  # member -> neuron output
-    collapsed_count = len(nodes) - len(in_a_neuron) + len(groups)
+    all_groups = neuron_groups(nodes)
+    in_a_neuron = {m: output for _, output, members, _ in all_groups for m in members}  # member -> neuron output
     hidden = in_a_neuron if collapse else {}
-    groups = groups if (cluster or collapse) else []
+    groups = all_groups if (cluster or collapse) else []
     table_of: dict[Value, tuple[str, str]] = {}  # in clusters: parameter -> (its neuron's table id, the row's port)
     for k, (_, _, members, _) in enumerate(groups if cluster else []):
         table_of.update((p, (f'params{k}', f'p{i}')) for i, p in enumerate(m for m in members if not m._prev))
     expanded = {node for node in nodes if expand_linear and node._op == 'linear' and node not in hidden}
-    shown = collapsed_count if collapse else len(nodes)
     # every drawn edge into an operation (or a collapsed neuron) as (child, user); users are drawn nodes
-    links = [(x, output) for _, output, _, inputs in groups if collapse for x in dict.fromkeys(inputs)]
-    links += [(child, node) for node in nodes if node not in hidden for child in node._prev]
-    edge_count = len(links) + sum(1 for node in nodes if node._prev and node not in hidden)  # + op -> result
-    edge_count += sum(len(node._prev) // 2 * 2 for node in expanded)  # each product's op -> value, and -> the sum
+    links = links_drawn(nodes, groups if collapse else [], hidden)
+    shown, edge_count = size_drawn(nodes, groups if collapse else [], hidden, links, expanded)
     if shown > max_nodes or edge_count > max_edges:
-        raise GraphTooLargeError(_too_large_message(shown, edge_count, {'max_nodes': max_nodes, 'max_edges': max_edges},
-                                                    None if collapse or not in_a_neuron else collapsed_count))
+        collapsed = None
+        if in_a_neuron and not collapse:  # what collapse='neuron' would draw
+            collapsed = size_drawn(nodes, all_groups, in_a_neuron, links_drawn(nodes, all_groups, in_a_neuron), set())
+        sizes = (shown, edge_count, {'max_nodes': max_nodes, 'max_edges': max_edges}, collapsed)
+        raise GraphTooLargeError(too_large_message(*sizes), sizes)
 
     order = {node: i for i, node in enumerate(nodes)}
     users: dict[Value, dict[Value, None]] = {}
@@ -198,13 +228,14 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         if not child._prev and child not in hidden and child not in table_of:
             users.setdefault(child, {})[user] = None  # an ordered set
     depth = _depths(nodes)
+    rankdir = rankdir or ('TB' if depth[root] > MAX_LR_DEPTH else 'LR')
     copied = {leaf for leaf, by in users.items() if max(depth[u] for u in by) - min(depth[u] for u in by) > COPY_SPREAD}
     role = roles(nodes, root, parameters)
     drawn = [node for node in nodes if node not in hidden] + [output for _, output, _, _ in groups if collapse]
     stale = stale_grads(root, [n for n in nodes if n not in pending]) if show_grad and mark_stale else set()
     changed = set(changed_since_forward(nodes)) if show_data else set()
     highlighted, red_edges = set(highlight), {(id(c), id(p)) for c, p in highlight_edges}
-    spine = {'weight': SPINE_WEIGHT} if copied else {}
+    spine = {'weight': SPINE_WEIGHT}
 
     dot = Drawing(format=format, graph_attr={'rankdir': rankdir, 'fontname': 'Helvetica', **LAYOUT,
                                              **(CLUSTER_LAYOUT if table_of else {})},
@@ -231,13 +262,17 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         return shown_fields
 
     def add_value(graph, node: Value) -> None:
+        tooltip = {'tooltip': dot_escape(formula(node))} if node._prev else {}
         for name in [node_id(node, user) for user in users[node]] if node in copied else [node_id(node)]:
             graph.node(name, label=_record(fields(node, names[node]), rankdir), shape='record',
                        style='filled,dashed' if node in copied else 'filled', fillcolor=ROLE_COLORS[role[node]],
-                       **_emphasis(node in highlighted, node in stale and show_grad))
+                       **tooltip, **_emphasis(node in highlighted, node in stale and show_grad))
         if node._prev:
             graph.node(f'{node_id(node)}_op', label='+' if node in expanded else node._op, shape='ellipse',
                        style='filled', fillcolor=ROLE_COLORS['operation'], fontsize='10', height='0.3')
+
+    def formula(node: Value) -> str:
+        return f'{names[node]} = {expression(node, names)}'
 
     def add_table(graph, k: int, parameters: list[Value]) -> None:
         """One row per parameter (name | data | grad), under a header row, the grad cell the edge's port."""
@@ -265,7 +300,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
                      fillcolor=ROLE_COLORS[role[output]],
                      **_emphasis(output in highlighted, output in stale and show_grad))
             for x in dict.fromkeys(inputs):
-                dot.edge(node_id(x, output), node_id(output))
+                dot.edge(node_id(x, output), node_id(output), **(spine if x._prev else {}))
         else:
             with dot.subgraph(name=f'cluster_{k}') as box:
                 box.attr(label=neuron_title(module), style='rounded,dashed', color='#868e96', fontsize='10')
@@ -290,7 +325,7 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
             # a neuron's inputs come from two ranks back, so its table has a rank of its own inside its box
             # and the boxes of one layer do not reach into the previous layer's
             reach = {'minlen': '2'} if node._op == 'linear' and table_of and child not in table_of else {}
-            dot.edge(node_id(child, node), f'{node_id(node)}_op', **({} if child in copied else spine), **reach,
+            dot.edge(node_id(child, node), f'{node_id(node)}_op', **(spine if child._prev else {}), **reach,
                      **_red((id(child), id(node)) in red_edges))
         if node._prev:
             dot.edge(f'{node_id(node)}_op', node_id(node), **spine)
@@ -299,8 +334,17 @@ def draw_dot(root: Value, format: str = 'svg', rankdir: str = 'LR', *, show_data
         if any(node._prev for node in nodes if node not in hidden):
             present.add('operation')
         compact = ['name'] + ['data'] * show_data + ['grad'] * show_grad if table_of else []
-        _add_legend(dot, [name for name in ROLE_COLORS if name in present], bool(stale and show_grad), bool(copied),
-                    bool(highlighted or red_edges), compact, bool(changed))
+        spelled_out = set(formulas)
+        spelled = [formula(node) for node in nodes if node in spelled_out and node._prev and node not in hidden]
+        # the legend goes in the output's rank: tied to a node one rank before it (its op, or a collapsed neuron's
+        # first input), as a record's neighbour in its own rank would make the system dot 2.43 fail in 'TB'
+        root_inputs = next((inputs for _, output, _, inputs in groups if output is root), []) if root in hidden else []
+        if root_inputs:
+            anchor = node_id(root_inputs[0], root)
+        else:
+            anchor = f'{node_id(root)}_op' if root._prev and root not in hidden else node_id(root)
+        add_legend(dot, anchor, rankdir, [name for name in ROLE_COLORS if name in present], bool(stale and show_grad),
+                   bool(copied), bool(highlighted or red_edges), compact, bool(changed), spelled)
     return dot
 
 
@@ -359,41 +403,3 @@ def _emphasis(highlighted: bool, stale: bool) -> dict[str, str]:
     if stale:
         attributes['fontcolor'] = STALE
     return attributes
-
-
-def _add_legend(dot: graphviz.Digraph, present: list[str], any_stale: bool, any_copies: bool,
-                any_highlight: bool, compact: list[str], any_changed: bool) -> None:
-    """The roles drawn (only those), and what dashed boxes, grey text and red mean when the picture has them."""
-    with dot.subgraph(name='cluster_legend') as legend:
-        legend.attr(label='legend', fontsize='10', style='rounded', color='#ced4da')
-        for name in present:
-            legend.node(f'legend_{name}', label=name, shape='ellipse' if name == 'operation' else 'box',
-                        style='filled', fillcolor=ROLE_COLORS[name], fontsize='10', height='0.2')
-        if compact:
-            legend.node('legend_fields', label=f"box: {' | '.join(compact)}", shape='box', fontsize='10', height='0.2')
-        if any_copies:
-            legend.node('legend_copy', label='dashed: a leaf drawn again beside each use', shape='box',
-                        style='dashed', fontsize='10', height='0.2')
-        if any_stale:
-            legend.node('legend_stale', label='grey, (stale): not the current grad;\nrun backward() (after zero_grad())',
-                        shape='plaintext', fontcolor=STALE, fontsize='10')
-        if any_changed:
-            legend.node('legend_changed', label='(out of date): data changed since\nthe forward pass; run it again',
-                        shape='plaintext', fontsize='10')
-        if any_highlight:
-            legend.node('legend_highlight', label="red: the step's node and edges", shape='box', color=HIGHLIGHT,
-                        penwidth='2', fontsize='10', height='0.2')
-
-
-def _too_large_message(nodes: int, edges: int, limits: dict[str, int], collapsed_count: int | None) -> str:
-    """Both counts, the limits they are over, and the ways out (raising every limit that is exceeded)."""
-    over = {name: count for name, count in (('max_nodes', nodes), ('max_edges', edges)) if count > limits[name]}
-    ways = ['draw one example instead of the whole batch (e.g. the loss of X[0] alone) or a part of the expression']
-    if collapsed_count is not None:
-        fits = '' if collapsed_count <= limits['max_nodes'] else ', over max_nodes too'
-        ways.append(f"collapse='neuron' draws each neuron as one box ({collapsed_count} nodes{fits})")
-    raised = ', '.join(f'{name}={count}' for name, count in over.items())
-    ways.append(f"or raise {' and '.join(over)} (draw_dot(..., {raised}))")
-    limit_text = ' and '.join(f'{name}={limits[name]}' for name in over)
-    return (f"this graph has {nodes} nodes and {edges} edges, more than {limit_text} can draw readably; "
-            + '; '.join(ways))

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, TypeGuard, cast
 
 from ..core.autograd import changed_since_forward
+from ..core.graph import topological_order
 from ..core.ops import op_of, split_linear
 
 if TYPE_CHECKING:
@@ -61,6 +62,33 @@ def node_names(order: list) -> dict:
         elif uses[name] > 1:
             suffix[name] = 2
     return names
+
+
+MAX_NAME = 16  # short_names: a computed node's label longer than this gives way to v1, v2, ...
+
+
+def short_names(root: Value, longest: int = MAX_NAME) -> Value:
+    """``root``, with the labels of its computed nodes that are longer than ``longest`` characters removed, so
+    that every tool names those nodes ``v1, v2, ...``: the command line labels each node with its piece of the
+    expression, which past a short length makes wide boxes and, cut short, names alike
+    (``w1*x1 + w2*x2 + w3*x3 +…#2``). ``spelled_out(root)`` lists them, for the drawing's legend.
+
+    >>> from micrograd_ext import Value
+    >>> x, w = Value(2.0, label='x'), Value(-3.0, label='w')
+    >>> y = (x * w).tanh(); y.label = 'tanh(x*w) of the neuron'; y._prev[0].label = 'x*w'
+    >>> names = node_names(topological_order(short_names(y))); names[y], names[y._prev[0]]
+    ('v1', 'x*w')
+    """
+    for node in topological_order(root):
+        if node._prev and len(node.label) > longest:
+            node.label = ''
+    return root
+
+
+def spelled_out(root: Value) -> list[Value]:
+    """The computed nodes without a label (named ``v1, v2, ...``), whose formulas a drawing's legend can give:
+    ``draw_dot(root, formulas=spelled_out(root))``."""
+    return [node for node in topological_order(root) if node._prev and not node.label]
 
 
 def neuron_parts(order: list) -> tuple[set[Value], set[Value], dict[Value, str]]:

@@ -101,7 +101,7 @@ def test_existing_notebooks_and_unknown_exercises_are_refused_before_anything_is
 
 def test_without_nbformat_writing_says_how_to_install_it_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, 'nbformat', None)  # import nbformat now raises ImportError
-    with pytest.raises(ImportError, match=r"pip install 'micrograd_ext\[notebooks\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'micrograd-ext\[notebooks\]'"):
         write_notebooks(['ada'], str(tmp_path / 'out'))
     with pytest.raises(ImportError, match='needs nbformat'):
         exercise_notebook('ada')

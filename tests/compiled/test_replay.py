@@ -1,18 +1,9 @@
-"""The replay's programs: slots, groups (sums, matrix products, rows), and the flat loop."""
+"""The replay's programs: which groups a graph becomes (sums, matrix products, rows), and the flat loop."""
 import numpy as np
 
 from micrograd_ext import Value
-from micrograd_ext.compiled.replay import MatMul, Slots, Sum, plan
-
-
-def test_repeated_slots_add_up_and_contiguous_slots_are_read_without_copying():
-    values, grads = np.arange(10.0), np.zeros(10)
-    repeated = Slots(np.array([3, 1, 3, 3]))
-    repeated.add(grads, np.array([1.0, 2.0, 4.0, 8.0]))
-    assert grads[3] == 13.0 and grads[1] == 2.0 and grads.sum() == 15.0
-    contiguous = Slots(np.array([[4, 5], [6, 7]]))
-    view = contiguous.read(values)
-    assert view.tolist() == [[4.0, 5.0], [6.0, 7.0]] and np.shares_memory(view, values)
+from micrograd_ext.compiled.groups import Linear, MatMul, Sum
+from micrograd_ext.compiled.replay import plan
 
 
 def test_a_chain_of_plus_is_one_sum_added_left_to_right_as_python_does():
@@ -47,7 +38,6 @@ def test_a_long_chain_replays_as_a_flat_loop_and_every_slot_keeps_its_value():
 
 
 def test_linear_nodes_that_share_no_weights_are_computed_row_by_row_in_the_engines_order():
-    from micrograd_ext.compiled.replay import Linear
     ws = [[Value(0.1 * i + 0.3 * j) for j in range(3)] for i in range(4)]
     xs = [[Value(1.0 / (i + j + 1)) for j in range(3)] for i in range(4)]
     zs = [Value.linear(w, x, Value(0.5 * i)) for i, (w, x) in enumerate(zip(ws, xs))]

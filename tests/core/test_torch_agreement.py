@@ -8,7 +8,8 @@ returns inf or nan there) or whose values are not finite are skipped. ``c / x`` 
 nan where the division's is 0. CI runs a sample; set
 MICROGRAD_EXT_TORCH_GRAPHS=10000 (and MICROGRAD_EXT_TORCH_SECOND=1000) for the full comparison.
 Gradients are equal to 1e-9 relative to the size of the terms they add up (see ``magnitudes``): where
-huge terms cancel, PyTorch's ``grad / b`` and this engine's ``grad * (1/b)`` differ in the last bits.
+huge terms cancel, PyTorch's ``grad / b`` and this engine's ``grad * (1/b)`` differ in the last bits; a
+gelu's derivative counts the terms its formula adds, which cancel in its tail.
 The one known difference is PyTorch's NaN second derivative behind a zero Value exponent (see
 ``masks_a_zero_exponent``), where this engine gives the 0 that the math does.
 """
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from micrograd_ext import Value, grad, topological_order
@@ -132,14 +134,34 @@ def torch_grads(output, leaves, create_graph: bool = False) -> list:
 
 def magnitudes(output: Value, leaves: list[Value]) -> list[float]:
     """For each leaf, the sum over all paths of |product of the local derivatives|: the size of the terms
-    its gradient adds up. A gradient that cancels to almost 0 is compared at the scale of its terms."""
+    its gradient adds up. A gradient that cancels to almost 0 is compared at the scale of its terms.
+
+    A gelu's local derivative also counts 4 units in the last place of the terms its own formula adds
+    (``gelu_terms``): in gelu's tail (x < -4) ``1 + tanh(u)`` and ``1 - tanh(u)**2`` cancel, so a last-bit
+    difference in tanh is amplified. There PyTorch's gelu_backward and this engine (the same formula) differ
+    by up to 4e-9 relative, within 0.8 such units over 20,000 points in [-12, 12], and both differ from the
+    exact derivative by more (5e-7 relative at -6): comparing them at 1e-9 relative compares roundings. A
+    division after the gelu (``1 / gelu(2x)`` at x = -2.7) lifts that to where 1e-9 relative is compared
+    (a quarter of such programs failed before this term)."""
     scale = {output: 1.0}
     for node in reversed(topological_order(output)):
         upstream = scale.get(node, 0.0)
         for child, local in zip(node._prev, node._local_grads):
-            if local != 0.0:
-                scale[child] = scale.get(child, 0.0) + abs(local) * upstream
+            size = abs(local) + (GELU_ROUNDING * gelu_terms(child.data) if node._op == 'gelu' else 0.0)
+            if size != 0.0:
+                scale[child] = scale.get(child, 0.0) + size * upstream
     return [scale.get(leaf, 0.0) for leaf in leaves]
+
+
+GELU_ROUNDING = 4 * sys.float_info.epsilon / 1e-9  # 4 units in the last place, in the 1e-9 that ``same`` allows
+
+
+def gelu_terms(x: float) -> float:
+    """The size of the terms gelu's derivative adds, 0.5 (1 + t) + 0.5 x (1 - t**2) C (1 + 3 K x**2) with
+    t = tanh(C (x + K x**3)), each sum taken of absolute values: what its rounding is relative to."""
+    c, k = math.sqrt(2.0 / math.pi), 0.044715
+    t = math.tanh(c * (x + k * x ** 3)) if abs(x) < 1e100 else math.copysign(1.0, x)
+    return 0.5 * (1.0 + abs(t)) + 0.5 * abs(x) * (1.0 + t * t) * c * (1.0 + 3.0 * k * x * x)
 
 
 def same(a: float, b: float, scale: float = 0.0) -> bool:
@@ -162,6 +184,7 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.filter_too_muc
 
 @settings(max_examples=FIRST, **SETTINGS)
 @given(programs())
+@example(([-2.621022798529849], [('*c', (0,), 2.0), ('gelu', (1,), 0.0), ('c/', (2,), 1.0)]))  # gelu's tail, divided
 def test_gradients_of_random_graphs_equal_pytorch_float64(program):
     values, steps = program
     leaves, nodes = ours(steps, values)

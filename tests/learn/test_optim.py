@@ -253,6 +253,7 @@ def test_clip_grad_norm_on_bound_parameters():
     assert clip_grad_norm(params, 2.5) == 5.0 and arrays.grad.tolist() == [3.0 * 2.5 / 5.0, 4.0 * 2.5 / 5.0]
 
 
+@pytest.mark.filterwarnings('ignore::micrograd_ext.TrainingSlipWarning')  # steps without zero_grad(), on purpose
 def test_copies_of_an_optimizer_on_bound_parameters_train_alone():
     model = MLP(2, [3, 1], seed=0)
     opt = Adam(model.parameters(), lr=0.1)

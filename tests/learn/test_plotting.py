@@ -26,7 +26,7 @@ def log_of(losses, accuracies) -> TrainingLog:
 
 def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, 'matplotlib', None)  # import matplotlib now raises ImportError
-    with pytest.raises(ImportError, match=r"^plots need matplotlib: pip install 'micrograd_ext\[train\]'") as caught:
+    with pytest.raises(ImportError, match=r"^plots need matplotlib: pip install 'micrograd-ext\[train\]'") as caught:
         require_matplotlib()
     assert str(caught.value) == INSTALL_HINT and caught.value.__cause__ is None
     with pytest.raises(ImportError, match='plots need matplotlib'):

@@ -71,9 +71,52 @@ def test_the_player_works_in_a_real_browser(tmp_path):
 
 MIN_FONT_PX = '''Math.min(...[...document.querySelectorAll('.mgx-frame:not([hidden]) svg g.node text')].map(t =>
     parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))'''
+# what of the picture's nodes and clusters (the legend's too) lies outside the pane's visible part, and how far
+# the pane is scrolled: a picture shown whole has nothing outside and is not scrolled
+OUT_OF_VIEW = '''((player) => {
+    const pane = player.querySelector('[data-part=graph]'), view = pane.getBoundingClientRect();
+    const inside = r => r.left >= view.left - 1 && r.right <= view.left + pane.clientWidth + 1
+        && r.top >= view.top - 1 && r.bottom <= view.top + pane.clientHeight + 1;
+    const parts = [...player.querySelectorAll('.mgx-frame:not([hidden]) svg g.node, .mgx-frame:not([hidden]) svg g.cluster')];
+    return {outside: parts.filter(g => !inside(g.getBoundingClientRect())).map(g => g.id),
+            parts: parts.length, scrolled: [pane.scrollLeft, pane.scrollTop]}; })(document.querySelectorAll('.mgx-player')[{k}])'''
 
 
-def test_at_1200_px_the_step_text_and_node_labels_are_at_least_10_px(tmp_path):
+def out_of_view(browser, k: int = 0) -> dict:
+    return browser.evaluate(OUT_OF_VIEW.replace('{k}', str(k)))
+
+
+def test_the_first_frame_of_explains_player_shows_the_whole_graph_with_the_legend_beside_it(tmp_path):
+    """explain --html opened scrolled to the output: the inputs and the legend off-screen to the left, half the
+    pane empty (the legend stood above the graph), and two zoom-outs still did not show it whole."""
+    from micrograd_ext.cli import main
+    chromium_or_skip()
+    path = tmp_path / 'steps.html'
+    assert main(['explain', 'tanh(w1*x1 + w2*x2 + b)', '--set', 'x1=2', 'x2=0', 'w1=-3', 'w2=1', 'b=6.8814',
+                 '--html', str(path)]) == 0
+    browser = Browser(f'file://{path}', width=1200, height=900)
+    try:
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('[data-part=counter]').textContent")
+        seen = out_of_view(browser)
+        assert seen['parts'] >= 10 + 5 + 5 and seen['outside'] == [] and seen['scrolled'] == [0, 0], seen
+        beside = browser.evaluate('''(() => {
+            const svg = document.querySelector('.mgx-frame:not([hidden]) svg');
+            const legend = svg.querySelector('g.cluster[data-legend]').getBoundingClientRect();
+            const output = svg.querySelector('g.node:not([data-legend]) [stroke="#e03131"]').getBoundingClientRect();
+            const top = Math.min(...[...svg.querySelectorAll('g.node:not([data-legend])')].map(g =>
+                g.getBoundingClientRect().top));
+            return [legend.left < output.right && output.left < legend.right, legend.top > top]; })()''')
+        assert beside == [True, True]  # in the output's column (the output is red at first), not above the inputs
+        assert browser.evaluate(MIN_FONT_PX) >= 7  # all of it at 1200 px: 7.3 px labels; + enlarges them
+        for _ in range(5):  # the steps keep the whole picture in view
+            browser.evaluate("document.querySelector('[data-part=next]').click()")
+            assert out_of_view(browser)['outside'] == []
+        browser.screenshot(str(tmp_path / 'first.png'))
+    finally:
+        browser.close()
+
+
+def test_at_1200_px_a_wide_graph_is_shown_whole_and_zooming_in_follows_the_steps(tmp_path):
     chromium_or_skip()
     y = build_graph('tanh(w1*x1 + w2*x2 + w3*x3 + w4*x4 + b)', dict(x1=2, x2=0, x3=1, x4=-1, w1=-3, w2=1, w3=2, w4=1, b=1))
     path = save_backward_html(y, str(tmp_path / 'long.html'))
@@ -81,16 +124,25 @@ def test_at_1200_px_the_step_text_and_node_labels_are_at_least_10_px(tmp_path):
     try:
         browser.wait_for("document.readyState === 'complete' && document.querySelector('[data-part=text]').textContent")
         assert browser.evaluate('window.innerWidth') == 1200
-        for _ in range(3):
-            assert browser.evaluate(MIN_FONT_PX) >= 10
-            assert float(browser.evaluate("getComputedStyle(document.querySelector('[data-part=text]')).fontSize")[:-2]) >= 10
-            browser.evaluate("document.querySelector('[data-part=next]').click()")
-        wide = browser.evaluate("document.querySelector('.mgx-frame:not([hidden]) svg').getBoundingClientRect().width")
-        assert wide > browser.evaluate("document.querySelector('[data-part=graph]').clientWidth")  # too wide to fit: it scrolls
-        browser.evaluate("document.querySelector('[data-part=zoom-out]').click(); document.querySelector('[data-part=zoom-out]').click()")
-        assert browser.evaluate(MIN_FONT_PX) < 10  # the teacher may zoom out on purpose
-        browser.evaluate("document.querySelector('[data-part=zoom-fit]').click()")
+        assert out_of_view(browser)['outside'] == []  # the whole graph, however small its labels
+        assert float(browser.evaluate("getComputedStyle(document.querySelector('[data-part=text]')).fontSize")[:-2]) >= 10
+        for _ in range(4):  # + until the labels are 10 px or more
+            if browser.evaluate(MIN_FONT_PX) >= 10:
+                break
+            browser.evaluate("document.querySelector('[data-part=zoom-in]').click()")
         assert browser.evaluate(MIN_FONT_PX) >= 10
+        wide = browser.evaluate("document.querySelector('.mgx-frame:not([hidden]) svg').getBoundingClientRect().width")
+        assert wide > browser.evaluate("document.querySelector('[data-part=graph]').clientWidth")  # now it scrolls
+        for _ in range(3):
+            browser.evaluate("document.querySelector('[data-part=next]').click()")
+            assert browser.evaluate(MIN_FONT_PX) >= 10
+            assert browser.evaluate('''(() => {  // the step's node is in view
+                const pane = document.querySelector('[data-part=graph]').getBoundingClientRect();
+                const r = document.querySelector('.mgx-frame:not([hidden]) g.node:not([data-legend]) [stroke="#e03131"]')
+                    .getBoundingClientRect();
+                return r.left >= pane.left - 1 && r.right <= pane.right + 1; })()''')
+        browser.evaluate("document.querySelector('[data-part=zoom-fit]').click()")
+        assert out_of_view(browser)['outside'] == []  # fit: the whole graph again
         browser.screenshot(str(tmp_path / 'player.png'))
         assert (tmp_path / 'player.png').stat().st_size > 10_000
     finally:
@@ -102,6 +154,19 @@ def test_a_player_too_large_to_draw_is_refused_before_drawing():
     y = build_graph('+'.join(['x'] * 200), {'x': 1.0})
     with pytest.raises(GraphTooLargeError, match='the player would draw 200 pictures'):
         backward_frames(y)
+
+
+def test_a_player_too_large_to_draw_offers_only_what_the_player_can_draw(tmp_path):
+    """draw_dot's advice offered collapse='neuron', which the player refuses."""
+    from micrograd_ext.learn.nn import Neuron
+    from micrograd_ext.viz import GraphTooLargeError
+    neuron = Neuron(200, seed=0)
+    with pytest.raises(GraphTooLargeError) as caught:
+        backward_frames(neuron([0.5] * 200))
+    message = str(caught.value)
+    assert 'this graph has 403 nodes' in message and 'collapse' not in message and 'backward_steps()' in message
+    limits = eval('dict(' + re.search(r'draw_dot\(\.\.\., ([^()]*)\)', message)[1] + ')')  # noqa: S307 (our message)
+    assert len(backward_frames(neuron([0.5] * 200), **limits)) == 3  # the way it offers draws
 
 
 def test_the_player_refuses_collapse_and_scrolls_to_the_steps_node(tmp_path):
@@ -241,14 +306,14 @@ def test_two_inline_players_in_an_executed_notebook_step_independently_in_a_brow
             browser.evaluate(PLAYER_JS.format(k=0) + ".querySelector('[data-part=next]').click()")
             assert player_text(browser, 0) == text, k
             assert player_text(browser, 1).startswith('start:')  # the other player did not move
-            assert browser.evaluate(MIN_FONT_PX_IN.format(k=0)) >= 10
+            assert out_of_view(browser, 0)['outside'] == []  # shown whole
         for k, text in enumerate(expected[1]):
             browser.evaluate(PLAYER_JS.format(k=1) + ".querySelector('[data-part=next]').click()")
             assert player_text(browser, 1) == text, k
             assert player_text(browser, 0) == expected[0][-1]
         assert float(browser.evaluate("getComputedStyle(" + PLAYER_JS.format(k=1)
                                       + ".querySelector('[data-part=text]')).fontSize")[:-2]) >= 10
-        assert browser.evaluate(MIN_FONT_PX_IN.format(k=1)) >= 10
+        assert out_of_view(browser, 1)['outside'] == []
         browser.screenshot(str(tmp_path / 'notebook.png'))
         assert (tmp_path / 'notebook.png').stat().st_size > 10_000
     finally:
@@ -350,8 +415,36 @@ def test_an_installed_copy_finds_the_players_files(tmp_path):
     done = subprocess.run([sys.executable, '-I', '-c', script, str(tmp_path / 'installed.html')], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     if "No module named 'micrograd_ext'" in done.stderr:
-        pytest.skip('micrograd_ext is not installed (pip install .)')
+        pytest.skip('micrograd_ext is not installed (pip install . in this checkout)')
     assert done.returncode == 0, done.stderr
     page = (tmp_path / 'installed.html').read_text(encoding='utf-8')
     assert json.loads(DATA.search(page)[1])['texts'][1].startswith('step 1/1')
     assert '.mgx-player .mgx-text {' in page and 'JSON.parse(' in page  # the CSS and the JavaScript, inlined
+
+
+def test_no_picture_of_notebook_2_exported_to_html_overflows_the_page(tmp_path):
+    """Exported with nbconvert, notebook 2's drawings (SVG outputs) stood up to 1,850 px wide on a 1,000 px page."""
+    nbformat = pytest.importorskip('nbformat')
+    nbconvert = pytest.importorskip('nbconvert')
+    chromium_or_skip()
+    import os
+    notebook = nbformat.read(os.path.join(os.path.dirname(__file__), '..', '..', 'notebooks',
+                                          '02_backprop_by_hand_and_by_machine.ipynb'), as_version=4)
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    page = tmp_path / 'notebook2.html'
+    page.write_text(body, encoding='utf-8')
+    browser = Browser(f'file://{page}', width=1000)
+    try:
+        browser.wait_for("document.readyState === 'complete' && [...document.querySelectorAll('img')].every(i => "
+                         "i.complete) && document.querySelector('.mgx-player [data-part=counter]').textContent")
+        found = browser.evaluate('''(() => {
+            const page = document.documentElement.clientWidth;
+            const pictures = [...document.querySelectorAll('img, svg, .mgx-player')]
+                .filter(e => !e.closest('.mgx-frame[hidden]'));
+            return {pictures: pictures.length, page, scroll: document.documentElement.scrollWidth,
+                    over: pictures.filter(e => e.getBoundingClientRect().right > page + 1)
+                        .map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().width))}; })()''')
+        assert found['pictures'] >= 5 and found['over'] == [] and found['scroll'] <= found['page'], found
+        assert out_of_view(browser)['outside'] == []  # the player's first picture, whole
+    finally:
+        browser.close()

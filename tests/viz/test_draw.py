@@ -28,19 +28,6 @@ def parse(svg: bytes):
     return classes.count('node'), classes.count('edge'), text
 
 
-@pytest.fixture(params=['system', 'embedded'])
-def backend(request, monkeypatch, tmp_path):
-    if request.param == 'system':
-        if system_dot() is None:
-            if REQUIRE_DOT:
-                pytest.fail('MICROGRAD_EXT_REQUIRE_DOT=1 but the system dot is not on PATH')
-            pytest.skip('the system Graphviz is not installed (CI installs it with apt-get)')
-    else:
-        monkeypatch.setenv('PATH', str(tmp_path))  # hide the system dot
-        assert system_dot() is None
-    return request.param
-
-
 def test_lecture_graph_renders_with_the_right_grads(backend):
     L, v = lecture_graph()
     L.backward()
@@ -143,7 +130,7 @@ def test_big_graphs_get_a_clear_error_with_the_ways_out():
     # Edges: each linear node has 2 * nin + 1 children, each ReLU one; every op one edge to its result
     edges = 16 * (2 * 2 + 2) + 16 * (2 * 16 + 2) + (2 * 16 + 2) + 32 * 2
     assert f'this graph has 404 nodes and {edges} edges, more than max_nodes=300' in message
-    assert "collapse='neuron' draws each neuron as one box (35 nodes)" in message
+    assert "collapse='neuron' draws each neuron as one box (35 nodes, 304 edges)" in message
     assert 'one example' in message and 'max_nodes=404' in message
     assert draw_dot(out, collapse='neuron').source.count('Neuron(') == 33
     assert draw_dot(out, max_nodes=500, max_edges=edges).source
@@ -357,3 +344,61 @@ def test_a_neuron_without_bias_is_boxed_and_its_constant_zero_is_no_parameter():
     assert 'label="L0.N0 LinearNeuron(2, bias=False)"' in source and 'label="L0.N1 LinearNeuron(2, bias=False)"' in source
     score = Value.linear([Value(0.5)], [Value(-1.0)], 0.0)  # an attention score: its 0 bias is a constant
     assert roles(topological_order(score), score)[score._prev[-1]] == 'constant'
+
+
+# ---- where the neurons stand, and what a notebook shows (issue 28, items 7 and 10) ----------------------------
+
+def extents(svg: bytes) -> dict[str, tuple[float, float, float, float]]:
+    """Each node's and cluster's box (x0, y0, x1, y1) by its title (a cluster by its label's text)."""
+    found = {}
+    for g in ET.fromstring(svg).iter(f'{SVG}g'):
+        if g.get('class') not in ('node', 'cluster'):
+            continue
+        points = []
+        for shape in g.iter():
+            for attribute in ('points', 'd'):
+                points += [tuple(map(float, p.split(','))) for p in re.findall(r'-?[\d.]+,-?[\d.]+',
+                                                                               shape.get(attribute) or '')]
+            if shape.tag == f'{SVG}ellipse':
+                cx, cy, rx, ry = (float(shape.get(k)) for k in ('cx', 'cy', 'rx', 'ry'))
+                points += [(cx - rx, cy - ry), (cx + rx, cy + ry)]
+            if shape.tag == f'{SVG}text':
+                points.append((float(shape.get('x')), float(shape.get('y'))))
+        title = g.find(f'{SVG}title').text
+        if g.get('class') == 'cluster' and title != 'cluster_legend':
+            title = g.find(f'{SVG}text').text
+        xs, ys = zip(*points)
+        found[title] = (min(xs), min(ys), max(xs), max(ys))
+    return found
+
+
+def neuron_order(svg: bytes, rankdir: str) -> dict[str, list[str]]:
+    """Each layer's neurons ('N0', ...) top to bottom ('LR') or left to right ('TB') as drawn."""
+    layers: dict[str, list[tuple[float, str]]] = {}
+    for title, (x0, y0, _, _) in extents(svg).items():
+        named = re.match(r'(L\d)\.(N\d+) ', title)
+        if named:
+            layers.setdefault(named[1], []).append((y0 if rankdir == 'LR' else x0, named[2]))
+    return {layer: [name for _, name in sorted(found)] for layer, found in sorted(layers.items())}
+
+
+@pytest.mark.parametrize('rankdir', ['LR', 'TB'])
+def test_cluster_draws_each_layers_neurons_in_order(backend, rankdir):
+    """MLP(2, [4, 4, 1]) drew L1 as N1, N3, N0, N2 (both renderers); a lecture counts N0, N1, ... top to bottom."""
+    for sizes, x in [([4, 4, 1], [1.0, -2.0]), ([6, 6, 1], [0.5, 1.5]), ([5, 3, 2], [1.0, -1.0])]:
+        model = MLP(2, sizes, seed=0)
+        out = model(x)
+        root = out[0] * out[1] if isinstance(out, list) else out
+        svg = render(draw_dot(root, cluster=True, rankdir=rankdir), 'svg', backend)
+        assert neuron_order(svg, rankdir) == {f'L{i + 1}': [f'N{j}' for j in range(n)] for i, n in enumerate(sizes)}
+
+
+def test_a_drawing_in_a_notebook_is_never_wider_than_the_page():
+    """An exported notebook showed SVG outputs at full width, past the page's edge; the HTML picture shrinks."""
+    L, _ = lecture_graph()
+    bundle = draw_dot(L)._repr_mimebundle_()
+    picture = bundle['text/html']
+    assert picture.startswith('<img ') and 'max-width: 100%' in picture and 'height: auto' in picture
+    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', picture)[1]
+    assert __import__('base64').b64decode(data).decode() == bundle['image/svg+xml']
+    assert set(draw_dot(L)._repr_mimebundle_(include=['image/svg+xml'])) == {'image/svg+xml'}

@@ -133,3 +133,54 @@ def test_every_parameter_of_a_model_is_named_by_its_neuron():
     model = MLP(2, [3, 1], seed=0)
     names = names_of(model([1.0, 2.0]))
     assert 'L2.N0.w2' in names and not any(n in names for n in ('w0', 'w1', 'w2', 'b'))
+
+
+# ---- the command line's names (issue 28, item 8) -------------------------------------------------------------
+
+NEURON4 = ['tanh(w1*x1 + w2*x2 + w3*x3 + w4*x4 + b)', '--set', 'x1=2', 'x2=0', 'x3=1', 'x4=-1', 'w1=-3', 'w2=1',
+           'w3=2', 'w4=1', 'b=1']
+
+
+def drawn_names(svg: bytes) -> list[str]:
+    """The name field (the first text) of every value's box, in the SVG's order."""
+    import xml.etree.ElementTree as ET
+    SVG = '{http://www.w3.org/2000/svg}'
+    names = []
+    for g in ET.fromstring(svg).iter(f'{SVG}g'):
+        title = g.find(f'{SVG}title')
+        if g.get('class') == 'node' and re.fullmatch(r'n\d+(_for\d+)?', title.text):
+            names.append(next(g.iter(f'{SVG}text')).text)
+    return names
+
+
+def test_the_command_line_names_a_long_piece_v1_v2_with_its_formula_in_the_legend(backend, tmp_path, capsys):
+    """Named by whole sub-expressions, names were cut and collided ('w1*x1 + w2*x2 + w3*x3 +...#2') and a
+    4-input neuron drew 3,757 px wide; the 120-term sum x+x+...+x 51,424 pt."""
+    import xml.etree.ElementTree as ET
+    from micrograd_ext.cli import main
+    from micrograd_ext.viz.naming import MAX_NAME
+    out = tmp_path / 'neuron.svg'
+    assert main(['graph', *NEURON4, '--backward', '--backend', backend, '-o', str(out)]) == 0
+    svg = out.read_bytes()
+    names = drawn_names(svg)
+    assert len(names) == len(set(names)) == 9 + 9 and not any('…' in n or '#' in n for n in names)
+    assert max(map(len, names)) <= MAX_NAME and {'w1*x1', 'w1*x1 + w2*x2', 'v1', 'v4'} <= set(names)
+    text = ' '.join(t.text or '' for t in ET.fromstring(svg).iter('{http://www.w3.org/2000/svg}text'))
+    for formula in ['v1 = w1*x1 + w2*x2 + w3*x3', 'v2 = v1 + w4*x4', 'v3 = v2 + b', 'v4 = tanh(v3)']:
+        assert formula in text  # the legend says what each v is
+    width = float(ET.fromstring(svg).get('width').removesuffix('pt'))
+    assert width <= 2300, width  # 2,830 pt (3,773 px) with the system dot before, 2,273 pt now; 2,588 and 2,125 embedded
+    out = tmp_path / 'sum.svg'
+    assert main(['graph', '+'.join(['x'] * 120), '--set', 'x=1', '--backend', backend, '-o', str(out)]) == 0
+    root = ET.fromstring(out.read_bytes())
+    width, height = (float(root.get(side).removesuffix('pt')) for side in ('width', 'height'))
+    assert width < 1500 and height * 96 / 72 < 32_767, (width, height)  # top to bottom: 119 additions deep
+
+
+def test_explain_steps_through_the_same_short_names(tmp_path, capsys):
+    from micrograd_ext.cli import main
+    assert main(['explain', *NEURON4, '--html', str(tmp_path / 'steps.html')]) == 0
+    printed = capsys.readouterr().out
+    assert 'step 1/9  v4 = tanh(v3)  [tanh]  v3.grad +=' in printed and '…' not in printed
+    page = (tmp_path / 'steps.html').read_text(encoding='utf-8')
+    assert 'v1 = w1*x1 + w2*x2 + w3*x3' in page and '…' not in page.split('<script type="application/json"')[1]

@@ -2,17 +2,21 @@
 draw_dot refuses graphs with too many edges. Real renders with both renderers, SVGs parsed and counted."""
 import os
 import re
+import subprocess
+import sys
 import time
+import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from micrograd_ext import Value
+from micrograd_ext.learn.nn import MLP
 from micrograd_ext.teach.expressions import build_graph
 from micrograd_ext.viz import (DEFAULT_MAX_EDGES, Drawing, GraphTooLargeError, RenderError, RenderTimeoutError,
-                               draw_dot, render, render_source)
+                               RenderWarning, draw_dot, render, render_source, system_dot)
 
-from .test_draw import SVG, backend, parse  # noqa: F401 (backend is a fixture)
+from .test_draw import SVG, parse
 
 
 def sum_of(x: Value, terms: int) -> Value:
@@ -98,7 +102,7 @@ def test_an_edge_heavy_graph_is_refused_naming_its_edges():
     message = str(caught.value)
     assert f'this graph has {terms} nodes and {edges} edges, more than max_edges={DEFAULT_MAX_EDGES}' in message
     assert f'max_edges={edges})' in message and 'one example' in message
-    assert draw_dot(y, max_edges=edges).source.count('->') == edges
+    assert draw_dot(y, max_edges=edges, legend=False).source.count('->') == edges  # the legend's edges are invisible
 
 
 @pytest.mark.parametrize('dot_installed', [True, False])
@@ -118,3 +122,80 @@ def test_png_from_the_embedded_renderer_names_the_real_reason(tmp_path, monkeypa
         assert 'the embedded renderer writes only SVG, DOT' in str(refused.value) and "'system'" in str(refused.value)
     else:
         assert "needs the system Graphviz program 'dot', which is not on PATH" in str(refused.value)
+
+
+# ---- a long chain, a PNG too large, a graph that upsets Graphviz, the first render (issue 28, items 9 and 11) ---
+
+def chain(steps: int) -> Value:
+    """x, then (y * 0.9).tanh() ``steps`` times: 3 nodes a step."""
+    y = Value(0.5, label='x')
+    for _ in range(steps):
+        y = (y * 0.9).tanh()
+    return y
+
+
+def size_pt(svg: bytes) -> tuple[float, float]:
+    root = ET.fromstring(svg)
+    return tuple(float(root.get(side).removesuffix('pt')) for side in ('width', 'height'))
+
+
+def test_a_long_chain_is_drawn_top_to_bottom_and_straight(backend):
+    """A 40-step chain (121 nodes) was a staircase 26,460 pt wide and 1,421 pt tall, a PNG capped at 32,767 px."""
+    y = chain(40)
+    y.backward()
+    assert len(__import__('micrograd_ext').topological_order(y)) == 121
+    drawing = draw_dot(y)
+    assert 'rankdir=TB' in drawing.source  # more than 12 operations deep: top to bottom
+    width, height = size_pt(render(drawing, 'svg', backend))
+    assert width <= 1200 and height * 96 / 72 < 32_767  # a straight column, not a staircase
+    width, height = size_pt(render(draw_dot(y, rankdir='LR', legend=False), 'svg', backend))
+    assert height <= 200  # asked for left to right: a straight line
+    assert 'rankdir=LR' in draw_dot(chain(6)).source  # a short one stays left to right
+
+
+def test_a_png_scaled_down_to_fit_says_so(tmp_path):
+    if system_dot() is None:
+        pytest.skip('the system Graphviz is not installed (CI installs it with apt-get)')
+    y = chain(40)
+    with pytest.warns(RenderWarning, match=r"scaled down to \d+%. Draw it as SVG, top to bottom \(draw_dot\(\.\.\., "
+                                           r"rankdir='TB'\)\) or a part of the graph"):
+        render(draw_dot(y, rankdir='LR'), str(tmp_path / 'wide.png'))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        render(draw_dot(y), str(tmp_path / 'tall.png'))  # top to bottom it fits
+
+
+def upsetting_source() -> str:
+    """A model's picture with its first layer's neurons forced into one rank across their boxes: the embedded
+    Graphviz draws an empty picture, and used to crash on the next graph it was given."""
+    model = MLP(2, [4, 4, 1], seed=0)
+    source = draw_dot(model([1.0, -2.0]), cluster=True, legend=False).source
+    first = re.findall(r'^\t\t(n\d+_op) \[label=linear', source, re.M)[:4]
+    return source.rstrip().rstrip('}') + '\t{ rank=same; ' + ' '.join(first) + ' }\n}\n'
+
+
+def test_a_graph_that_upsets_the_embedded_graphviz_does_not_break_the_next_render(backend):
+    model = MLP(2, [4, 4, 1], seed=0)
+    out = model([1.0, -2.0])
+    try:
+        render(upsetting_source(), 'svg', backend)
+    except RenderError:
+        pass  # refusing it is fine; breaking the next render is not
+    nodes, _, _ = parse(render(draw_dot(out, cluster=True, rankdir='TB'), 'svg', backend))
+    assert nodes >= 30
+
+
+FIRST_RENDER = ("import time; from micrograd_ext.viz import render_source; start = time.perf_counter(); "
+                "render_source('digraph { a -> b }', 'svg', backend='embedded'); print(time.perf_counter() - start)")
+
+
+def test_the_first_render_of_a_process_is_fast_once_graphviz_is_compiled(tmp_path):
+    """The embedded renderer compiled Graphviz (about 3 s) in every process; wasmtime's cache keeps it compiled."""
+    env = {**os.environ, 'XDG_CACHE_HOME': str(tmp_path / 'cache'), 'PATH': str(tmp_path)}  # a cache of its own
+    times = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, '-c', FIRST_RENDER], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=300)
+        assert done.returncode == 0, done.stderr
+        times.append(float(done.stdout))
+    assert times[1] < 1.0, times  # 2.7 to 3.5 s before; about 0.05 s here

@@ -19,9 +19,8 @@
   function start() {
     const data = JSON.parse(root.querySelector(DATA).textContent), texts = data.texts, quiz = data.quiz;
     const part = name => root.querySelector('[data-part="' + name + '"]');
-    const MIN_FIT = 0.76;  // fitting never shrinks a picture below 76%: Graphviz's 10-11 pt labels stay above 10 px
     const CHILD_LABEL = 120;  // px left of a red edge's start: the child's name, at the left of its box
-    let current = 0, timer = null, zoom = null, shown = 1;  // zoom null: fit the width, down to MIN_FIT (then scroll)
+    let current = 0, timer = null, zoom = null, shown = 1;  // zoom null: fit, the whole picture in the pane
     let revealed = quiz ? 0 : texts.length - 1;  // in a quiz, the frames after the first unanswered step wait
     root.id = data.id;
     part('graph').innerHTML = data.svgs.map((svg, k) => '<div class="mgx-frame" data-frame="' + k + '"'
@@ -31,7 +30,8 @@
     root.querySelector('.mgx-controls').style.display = '';
 
     function layout() {  // every frame at one size (the largest), so the picture does not shift on Next
-      const width = part('graph').clientWidth - 2, all = [...root.querySelectorAll('.mgx-frame svg')];
+      const pane = part('graph'), all = [...root.querySelectorAll('.mgx-frame svg')];
+      const width = pane.clientWidth - 2, room = parseFloat(getComputedStyle(pane).maxHeight) - 2;  // 75vh
       if (width <= 0) return;  // not on screen yet (a background tab): the observer calls again
       all.forEach(svg => {
         if (!svg.dataset.width) {
@@ -41,7 +41,10 @@
       });
       const most = Math.max(...all.map(svg => Number(svg.dataset.width)));
       const tallest = Math.max(...all.map(svg => Number(svg.dataset.height)));
-      shown = zoom === null ? Math.max(MIN_FIT, Math.min(1, width / most)) : zoom;
+      // fit: the whole picture, its inputs, its output and the legend, in the pane's width and height (never
+      // enlarged); zoom in (+) to read a large graph's labels, and each step then scrolls to its node
+      const fit = Math.min(1, width / most, room > 0 ? room / tallest : Infinity);
+      shown = zoom === null ? fit : zoom;
       all.forEach(svg => {  // inline styles: a notebook's stylesheet (max-width: 100%, height: auto) must not shrink it
         svg.style.width = most * shown + 'px'; svg.style.height = tallest * shown + 'px'; svg.style.maxWidth = 'none';
       });
@@ -61,6 +64,7 @@
     function reveal() {  // scroll a wide picture to the step's node and the edges its gradient flows along
       const pane = part('graph'), view = pane.getBoundingClientRect();
       const marked = [...frame(current).querySelectorAll('[stroke="' + data.highlight + '"]')]
+        .filter(e => !e.closest('[data-legend]'))  // not the legend's red
         .map(e => e.getBoundingClientRect());
       if (!marked.length) return;
       const left = Math.min(...marked.map(r => r.left)) - CHILD_LABEL, right = Math.max(...marked.map(r => r.right));
