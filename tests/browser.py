@@ -30,10 +30,13 @@ def chromium_or_skip() -> str:
 class Browser:
     """A headless Chromium showing one page; ``evaluate(js)`` runs JavaScript in it and returns the value."""
 
-    def __init__(self, url: str, width: int = 1200, height: int = 900):
+    def __init__(self, url: str, width: int = 1200, height: int = 900, only_local: bool = False):
+        """``only_local``: every host name but 127.0.0.1 fails to resolve, so the page can load nothing from
+        elsewhere."""
         import websocket
         self.profile = tempfile.mkdtemp()
-        self.process = subprocess.Popen([chromium_or_skip(), *FLAGS, f'--window-size={width},{height}',
+        local = ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'] if only_local else []
+        self.process = subprocess.Popen([chromium_or_skip(), *FLAGS, *local, f'--window-size={width},{height}',
                                          f'--user-data-dir={self.profile}', url],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

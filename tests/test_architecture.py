@@ -1,7 +1,8 @@
 """The package's folders are its layers, and every import goes down them: no exceptions.
 
 ``core/`` (the engine, pure Python) < ``compiled/`` (the NumPy replay) < ``learn/`` (networks and training)
-< ``viz/`` (drawings) < ``teach/`` (step-through, explanations) < ``classroom/`` (exercises, grading) < ``cli/``
+< ``viz/`` (drawings) < ``teach/`` (step-through, explanations) < ``classroom/`` (exercises, grading)
+< ``web/`` (the library in a web page) < ``cli/``
 < the package's own modules (``__init__`` and the short public paths such as ``micrograd_ext.nn``). Every
 ``import`` counts, at module level or inside a function; only ``if TYPE_CHECKING:`` blocks are left out of
 the circle check, as they never run.
@@ -12,7 +13,7 @@ import os
 import micrograd_ext
 
 PACKAGE = os.path.dirname(os.path.abspath(micrograd_ext.__file__))
-LAYERS = ('core', 'compiled', 'learn', 'viz', 'teach', 'classroom', 'cli', 'top')
+LAYERS = ('core', 'compiled', 'learn', 'viz', 'teach', 'classroom', 'web', 'cli', 'top')
 
 
 def layer(module: str) -> str:

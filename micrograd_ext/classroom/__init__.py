@@ -4,6 +4,10 @@
 >>> len(BANK), Sheet('ada').numbers('neuron_z')['b']
 (16, -0.6)
 """
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.classroom')
+
 from .exercise import Exercise, Mistake
 from .bank import BANK, exercise  # after .exercise: the name exercise is the bank's function, not that module
 from .diagnosis import Diagnosis, diagnose

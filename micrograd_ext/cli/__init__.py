@@ -1,6 +1,6 @@
 """The ``micrograd-ext`` command line. Each command is a module here that adds itself with ``register``:
-``demo``, ``graph`` and ``explain`` (``expressions``), ``train``, ``quiz``, and the classroom's ``exercises``
-and ``grade``.
+``demo``, ``graph`` and ``explain`` (``expressions``), ``train``, ``quiz``, the classroom's ``exercises``
+and ``grade``, and ``site``.
 
 Every error is one line on stderr that names the problem and the fix: a usage error (a bad argument,
 an output path that cannot be written, an expression outside the whitelist) exits 2 before any work
@@ -15,10 +15,10 @@ import sys
 from collections.abc import Sequence
 
 from ..core import __version__
-from . import classroom, demo, expressions, quiz, train
+from . import classroom, demo, expressions, quiz, site, train
 from .arguments import PROG, Failure, HelpFormatter, Parser
 
-COMMANDS = (demo, train, expressions, quiz, classroom)  # in the order --help lists them
+COMMANDS = (demo, train, expressions, quiz, classroom, site)  # in the order --help lists them
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.compiled')
+
 import numpy as np
 
 from ..core.engine import Value

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import types
 
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.compiled')
+
 import numpy as np
 
 

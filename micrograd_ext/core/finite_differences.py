@@ -9,6 +9,10 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 
+from .optional import needs_numpy
+
+needs_numpy('gradcheck (micrograd_ext.core.finite_differences)')
+
 import numpy as np
 
 from .errors import MicrogradExtError

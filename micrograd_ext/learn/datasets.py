@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.datasets')
+
 import numpy as np
 
 

@@ -16,6 +16,10 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Union
 
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.optim')
+
 import numpy as np
 
 from ..compiled import arrays as value_arrays

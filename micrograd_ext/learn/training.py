@@ -14,6 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..core.optional import needs_numpy
+
+needs_numpy('micrograd_ext.training')
+
 import numpy as np
 
 from . import losses

@@ -34,8 +34,9 @@ class ExpressionError(MicrogradExtError, ValueError):
     """The expression cannot be used; the message says which part and why."""
 
 
-def build_graph(text: str, variables: dict[str, float]) -> Value:
-    """The graph of ``text`` with each name a labelled leaf Value (a name used twice is one node)."""
+def build_graph(text: str, variables: dict[str, float], setting: str = '--set ') -> Value:
+    """The graph of ``text`` with each name a labelled leaf Value (a name used twice is one node). ``setting`` is
+    how the user gives a name its value, for the messages (the command line's ``--set ``; a web page's ``''``)."""
     if not isinstance(text, str):
         raise ExpressionError(f"the expression must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -51,7 +52,7 @@ def build_graph(text: str, variables: dict[str, float]) -> Value:
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if id(node) not in called:  # a call's function name is checked with the call
-            _check(node, text, leaves)
+            _check(node, text, leaves, setting)
     return _evaluate(tree.body, text, leaves)
 
 
@@ -64,8 +65,9 @@ def named_inputs(root: Value) -> dict[str, Value]:
     return {node.label: node for node in topological_order(root) if not node._prev and node.label}
 
 
-def parse_assignments(items: list[str]) -> dict[str, float]:
-    """``['x=2', 'w=-3']`` -> ``{'x': 2.0, 'w': -3.0}``, or ``ExpressionError`` naming the bad ``--set`` item.
+def parse_assignments(items: list[str], setting: str = '--set ') -> dict[str, float]:
+    """``['x=2', 'w=-3']`` -> ``{'x': 2.0, 'w': -3.0}``, or ``ExpressionError`` naming the bad item (``setting``:
+    as ``build_graph``).
 
     >>> parse_assignments(['x=2', 'w=-3.5'])
     {'x': 2.0, 'w': -3.5}
@@ -74,15 +76,15 @@ def parse_assignments(items: list[str]) -> dict[str, float]:
     for item in items:
         name, sep, number = (part.strip() for part in item.partition('='))
         if not sep or not name.isidentifier():
-            raise ExpressionError(f"--set {item}: expected NAME=NUMBER, e.g. --set x=2.0")
+            raise ExpressionError(f"{setting}{item}: expected NAME=NUMBER, e.g. {setting}x=2.0")
         if name in result:
-            raise ExpressionError(f"--set {item}: {name} is set twice; give each name once")
+            raise ExpressionError(f"{setting}{item}: {name} is set twice; give each name once")
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"--set {item}: {name} must be set to a number, got {number!r}") from None
+            raise ExpressionError(f"{setting}{item}: {name} must be set to a number, got {number!r}") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"--set {item}: {name} must be a finite number, got {number!r}")
+            raise ExpressionError(f"{setting}{item}: {name} must be a finite number, got {number!r}")
         result[name] = value
     return result
 
@@ -97,7 +99,7 @@ def _parse(text: str) -> ast.Expression:
         raise ExpressionError("the expression is nested too deeply or contains invalid characters") from None
 
 
-def _check(node: ast.AST, text: str, leaves: dict[str, Value]) -> None:
+def _check(node: ast.AST, text: str, leaves: dict[str, Value], setting: str) -> None:
     """Refuse anything outside the whitelist, pointing at it."""
     if isinstance(node, (ast.Expression, ast.Load, ast.operator, ast.unaryop)):
         if isinstance(node, ast.BitXor):
@@ -118,7 +120,7 @@ def _check(node: ast.AST, text: str, leaves: dict[str, Value]) -> None:
             raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)\n{where}")
         if node.id not in leaves:
             defined = ', '.join(sorted(leaves)) or 'none'
-            raise ExpressionError(f"name {node.id!r} is not defined; set it with --set {node.id}=NUMBER "
+            raise ExpressionError(f"name {node.id!r} is not defined; set it with {setting}{node.id}=NUMBER "
                                   f"(defined: {defined})\n{where}")
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:

@@ -30,8 +30,8 @@ def test_the_help_lists_every_command_in_order(capsys):
     assert main([]) == 2
     listed = capsys.readouterr().out
     assert re.findall(r'^    (\w+)', listed, re.M) == ['demo', 'train', 'graph', 'explain', 'quiz', 'exercises',
-                                                         'grade']
-    assert len(COMMANDS) == 5 and make_parser().prog == 'micrograd-ext'
+                                                         'grade', 'site']
+    assert len(COMMANDS) == 6 and make_parser().prog == 'micrograd-ext'
 
 
 def test_version_exits_0_in_process(capsys):

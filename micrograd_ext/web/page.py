@@ -1,0 +1,53 @@
+"""The Python that the site's step-through page calls (in the browser, with Pyodide): an expression and its inputs'
+values, as typed, to the drawn graph, its table and the step-through player, as the command line's ``explain``
+makes them. Runs on the desktop too (the tests compare the two).
+
+>>> found = step_through('x*y + 1', 'x=2 y=3')
+>>> found['value'], found['error'], len(found['steps']), found['steps'][1]
+(7.0, '', 2, 'step 2/2  x*y  [*]  x.grad += (y = 3.0000) * 1.0000 = 3.0000 ;  y.grad += (x = 2.0000) * 1.0000 = 2.0000')
+>>> step_through('x*y', 'x=2 y=3 z=1')['error']
+'the expression does not use z: leave it out of the values or check the spelling'
+>>> print(step_through('x*y', 'x=2')['error'])
+name 'y' is not defined; set it with y=NUMBER (defined: x)
+  x*y
+    ^
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from ..core.errors import MicrogradExtError
+from ..teach.expressions import ExpressionError, build_graph, named_inputs, parse_assignments
+from ..teach.player import BackwardPlayer
+from ..teach.steps import backward_steps
+from ..viz import draw_dot, render_source
+from ..viz.table import graph_table
+from ..viz.naming import short_names, spelled_out
+
+
+def step_through(expression: str, values: str, quiz: bool = False) -> dict:
+    """``{'value', 'graph' (SVG), 'table', 'steps' (their texts), 'player' (an HTML page), 'error'}`` for the
+    ``expression`` with ``values`` (``'x=2 w=-3'``); a bad expression or value gives only ``'error'``, its text."""
+    try:
+        assignments = parse_assignments(values.split(), setting='')
+        root = short_names(build_graph(expression, assignments, setting=''))
+        unused = [name for name in assignments if name not in named_inputs(root)]
+        if unused:
+            raise ExpressionError(f"the expression does not use {', '.join(unused)}: leave it out of the values or "
+                                  "check the spelling")
+        svg = render_source(draw_dot(root, show_grad=False, formulas=spelled_out(root)).source, 'svg').decode('utf-8')
+        table = str(graph_table(root, show_grad=False))
+        steps = [str(step) for step in backward_steps(root)]
+        fresh = short_names(build_graph(expression, assignments, setting=''))  # the player steps through it from the start
+        player = BackwardPlayer(fresh, expression, quiz, formulas=spelled_out(fresh)).page()
+    except (MicrogradExtError, ArithmeticError, ValueError) as error:
+        return {'error': str(error), 'value': None, 'graph': '', 'table': '', 'steps': [], 'player': ''}
+    return {'value': root.data, 'graph': svg[svg.index('<svg'):], 'table': table, 'steps': steps, 'player': player,
+            'error': ''}
+
+
+def node_labels(svg: str) -> list[str]:
+    """The text of every node of a Graphviz SVG, in order (what the page's test compares)."""
+    return [' '.join(html.unescape(re.sub(r'<[^>]+>', ' ', group)).split())
+            for group in re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg, flags=re.S)]
