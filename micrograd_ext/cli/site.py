@@ -22,4 +22,6 @@ def run_site(args, parser) -> int:
         print(build_site(args.out, args.assets))
     except SiteError as error:
         raise Failure(str(error)) from None
+    except OSError as error:  # the folder cannot be written (permissions, a full disk)
+        raise Failure(f"cannot write the site to {args.out}: {error.strerror or error}; choose another folder") from None
     return 0

@@ -21,3 +21,11 @@ def test_the_command_builds_the_site_and_says_what_is_missing(assets, tmp_path):
     done = run(str(tmp_path / 'taken'), '--assets', assets)
     assert done.returncode == 1 and 'other files in it' in done.stderr
     assert (tmp_path / 'taken' / 'notes.txt').read_text() == 'mine'
+
+
+def test_a_folder_that_cannot_be_written_is_one_line_with_the_fix(assets, tmp_path):
+    (tmp_path / 'notes.txt').write_text('a file, not a folder')
+    done = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'site', str(tmp_path / 'notes.txt' / 'site'),
+                           '--assets', assets], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stderr.count('\n') == 1, done.stderr
+    assert 'cannot write the site to' in done.stderr and 'choose another folder' in done.stderr
