@@ -29,6 +29,9 @@ if HAS_NUMPY:  # without NumPy (a browser page) the engine, drawings and step-th
     from .core.finite_differences import GradcheckError, gradcheck, numerical_grad
     from .compiled.recording import RecordingWarning, StaleRecording, compiled
     from .compiled.replay import ReplayError
+else:  # the subpackage is loaded now and its name freed, so that micrograd_ext.compiled (the function) asks
+    from . import compiled as _subpackage  # __getattr__ below, even after nn imported micrograd_ext.compiled.indexing
+    del globals()['compiled'], _subpackage
 
 
 def __getattr__(name: str):

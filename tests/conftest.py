@@ -4,6 +4,8 @@ import subprocess
 import pytest
 from hypothesis import settings
 
+from .browser import REQUIRE_BROWSER
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATUS = pytest.StashKey[set]()
 
@@ -36,3 +38,18 @@ def pytest_sessionfinish(session):
             reporter.write_line('\n'.join(changed))
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
+
+@pytest.fixture(scope='session')
+def assets(tmp_path_factory) -> str:
+    """The two npm tarballs of ``micrograd-ext site`` (tests/web, tests/cli/test_site.py): from the folder
+    MICROGRAD_EXT_SITE_ASSETS, else ``npm pack`` (CI installs npm)."""
+    from micrograd_ext.web.site import SiteError, npm_pack
+    given = os.environ.get('MICROGRAD_EXT_SITE_ASSETS')
+    if given:
+        return given
+    try:
+        return npm_pack(str(tmp_path_factory.mktemp('npm')))
+    except SiteError as error:
+        if REQUIRE_BROWSER:
+            pytest.fail(f'MICROGRAD_EXT_REQUIRE_BROWSER=1 but the site cannot get its JavaScript packages: {error}')
+        pytest.skip(str(error))

@@ -17,7 +17,13 @@ def register(commands) -> None:
 
 
 def run_site(args, parser) -> int:
-    from ..web.site import SiteError, build_site
+    from ..web.site import SiteError, build_site, check_assets, check_free
+    try:  # what is wrong with the arguments is a usage error, before any work
+        check_free(args.out)
+        if args.assets is not None:
+            check_assets(args.assets)
+    except SiteError as error:
+        parser.error(str(error))
     try:
         print(build_site(args.out, args.assets))
     except SiteError as error:

@@ -35,6 +35,7 @@ needs_numpy('micrograd_ext.compiled')
 
 import numpy as np
 
+from ..core import slips
 from ..core.errors import MicrogradExtError
 from ..core.engine import Value
 from ..core.modes import AnomalyError, is_grad_enabled, mode, stacklevel_outside
@@ -157,7 +158,9 @@ class Compiled:
         """Add d loss / d Value to ``.grad`` of every captured Value, as ``fn(...).backward()`` would."""
         if not self._ran or self._last is None:
             raise RuntimeError("call the step first (loss = step(...)), then step.backward()")
+        slips.before_backward()
         self._last.backward(self.name)
+        slips.after_backward()
 
     def check(self, *args) -> None:
         """Run ``fn`` eagerly on ``args`` and raise ``StaleRecording`` if the replay would not compute what it

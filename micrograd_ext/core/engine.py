@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from . import copying, floats, graph, handmade, modes, nodes
+from . import copying, floats, graph, handmade, modes, nodes, slips
 from .graph import start_backward, topological_order
 from .ops import (ABS, ADD, DIV, EXP, GELU, LINEAR, LOG, MUL, NEG, POW, RELU, SIGMOID, SILU, SOFTPLUS, SQRT, SUB,
                   TANH, Op, exponent, is_number, power_op)
@@ -192,6 +192,7 @@ class Value:
                     child.grad += local * grad
             if checking:
                 modes.check_backward(node)
+        slips.after_backward()  # the first pass after an optimizer step: were the parameters' grads zeroed?
 
     zero_grad = graph.zero_grad  # y.zero_grad(): .grad = 0 on every node of the graph that ends at y
 

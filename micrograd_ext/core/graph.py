@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
 def zero_grad(root: Value) -> None:
     """Set ``.grad`` to 0 on every node of the graph that ends at ``root``."""
-    slips.note_zeroing()
     for node in topological_order(root):
         node.grad = 0.0
 
@@ -57,10 +56,11 @@ def start_backward(root: Value) -> list[Value]:
     """Begin a backward pass: the nodes with children, children first, their grads reset to 0, and
     d root / d root = 1. Leaves are not listed: they only accumulate what reaches them.
 
-    A leaf root just accumulates 1, like every leaf. A root that still holds a gradient has had a pass: if its
-    graph's inputs changed since, a ``TrainingSlipWarning`` says so.
+    A leaf root just accumulates 1, like every leaf. The training-loop slips it can see are a
+    ``TrainingSlipWarning``: the first pass after an optimizer step adding to the gradients that step used, and
+    a root that still holds a gradient (it had a pass) on a graph whose inputs changed since.
     """
-    slips.backward_passes += 1
+    slips.before_backward()
     if not root._prev:
         root.grad += 1.0
         return []

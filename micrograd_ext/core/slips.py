@@ -2,7 +2,8 @@
 
 - ``backward()`` again on a graph whose inputs changed since it was built (an optimizer step in between): its
   local derivatives are those of the old numbers.
-- An optimizer ``step()`` whose gradients still hold the previous step's (``zero_grad()`` forgotten).
+- ``backward()`` after an optimizer's ``step()`` while the parameters still hold the gradients that step used
+  (``zero_grad()`` forgotten): the new gradients add to the old ones.
 
 Both are ``TrainingSlipWarning``; silence them with ``warnings.simplefilter('ignore', TrainingSlipWarning)``.
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
+from collections.abc import Callable, Sequence
 
 from .modes import stacklevel_outside
 from .ops import value_now
@@ -29,14 +32,42 @@ class TrainingSlipWarning(UserWarning):
     """A training loop that runs but computes the wrong gradients (see ``micrograd_ext.core.slips``)."""
 
 
-backward_passes = 0  # backward() calls so far in this process (an optimizer compares them with zeroings)
-zeroings = 0  # zero_grad() calls so far (of a Value, a Module or an optimizer)
+Grads = Callable[[], Sequence[float]]  # an optimizer's parameters' gradients now, in its order
+_stepped: tuple[object, Grads, Sequence[float]] | None = None  # the last step: its optimizer, its parameters'
+_watched: tuple[object, Grads, Sequence[float], Sequence[float]] | None = None  # gradients, those it used; the
+_told: weakref.WeakSet = weakref.WeakSet()  # gradients when the pass began; the optimizers warned about once
 
 
 def warn(message: str) -> None:
     warnings.warn(TrainingSlipWarning(message + "; to silence this: "
                                       "warnings.simplefilter('ignore', micrograd_ext.TrainingSlipWarning)"),
                   stacklevel=stacklevel_outside())
+
+
+def stepped(optimizer: object, grads: Grads, used: Sequence[float]) -> None:
+    """Note an optimizer's step: ``grads()`` reads its parameters' gradients, ``used`` those the step used."""
+    global _stepped
+    _stepped = None if optimizer in _told else (optimizer, grads, used)
+
+
+def before_backward() -> None:
+    """The first backward pass after a step notes its parameters' gradients as it begins."""
+    global _stepped, _watched
+    _watched = None if _stepped is None else (*_stepped, _stepped[1]())
+    _stepped = None
+
+
+def after_backward() -> None:
+    """... and warns as it ends if it added to a parameter whose gradient was still the one the step used."""
+    global _watched
+    if _watched is None:
+        return
+    optimizer, grads, used, before = _watched
+    _watched = None
+    if any(u != 0.0 and b == u and a != b for u, b, a in zip(used, before, grads())):
+        _told.add(optimizer)
+        warn("backward() added to gradients that still held those the last optimizer step used (nothing set them "
+             "to 0 since): call optimizer.zero_grad() or model.zero_grad() before each backward()")
 
 
 def check_backward_again(order: list) -> None:
@@ -51,25 +82,3 @@ def check_backward_again(order: list) -> None:
                  "derivatives are those of the old numbers, so the gradients are wrong; run the forward pass again "
                  "(loss = model(...)) before each backward()")
             return
-
-
-def note_zeroing() -> None:
-    """Count a ``zero_grad()``: an optimizer's next ``step()`` then uses fresh gradients."""
-    global zeroings
-    zeroings += 1
-
-
-class StepWatch:
-    """For one optimizer: whether ``backward()`` ran since its last ``step()`` while no ``zero_grad()`` did."""
-
-    def __init__(self) -> None:
-        self.seen: tuple[int, int] | None = None  # (backward_passes, zeroings) at the last step
-        self.told = False
-
-    def check(self) -> None:
-        """Call at each ``step()``."""
-        if self.seen is not None and not self.told and backward_passes > self.seen[0] and zeroings == self.seen[1]:
-            self.told = True
-            warn("step() uses gradients that still hold the previous steps' (backward() adds to .grad): call "
-                 "optimizer.zero_grad() or model.zero_grad() before each backward()")
-        self.seen = backward_passes, zeroings

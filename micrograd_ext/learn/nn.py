@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any, cast
 
-from ..core import ops, slips
+from ..core import ops
 from ..core.ops import ACTIVATIONS  # noqa: F401  (a neuron's activations: the op table's list, re-exported)
 from . import torch_twins
 from ..core.engine import Value, values
@@ -39,7 +39,6 @@ class Module:
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
-        slips.note_zeroing()
         for p in self.parameters():
             p.grad = 0.0
 

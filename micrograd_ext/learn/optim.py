@@ -43,7 +43,6 @@ class Optimizer:
         self.steps = 0  # how many updates have been made
         self._where: value_arrays.Locations | None = None  # where the params are, while all live in arrays
         self._generation = -1  # value_arrays.generation when _where was looked up
-        self._slips = slips.StepWatch()  # warns once when step() finds the previous steps' gradients still there
 
     @property
     def current_lr(self) -> float:
@@ -51,7 +50,6 @@ class Optimizer:
         return self.lr(self.steps) if callable(self.lr) else float(self.lr)
 
     def zero_grad(self) -> None:
-        slips.note_zeroing()
         where = self._located()
         if where is not None:
             where.fill(0.0, 'grad')
@@ -60,24 +58,26 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """One update of every parameter; nothing changes if any gradient is NaN or infinite. A
-        ``TrainingSlipWarning`` (once) when ``backward()`` ran since the last step but no ``zero_grad()`` did."""
-        self._slips.check()
+        """One update of every parameter; nothing changes if any gradient is NaN or infinite. The next backward
+        pass warns (``TrainingSlipWarning``) if it would add to the gradients this step used: no ``zero_grad()``."""
         where = self._located()
         if where is not None:
-            grad = where.read('grad')
+            grad = where.read('grad').copy()
             finite = np.isfinite(grad)
             if not finite.all():
                 i = int(np.argmin(finite))
                 raise ValueError(not_finite(i, grad.item(i)))
             where.write(self._update_arrays(self.current_lr, where.read('data'), grad))
             self.steps += 1
+            slips.stepped(self, lambda: where.read('grad').tolist() if where.valid else [], grad.tolist())
             return
-        for i, p in enumerate(self.params):
-            if not math.isfinite(p.grad):
-                raise ValueError(not_finite(i, p.grad))
+        used = [p.grad for p in self.params]
+        for i, g in enumerate(used):
+            if not math.isfinite(g):
+                raise ValueError(not_finite(i, g))
         self._update(self.current_lr)
         self.steps += 1
+        slips.stepped(self, lambda: [p.grad for p in self.params], used)
 
     def _update(self, lr: float) -> None:
         raise NotImplementedError

@@ -98,6 +98,18 @@ class BackwardSteps(Iterator[BackwardStep]):
     def __len__(self) -> int:
         return len(self.schedule)
 
+    def __repr__(self) -> str:
+        """What a REPL shows for ``y.backward_steps()``: how far it is, and how to go on.
+
+        >>> from micrograd_ext import Value
+        >>> x = Value(2.0, label='x'); y = x * x; y.label = 'y'
+        >>> y.backward_steps()
+        <the 1 backward step of y, 0 done: next(steps) runs the next one, list(steps) the rest, or print each in a for loop>
+        """
+        count = f"{len(self)} backward step{'' if len(self) == 1 else 's'}"
+        return (f"<the {count} of {self.names[self.root]}, {len(self.done)} done: next(steps) runs the next one, "
+                "list(steps) the rest, or print each in a for loop>")
+
     def start(self) -> None:
         """Seed the pass as ``backward()`` does: interior grads to 0, d root / d root = 1 (once)."""
         if not self.started:

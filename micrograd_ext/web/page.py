@@ -21,16 +21,19 @@ from ..core.errors import MicrogradExtError
 from ..teach.expressions import ExpressionError, build_graph, named_inputs, parse_assignments
 from ..teach.player import BackwardPlayer
 from ..teach.steps import backward_steps
-from ..viz import draw_dot, render_source
+from ..viz import GraphTooLargeError, draw_dot, render_source
 from ..viz.table import graph_table
 from ..viz.naming import short_names, spelled_out
 
 
 def step_through(expression: str, values: str, quiz: bool = False) -> dict:
-    """``{'value', 'graph' (SVG), 'table', 'steps' (their texts), 'player' (an HTML page), 'error'}`` for the
-    ``expression`` with ``values`` (``'x=2 w=-3'``); a bad expression or value gives only ``'error'``, its text."""
+    """``{'value', 'shown' (the value as the command line prints it), 'graph' (SVG), 'table', 'steps' (their texts),
+    'player' (an HTML page), 'error'}`` for the ``expression`` with ``values`` (``'x=2 w=-3'``, ``'x = 2, w = -3'``
+    too); a bad expression or value gives only ``'error'``, its text."""
+    if not expression.strip():
+        return failed('type an expression, e.g. tanh(w*x + b), and the values of its names, e.g. w=-3 x=2 b=6.88')
     try:
-        assignments = parse_assignments(values.split(), setting='')
+        assignments = parse_assignments(re.sub(r'\s*=\s*', '=', values.replace(',', ' ')).split(), setting='')
         root = short_names(build_graph(expression, assignments, setting=''))
         unused = [name for name in assignments if name not in named_inputs(root)]
         if unused:
@@ -41,10 +44,16 @@ def step_through(expression: str, values: str, quiz: bool = False) -> dict:
         steps = [str(step) for step in backward_steps(root)]
         fresh = short_names(build_graph(expression, assignments, setting=''))  # the player steps through it from the start
         player = BackwardPlayer(fresh, expression, quiz, formulas=spelled_out(fresh)).page()
+    except GraphTooLargeError as error:  # its ways out are draw_dot's arguments, which the page does not take
+        return failed(f"{str(error).split(';')[0]}; step through a shorter expression")
     except (MicrogradExtError, ArithmeticError, ValueError) as error:
-        return {'error': str(error), 'value': None, 'graph': '', 'table': '', 'steps': [], 'player': ''}
-    return {'value': root.data, 'graph': svg[svg.index('<svg'):], 'table': table, 'steps': steps, 'player': player,
-            'error': ''}
+        return failed(str(error))
+    return {'value': root.data, 'shown': f'{root.data:.6g}', 'graph': svg[svg.index('<svg'):], 'table': table,
+            'steps': steps, 'player': player, 'error': ''}
+
+
+def failed(why: str) -> dict:
+    return {'error': why, 'value': None, 'shown': '', 'graph': '', 'table': '', 'steps': [], 'player': ''}
 
 
 def node_labels(svg: str) -> list[str]:

@@ -59,7 +59,8 @@ class Site:
 
 
 def build_site(out: str, assets: str | None = None) -> Site:
-    """Build the site in the folder ``out`` (new, or empty, or a site built before: replaced whole).
+    """Build the site in the folder ``out``: new, empty, or a site built before (its own files are replaced, any
+    other file there stays).
 
     ``assets``: a folder with ``pyodide-314.0.8.tgz`` and ``viz-js-viz-3.31.0.tgz`` (``npm pack pyodide@314.0.8
     @viz-js/viz@3.31.0``); without it ``npm pack`` fetches them from the npm registry.
@@ -69,6 +70,7 @@ def build_site(out: str, assets: str | None = None) -> Site:
     os.makedirs(parent, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=parent, prefix='.site-') as work:
         tarballs = assets if assets is not None else npm_pack(work)
+        check_assets(tarballs)
         staging = os.path.join(work, 'site')
         os.makedirs(staging)
         for package in PACKAGES:
@@ -79,9 +81,13 @@ def build_site(out: str, assets: str | None = None) -> Site:
             Path(staging, name).write_bytes((pages / name).read_bytes())
         manifest = {'micrograd_ext': __version__, 'pyodide': PYODIDE[1], 'viz': VIZ[1], 'wheels': wheels}
         Path(staging, 'manifest.json').write_text(json.dumps(manifest, indent=1), encoding='utf-8')
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        os.replace(staging, out)  # the whole site appears at once
+        if not os.path.exists(out):
+            os.replace(staging, out)  # the whole site appears at once
+        else:  # a site built before: its own files are replaced, what the teacher added (a CNAME, notes) stays
+            for name in os.listdir(staging):
+                if os.path.isdir(os.path.join(out, name)):
+                    shutil.rmtree(os.path.join(out, name))
+                os.replace(os.path.join(staging, name), os.path.join(out, name))
     size = sum(f.stat().st_size for f in Path(out).rglob('*') if f.is_file())
     return Site(out, size, wheels)
 
@@ -95,6 +101,14 @@ def check_free(out: str) -> None:
     found = set(os.listdir(out))
     if found and not {'manifest.json', 'index.html', 'pyodide'} <= found:
         raise SiteError(f"{out} is a folder with other files in it; give a new or empty folder for the site")
+
+
+def check_assets(folder: str) -> None:
+    """``folder`` must hold the ``.tgz`` file of each package, as ``npm pack`` names it."""
+    for name, version, filename, _ in PACKAGES:
+        if not os.path.isfile(os.path.join(folder, filename)):
+            raise SiteError(f"{os.path.join(folder, filename)} is missing: the assets folder needs {filename} "
+                            f"(npm pack {name}@{version} writes it)")
 
 
 def npm_pack(folder: str) -> str:
@@ -122,9 +136,6 @@ def spec(package: tuple) -> str:
 def extract(tarball: str, package: tuple, site: str) -> None:
     """Copy the package's files the site uses out of its npm tarball (regular files only, each of bounded size)."""
     name, version, filename, wanted = package
-    if not os.path.isfile(tarball):
-        raise SiteError(f"{tarball} is missing: the assets folder needs {filename} "
-                        f"(npm pack {name}@{version} writes it)")
     with tarfile.open(tarball, 'r:gz') as archive:
         for member in archive.getmembers():
             target = wanted.get(member.name)

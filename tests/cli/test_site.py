@@ -3,8 +3,6 @@ missing (the npm tarballs) or in the way (a folder with other files). The site i
 import subprocess
 import sys
 
-from ..web.test_site import assets  # noqa: F401  (the fixture: the two npm tarballs)
-
 
 def test_the_command_builds_the_site_and_says_what_is_missing(assets, tmp_path):
     run = lambda *args: subprocess.run([sys.executable, '-m', 'micrograd_ext', 'site', *args], capture_output=True,
@@ -13,13 +11,16 @@ def test_the_command_builds_the_site_and_says_what_is_missing(assets, tmp_path):
     done = run(str(out), '--assets', assets)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f'wrote {out} (') and 'python -m http.server' in done.stdout
-    assert run(str(out), '--assets', assets).returncode == 0  # a site built before is replaced
+    (out / 'CNAME').write_text('class.example.org')  # what a teacher adds to the folder they host
+    (out / 'wheels' / 'stale.whl').write_text('left by an older build')
+    assert run(str(out), '--assets', assets).returncode == 0  # a site built before: its own files are replaced
+    assert (out / 'CNAME').read_text() == 'class.example.org' and not (out / 'wheels' / 'stale.whl').exists()
     done = run(str(tmp_path / 'other'), '--assets', str(tmp_path))
-    assert done.returncode == 1 and 'pyodide-314.0.8.tgz' in done.stderr and 'npm pack' in done.stderr
+    assert done.returncode == 2 and 'pyodide-314.0.8.tgz' in done.stderr and 'npm pack' in done.stderr
     (tmp_path / 'taken').mkdir()
     (tmp_path / 'taken' / 'notes.txt').write_text('mine')
     done = run(str(tmp_path / 'taken'), '--assets', assets)
-    assert done.returncode == 1 and 'other files in it' in done.stderr
+    assert done.returncode == 2 and 'other files in it' in done.stderr
     assert (tmp_path / 'taken' / 'notes.txt').read_text() == 'mine'
 
 

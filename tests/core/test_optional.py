@@ -51,6 +51,8 @@ def test_the_core_works_without_numpy(tmp_path):
 @pytest.mark.parametrize('statement, what', [
     ('from micrograd_ext import gradcheck', 'micrograd_ext.gradcheck'),
     ('from micrograd_ext import compiled', 'micrograd_ext.compiled'),
+    ('from micrograd_ext.nn import MLP; from micrograd_ext import compiled', 'micrograd_ext.compiled'),
+    ('import micrograd_ext.nn, micrograd_ext; micrograd_ext.compiled(abs, 1.0)', 'micrograd_ext.compiled'),
     ('import micrograd_ext.compiled.recording', 'micrograd_ext.compiled'),
     ('from micrograd_ext.learn.optim import SGD', 'micrograd_ext.optim'),
     ('from micrograd_ext.classroom import Sheet', 'micrograd_ext.classroom'),

@@ -28,6 +28,8 @@ def test_the_page_gives_the_graph_the_steps_and_a_player():
     ('x*y', 'x=2 y=3 z=1', 'does not use z'),
     ('log(x - 2)', 'x=2', 'log'),
     ('x', 'x=abc', 'x=abc'),
+    ('   ', 'x=2', 'type an expression'),
+    ('+'.join(['x'] * 240), 'x=1', 'step through a shorter expression'),
 ])
 def test_what_a_student_may_type_gives_an_error_and_nothing_else(expression, values, words):
     found = step_through(expression, values)
@@ -38,3 +40,9 @@ def test_node_labels_reads_each_nodes_text():
     svg = render_source(draw_dot(build_graph('a*b', {'a': -1, 'b': 2}), legend=False, show_grad=False).source).decode()
     labels = node_labels(svg)
     assert len(labels) == 4 and any(label.endswith('a data -1.0000') for label in labels)
+
+
+def test_values_may_have_spaces_around_the_equals_and_commas_between_them():
+    found = step_through('x*y + b', 'x = 2, y = 3,b=1')
+    assert found['error'] == '' and found['value'] == 7.0 and found['shown'] == '7'
+    assert 'draw_dot(' not in step_through('+'.join(['x'] * 240), 'x=1')['error']  # no advice the page cannot follow

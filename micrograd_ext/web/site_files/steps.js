@@ -24,7 +24,7 @@ async function main() {
     document.getElementById('graph').innerHTML = result.graph || '';
     document.getElementById('table').textContent = result.table || '';
     document.getElementById('player').srcdoc = result.player || '';
-    status.textContent = result.error ? '' : `${expression.value} = ${result.value}`;
+    status.textContent = result.error ? '' : `${expression.value} = ${result.shown}`;
     document.body.dataset.runs = String(Number(document.body.dataset.runs || 0) + 1);
   }
   form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
