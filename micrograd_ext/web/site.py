@@ -135,17 +135,22 @@ def spec(package: tuple) -> str:
 
 def extract(tarball: str, package: tuple, site: str) -> None:
     """Copy the package's files the site uses out of its npm tarball (regular files only, each of bounded size)."""
-    name, version, filename, wanted = package
-    with tarfile.open(tarball, 'r:gz') as archive:
-        for member in archive.getmembers():
-            target = wanted.get(member.name)
-            if target is None:
-                continue
-            if not member.isfile() or member.size > MAX_ASSET_BYTES:
-                raise SiteError(f"{tarball}: {member.name} is not a regular file of at most {MAX_ASSET_BYTES:,} bytes")
-            destination = Path(site, target)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
+    name, version, _, wanted = package
+    try:
+        with tarfile.open(tarball, 'r:gz') as archive:
+            for member in archive.getmembers():
+                target = wanted.get(member.name)
+                if target is None:
+                    continue
+                if not member.isfile() or member.size > MAX_ASSET_BYTES:
+                    raise SiteError(f"{tarball}: {member.name} is not a regular file of at most "
+                                    f"{MAX_ASSET_BYTES:,} bytes")
+                destination = Path(site, target)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise SiteError(f"{tarball} is not the npm tarball of {name} {version} ({error}); make it again with "
+                        f"npm pack {name}@{version}") from None
     missing = [path for path in wanted.values() if not Path(site, path).is_file()]
     if missing:
         raise SiteError(f"{tarball} is not {name} {version}: it lacks {', '.join(missing)}")

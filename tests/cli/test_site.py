@@ -30,3 +30,15 @@ def test_a_folder_that_cannot_be_written_is_one_line_with_the_fix(assets, tmp_pa
                            '--assets', assets], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and done.stderr.count('\n') == 1, done.stderr
     assert 'cannot write the site to' in done.stderr and 'choose another folder' in done.stderr
+
+
+def test_a_damaged_tarball_is_one_line_naming_it(tmp_path):
+    broken = tmp_path / 'assets'
+    broken.mkdir()
+    for name in ('pyodide-314.0.8.tgz', 'viz-js-viz-3.31.0.tgz'):
+        (broken / name).write_bytes(b'not a tarball')
+    done = subprocess.run([sys.executable, '-m', 'micrograd_ext', 'site', str(tmp_path / 'site'), '--assets',
+                           str(broken)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stderr.count('\n') == 1, done.stderr
+    assert 'pyodide-314.0.8.tgz is not the npm tarball of pyodide 314.0.8' in done.stderr
+    assert not (tmp_path / 'site').exists()  # nothing half-built is left
