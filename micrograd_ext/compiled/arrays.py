@@ -126,6 +126,19 @@ def arrays_of(value: Value) -> ValueArrays | None:
     return value._where[3] if type(value) in _UNBOUND else None  # type: ignore[attr-defined]
 
 
+def filled_in_place(attribute: str, doc: str) -> property:
+    """A property for the array in ``attribute``: assigning to it copies the numbers in, so the array stays the
+    same object (the bound Values read it)."""
+    def read(self) -> np.ndarray:
+        return getattr(self, attribute)
+
+    def fill(self, numbers) -> None:
+        array = getattr(self, attribute)
+        if numbers is not array:
+            array[...] = numbers
+    return property(read, fill, doc=doc)
+
+
 class ValueArrays:
     """Binds ``values``: afterwards ``arrays.data`` and ``arrays.grad`` (float64, one element per Value, in order)
     hold their numbers, and each Value's ``.data`` / ``.grad`` reads and writes its element. The arrays stay the
@@ -165,25 +178,8 @@ class ValueArrays:
         self._located_generation = generation + 1
         generation += 1
 
-    @property
-    def data(self) -> np.ndarray:
-        """The Values' data, in order; the Values read it. Assigning copies into it (the array stays the same)."""
-        return self._data
-
-    @data.setter
-    def data(self, numbers) -> None:
-        if numbers is not self._data:
-            self._data[...] = numbers
-
-    @property
-    def grad(self) -> np.ndarray:
-        """The Values' gradients, in order; assigning copies into it."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, numbers) -> None:
-        if numbers is not self._grad:
-            self._grad[...] = numbers
+    data = filled_in_place('_data', "The Values' data, in order; the Values read it. Assigning copies into it.")
+    grad = filled_in_place('_grad', "The Values' gradients, in order; assigning copies into it.")
 
     @property
     def values(self) -> tuple[Value, ...]:

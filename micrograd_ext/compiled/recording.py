@@ -73,6 +73,11 @@ def compiled(fn: Callable, *example_args, strategy: str = 'auto', max_recordings
 Shapes = tuple  # one (shape, is an index) per argument: what a recording is kept under
 
 
+def shapes_of(arrays: list[np.ndarray]) -> Shapes:
+    """What the recording for these arguments is kept under: each one's shape, and whether it holds indices."""
+    return tuple((array.shape, is_index(array)) for array in arrays)
+
+
 class Compiled:
     """A recorded function: ``step(*args) -> float`` replays it, ``step.backward()`` adds the gradients."""
 
@@ -92,7 +97,7 @@ class Compiled:
 
     def _recording_for(self, args: tuple, arrays: list[np.ndarray]) -> Recording:
         """The recording for these arguments' shapes: kept, or made now from ``args``."""
-        shapes = tuple((array.shape, is_index(array)) for array in arrays)
+        shapes = shapes_of(arrays)
         found = self._recordings.get(shapes)
         if found is not None:
             self._recordings.move_to_end(shapes)
@@ -170,7 +175,7 @@ class Compiled:
         """
         advice = f"record it again: step = compiled({self.name}, ...)"
         arrays = [as_array(arg, k) for k, arg in enumerate(args)]
-        shapes = tuple((array.shape, is_index(array)) for array in arrays)
+        shapes = shapes_of(arrays)
         recorded = self._recordings.get(shapes)
         if recorded is None:
             raise StaleRecording(f"the arguments have the shapes {[a.shape for a in arrays]}, the recordings "

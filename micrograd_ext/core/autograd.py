@@ -22,7 +22,7 @@ from . import floats
 from .engine import Value, topological_order
 from .handmade import ClosureError, run_closure
 from .modes import is_grad_enabled
-from .ops import DIV, EXP, LOG, POW, SIGMOID, SOFTPLUS, SQRT, TANH, Op, exponent, op_of, power_op, value_now
+from .ops import DIV, EXP, LOG, POW, SIGMOID, SOFTPLUS, SQRT, TANH, Op, exponent, op_of, power_op
 
 
 def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> list:
@@ -97,25 +97,6 @@ def stale_grads(root: Value, nodes: Iterable[Value]) -> set[Value]:
     except ClosureError:
         return set()
     return {node for node in nodes if not math.isclose(node.grad, fresh.get(node, 0.0), rel_tol=1e-9, abs_tol=1e-12)}
-
-
-def changed_since_forward(nodes: Iterable[Value]) -> list[Value]:
-    """The table's nodes among ``nodes`` whose data is no longer their op applied to their children's data:
-    a child's data changed after the forward pass (an optimizer step), so the local derivatives stored then
-    are not those of the current numbers.
-
-    >>> w = Value(2.0); y = w * 3; w.data = 2.5
-    >>> changed_since_forward([y]) == [y]
-    True
-    """
-    changed = []
-    for node in nodes:
-        now = value_now(node)
-        if now is None:  # a leaf, an op with its own _backward, or a node made by hand: no formula to apply
-            continue
-        if not (math.isclose(now, node.data, rel_tol=1e-9, abs_tol=1e-12) or (now != now and node.data != node.data)):
-            changed.append(node)
-    return changed
 
 
 def chain(local, upstream):

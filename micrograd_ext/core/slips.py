@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .modes import stacklevel_outside
 from .ops import value_now
@@ -74,11 +74,27 @@ def check_backward_again(order: list) -> None:
     """Before ``backward()`` runs again on a graph (its root still holds a gradient): warn when a node's data is no
     longer its op of its children's data, because a leaf changed after the forward pass. ``order``: the graph's
     op nodes, children first."""
-    for node in order:
+    if changed_since_forward(order):
+        warn("backward() runs again on a graph built before its inputs changed (an optimizer step?): its local "
+             "derivatives are those of the old numbers, so the gradients are wrong; run the forward pass again "
+             "(loss = model(...)) before each backward()")
+
+
+def changed_since_forward(nodes: Iterable) -> list:
+    """The table's nodes among ``nodes`` whose data is no longer their op applied to their children's data:
+    a child's data changed after the forward pass (an optimizer step), so the local derivatives stored then
+    are not those of the current numbers.
+
+    >>> from micrograd_ext import Value
+    >>> w = Value(2.0); y = w * 3; w.data = 2.5
+    >>> changed_since_forward([y]) == [y]
+    True
+    """
+    changed = []
+    for node in nodes:
         now = value_now(node)
-        if now is not None and not (math.isclose(now, node.data, rel_tol=1e-9, abs_tol=1e-12)
-                                    or (now != now and node.data != node.data)):
-            warn("backward() runs again on a graph built before its inputs changed (an optimizer step?): its local "
-                 "derivatives are those of the old numbers, so the gradients are wrong; run the forward pass again "
-                 "(loss = model(...)) before each backward()")
-            return
+        if now is None:  # a leaf, an op with its own _backward, or a node made by hand: no formula to apply
+            continue
+        if not (math.isclose(now, node.data, rel_tol=1e-9, abs_tol=1e-12) or (now != now and node.data != node.data)):
+            changed.append(node)
+    return changed

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, cast
 
 import graphviz
 
-from ..core.autograd import changed_since_forward, stale_grads
+from ..core.autograd import stale_grads
+from ..core.slips import changed_since_forward
 from ..core.engine import Value, topological_order
 from .legend import HIGHLIGHT, ROLE_COLORS, STALE, add_legend, dot_escape
 from .limits import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, GraphTooLargeError, links_drawn, size_drawn, too_large_message

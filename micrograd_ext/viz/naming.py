@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, TypeGuard, cast
 
-from ..core.autograd import changed_since_forward
+from ..core.slips import changed_since_forward
 from ..core.graph import topological_order
 from ..core.ops import op_of, split_linear
 

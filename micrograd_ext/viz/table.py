@@ -25,7 +25,8 @@ from __future__ import annotations
 import html
 from collections.abc import Collection
 
-from ..core.autograd import changed_since_forward, stale_grads
+from ..core.autograd import stale_grads
+from ..core.slips import changed_since_forward
 from ..core.engine import Value, topological_order
 from .naming import data_changed, fmt, node_names
 

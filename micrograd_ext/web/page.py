@@ -20,7 +20,6 @@ import re
 from ..core.errors import MicrogradExtError
 from ..teach.expressions import ExpressionError, build_graph, named_inputs, parse_assignments
 from ..teach.player import BackwardPlayer
-from ..teach.steps import backward_steps
 from ..viz import GraphTooLargeError, draw_dot, render_source
 from ..viz.table import graph_table
 from ..viz.naming import short_names, spelled_out
@@ -41,15 +40,14 @@ def step_through(expression: str, values: str, quiz: bool = False) -> dict:
                                   "check the spelling")
         svg = render_source(draw_dot(root, show_grad=False, formulas=spelled_out(root)).source, 'svg').decode('utf-8')
         table = str(graph_table(root, show_grad=False))
-        steps = [str(step) for step in backward_steps(root)]
-        fresh = short_names(build_graph(expression, assignments, setting=''))  # the player steps through it from the start
-        player = BackwardPlayer(fresh, expression, quiz, formulas=spelled_out(fresh)).page()
+        player = BackwardPlayer(root, expression, quiz, formulas=spelled_out(root))  # runs the steps once
+        steps, page = [frame.text for frame in player.frames[1:]], player.page()
     except GraphTooLargeError as error:  # its ways out are draw_dot's arguments, which the page does not take
         return failed(f"{str(error).split(';')[0]}; step through a shorter expression")
     except (MicrogradExtError, ArithmeticError, ValueError) as error:
         return failed(str(error))
     return {'value': root.data, 'shown': f'{root.data:.6g}', 'graph': svg[svg.index('<svg'):], 'table': table,
-            'steps': steps, 'player': player, 'error': ''}
+            'steps': steps, 'player': page, 'error': ''}
 
 
 def failed(why: str) -> dict:
